@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+// Booleans arrive as strings from the environment; "false"/"0"/"no" must mean false.
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional();
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/**
+ * Every environment variable the gateway reads. Deployment tests read this schema to prove that
+ * compose and k8s provide every variable without a default, so keep `describe()` and defaults honest.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: optionalUrl,
+  TRUST_PROXY: z.coerce.number().int().min(0).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.string().default(''),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
+  DB_POOL_MIN: z.coerce.number().int().min(0).default(0),
+  DB_POOL_MAX: z.coerce.number().int().min(1).default(10),
+
+  JWT_SECRET: optionalString,
+  JWT_ISSUER: z.string().default('wa-gateway'),
+  JWT_AUDIENCE: z.string().default('wa-gateway-web'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  BCRYPT_COST: z.coerce.number().int().min(12).max(15).default(12),
+
+  LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  LOGIN_RATE_MAX_PER_IP: z.coerce.number().int().positive().default(50),
+  LOGIN_RATE_MAX_PER_EMAIL: z.coerce.number().int().positive().default(10),
+
+  AUTH_JWKS_URL: optionalUrl,
+  AUTH_JWKS_ISSUER: optionalString,
+  AUTH_JWKS_AUDIENCE: optionalString,
+  AUTH_EXTERNAL_ORG_ID: z.string().uuid().optional(),
+
+  DEMO_MODE: bool(true),
+  WEB_DIST_DIR: optionalString,
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+/**
+ * Variables that have a development default or are optional in the schema, but that a real
+ * deployment (NODE_ENV=production) must set. Deployment tests check compose and k8s provide them.
+ */
+export const deploymentRequired = ['NODE_ENV', 'DATABASE_URL', 'JWT_SECRET', 'PUBLIC_URL'] as const;

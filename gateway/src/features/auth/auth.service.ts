@@ -1,0 +1,96 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import jwt from 'jsonwebtoken';
+import { unauthorized } from '../../platform/errors.js';
+import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { UsersService } from '../users/users.service.js';
+import type { UserRow } from '../users/users.repository.js';
+import { presentUser } from '../users/users.presenter.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { ExternalIdentity } from './external-identity.js';
+import * as refresh from './refresh-tokens.repository.js';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class AuthService {
+  constructor(
+    private readonly db: Knex,
+    private readonly users: UsersService,
+    private readonly access: AccessTokens,
+    private readonly refreshTtlDays: number,
+    private readonly external?: { identity: ExternalIdentity; orgId: string },
+  ) {}
+
+  async register(input: { orgName: string; email: string; name: string; password: string }, requestId?: string) {
+    const { user } = await this.users.register(input, requestId);
+    return this.issue(user, randomUUID());
+  }
+
+  async login(email: string, password: string) {
+    const user = await this.users.verifyCredentials(email, password);
+    return this.issue(user, randomUUID());
+  }
+
+  /** Rotation: each refresh token works once; showing a spent one revokes its whole family. */
+  async refresh(token: string) {
+    const row = await refresh.findByHash(this.db, sha256(token));
+    if (!row || row.revoked_at) throw unauthorized('Refresh token is not valid', 'invalid_refresh_token');
+    if (row.expires_at.getTime() <= Date.now()) throw unauthorized('Refresh token expired', 'invalid_refresh_token');
+    if (!(await refresh.claim(this.db, row.id))) {
+      await refresh.revokeFamily(this.db, row.family_id);
+      throw unauthorized('Refresh token was already used; every session of this login is ended', 'refresh_token_reused');
+    }
+    const user = await this.users.findActive(row.user_id);
+    if (!user) {
+      await refresh.revokeFamily(this.db, row.family_id);
+      throw unauthorized('Account is no longer active', 'invalid_refresh_token');
+    }
+    return this.issue(user, row.family_id);
+  }
+
+  /** Ends the session of this refresh token; with `everywhere`, every session of its owner. */
+  async logout(token: string, everywhere: boolean) {
+    const row = await refresh.findByHash(this.db, sha256(token));
+    if (!row) return;
+    if (everywhere) await refresh.revokeAllOfUser(this.db, row.user_id);
+    else await refresh.revokeFamily(this.db, row.family_id);
+  }
+
+  /** Bearer token → the active caller. Our HS256 tokens, or the external provider's when configured. */
+  async authenticate(token: string): Promise<AuthUser> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw unauthorized('Token is not a JWT', 'invalid_token');
+    const ext = this.external;
+    let user: UserRow | undefined;
+    if (ext && decoded.payload.iss === ext.identity.issuer) {
+      const claims = await ext.identity.verify(token).catch((e: Error) => {
+        throw unauthorized(`Token rejected: ${e.message}`, 'invalid_token');
+      });
+      user = await this.users.findOrCreateExternal(ext.orgId, claims);
+    } else {
+      const claims = await this.access.verify(token).catch((e: Error) => {
+        throw unauthorized(e.name === 'TokenExpiredError' ? 'Token expired' : `Token rejected: ${e.message}`, 'invalid_token');
+      });
+      user = await this.users.findActive(claims.sub);
+      if (user && user.org_id !== claims.org) user = undefined;
+    }
+    if (!user) throw unauthorized('Account is no longer active', 'invalid_token');
+    return { id: user.id, orgId: user.org_id, email: user.email, name: user.name, role: user.role };
+  }
+
+  private async issue(user: UserRow, familyId: string) {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await refresh.insertRefresh(this.db, {
+      userId: user.id,
+      familyId,
+      hash: sha256(refreshToken),
+      expiresAt: new Date(Date.now() + this.refreshTtlDays * 86_400_000),
+    });
+    return {
+      accessToken: this.access.sign({ sub: user.id, org: user.org_id, role: user.role }),
+      refreshToken,
+      expiresIn: this.access.ttlSeconds,
+      user: presentUser(user),
+    };
+  }
+}

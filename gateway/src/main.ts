@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import { loadConfig, ConfigError } from './config/config.js';
+import { createLogger } from './platform/logger.js';
+import { openDatabase } from './platform/db/database.js';
+import { migrateLatest } from './platform/db/migrations.js';
+import { runDemoSeed } from './platform/seeds.js';
+import { createApp } from './app.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const database = await openDatabase(config, logger);
+  const [, applied] = await migrateLatest(database.db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (config.demo) {
+    const { created } = await runDemoSeed(database.db);
+    if (created) logger.info({ created }, 'demo seed applied');
+  }
+
+  const { app } = createApp({ config, db: database.db, logger });
+  const server: Server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+
+  const url = config.PUBLIC_URL;
+  const lines = [
+    '',
+    `  WhatsApp gateway is running at ${url}`,
+    `  API docs: ${url}/api/docs`,
+    `  Database: ${database.embedded ? `embedded PostgreSQL (${config.DATA_DIR}/pg)` : 'DATABASE_URL'}`,
+  ];
+  if (config.demo) lines.push('  Demo logins (password demo-password): alice@demo.test (admin), bob@demo.test (editor), carol@demo.test (viewer)');
+  console.log(lines.join('\n') + '\n');
+  logger.info({ url, port: config.PORT }, 'listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout: closing remaining connections');
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await database.close();
+    logger.info('stopped cleanly');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('gateway failed to start:', err);
+  process.exit(1);
+});

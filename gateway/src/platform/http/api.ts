@@ -1,0 +1,120 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { AppError } from '../errors.js';
+import type { AuthUser, Role } from './auth-context.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType> {
+  method: Method;
+  path: string; // Express style: /api/users/:id
+  summary: string;
+  tags: string[];
+  /** `public`, any signed-in user (`user`), or the roles allowed. */
+  auth: 'public' | 'user' | readonly Role[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  status?: number; // success status, 200 by default
+  response?: ZodType;
+  responses?: Record<number, string>; // extra documented answers
+  before?: RequestHandler[]; // e.g. a rate limiter, run after auth and before validation
+}
+
+export interface Input<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  user: AuthUser; // only meaningful when auth is not `public`
+  req: Request;
+  res: Response;
+}
+
+export interface AuthHooks {
+  authenticate: RequestHandler;
+}
+
+const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+/**
+ * Declares a route once: validation, auth, the OpenAPI entry and the handler come from one spec,
+ * so no route can exist without its documentation or its checks.
+ */
+export class Api {
+  constructor(
+    private readonly registry: OpenAPIRegistry,
+    private readonly hooks: AuthHooks,
+  ) {}
+
+  route<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType>(
+    router: Router,
+    spec: RouteSpec<P, Q, B>,
+    handler: (input: Input<z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown> | unknown,
+  ): void {
+    this.document(spec);
+    const chain: RequestHandler[] = [];
+    if (spec.auth !== 'public') chain.push(this.hooks.authenticate);
+    if (Array.isArray(spec.auth)) chain.push(requireRole(spec.auth));
+    chain.push(...(spec.before ?? []));
+    chain.push(async (req, res) => {
+      const params = parse(spec.params, req.params, 'path') as z.output<P>;
+      const query = parse(spec.query, req.query, 'query') as z.output<Q>;
+      const body = parse(spec.body, req.body, 'body') as z.output<B>;
+      const result = await handler({ params, query, body, user: req.user as AuthUser, req, res });
+      if (res.headersSent) return;
+      if (result === undefined) res.status(spec.status ?? 204).end();
+      else res.status(spec.status ?? 200).json(result);
+    });
+    router[spec.method](spec.path, ...chain);
+  }
+
+  private document(spec: RouteSpec<ZodType, ZodType, ZodType>) {
+    const responses: RouteConfig['responses'] = {};
+    const ok = spec.status ?? 200;
+    responses[ok] = spec.response
+      ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
+      : { description: 'Success' };
+    const errors: Record<number, string> = { 400: 'Invalid input', ...(spec.responses ?? {}) };
+    if (spec.auth !== 'public') errors[401] = 'Not signed in or token invalid';
+    if (Array.isArray(spec.auth)) errors[403] = 'Role not allowed';
+    for (const [status, description] of Object.entries(errors)) {
+      responses[Number(status)] = { description, content: { 'application/json': { schema: errorSchema } } };
+    }
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      summary: spec.summary,
+      tags: spec.tags,
+      security: spec.auth === 'public' ? [] : [{ bearerAuth: [] }],
+      request: {
+        ...(spec.params ? { params: spec.params as never } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+      },
+      responses,
+    });
+  }
+}
+
+function parse(schema: ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body') {
+  if (!schema) return value;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (r.success) return r.data;
+  throw new AppError(
+    'validation_failed',
+    400,
+    `Invalid ${where}: ${r.error.issues.map((i) => i.path.join('.') || where).join(', ')}`,
+    r.error.issues.map((i) => ({ in: where, field: i.path.join('.'), message: i.message })),
+  );
+}
+
+export function requireRole(roles: readonly Role[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.user) return next(new AppError('unauthorized', 401, 'Authentication required'));
+    if (!roles.includes(req.user.role)) return next(new AppError('forbidden', 403, `This needs the role ${roles.join(' or ')}`));
+    next();
+  };
+}
