@@ -1,0 +1,49 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createApp, type AppServices } from '../../src/app.js';
+import { createDb, type Db } from '../../src/platform/db/knex.js';
+import { createTestDatabase } from './test-db.js';
+
+export interface TestApp {
+  url: string;
+  db: Db;
+  config: Config;
+  services: AppServices;
+  close(): Promise<void>;
+}
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+/** The real app on a real port over a private real database. `env` overrides configuration. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DEMO_MODE: 'false',
+    DATABASE_URL: database.url,
+    ...env,
+  });
+  const db = createDb(database.url, { min: 0, max: 5 });
+  const { app, services } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    config,
+    services,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
