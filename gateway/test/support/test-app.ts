@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createApp, type AppServices } from '../../src/app.js';
@@ -11,6 +12,7 @@ export interface TestApp {
   db: Db;
   config: Config;
   services: AppServices;
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db,
     config,
     services,
+    app,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
