@@ -34,8 +34,9 @@ describe('errors', () => {
   });
 
   it('when a route does not exist, then 404 route_not_found, under /api and outside it', async () => {
+    // Outside /api, a browser asking for HTML gets the web app's router instead; JSON clients get the 404.
     for (const p of ['/api/nope', '/nothing-here']) {
-      const r = await http.get(p);
+      const r = await http.get(p, { headers: { accept: 'application/json' } });
       expect(r.status).toBe(404);
       expect(r.body.error.code).toBe('route_not_found');
     }

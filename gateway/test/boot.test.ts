@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-boot-'));
+chmodSync(dataDir, 0o755);
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+/** Runs the real entry point the way `npm start` does, with no DATABASE_URL: embedded PostgreSQL. */
+function boot(port: number, pgPort: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: gatewayDir,
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no start within 60 s:\n' + out)), 60_000);
+    child.stdout!.on('data', () => {
+      if (out.includes('"msg":"listening"')) (clearTimeout(timer), resolve());
+    });
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`exited ${code}:\n${out}`))));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, ready, exited, output: () => out };
+}
+
+async function stop(p: { child: ChildProcess; exited: Promise<number | null> }) {
+  p.child.kill('SIGTERM');
+  return p.exited;
+}
+
+describe('the gateway process', () => {
+  it('when started without DATABASE_URL, then it runs embedded PostgreSQL, seeds the demo, prints URL and logins, and stops cleanly on SIGTERM; data survive a restart', async () => {
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const first = boot(port, pgPort);
+    await first.ready;
+    expect(first.output()).toContain(`running at http://localhost:${port}`);
+    expect(first.output()).toContain('alice@demo.test (admin)');
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bob@demo.test', password: 'demo-password' }),
+    });
+    expect(login.status).toBe(200);
+    // A change made now must still be there after a restart.
+    const { accessToken, user } = await login.json();
+    const renamed = await fetch(`http://127.0.0.1:${port}/api/users/${user.id}/password`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ oldPassword: 'demo-password', newPassword: 'bobs-new-password' }),
+    });
+    expect(renamed.status).toBe(204);
+
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).toContain('stopped cleanly');
+    expect(await portOpen(pgPort)).toBe(false); // the embedded database went down with it
+
+    const second = boot(port, pgPort);
+    await second.ready;
+    expect(second.output()).not.toContain('demo seed applied');
+    const again = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bob@demo.test', password: 'bobs-new-password' }),
+    });
+    expect(again.status).toBe(200);
+    expect(await stop(second)).toBe(0);
+  }, 120_000);
+
+  it('when a variable is invalid, then the process exits at once with a message naming it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: gatewayDir,
+      env: { PATH: process.env.PATH, PORT: 'not-a-port', DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(78);
+    expect(err).toMatch(/PORT/);
+  }, 30_000);
+});
