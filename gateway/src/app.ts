@@ -40,7 +40,7 @@ export interface AppServices {
 /** The whole HTTP app without listening, so tests can serve it on port 0. */
 export function createApp({ config, db, logger }: AppDeps): { app: Express; services: AppServices } {
   const audit = new AuditService(db);
-  const users = new UsersService(db, audit, config.BCRYPT_COST);
+  const users = new UsersService(db, audit, config.BCRYPT_COST, config.USER_CACHE_TTL_MS);
   const access = new AccessTokens({
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,

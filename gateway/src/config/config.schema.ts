@@ -46,6 +46,7 @@ export const configSchema = z.object({
   JWT_AUDIENCE: z.string().default('wa-gateway-web'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  USER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   BCRYPT_COST: z.coerce.number().int().min(12).max(15).default(12),
 
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),

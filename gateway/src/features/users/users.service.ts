@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import bcrypt from 'bcryptjs';
+import { LRUCache } from 'lru-cache';
 import { AppError, conflict, forbidden, notFound, unauthorized } from '../../platform/errors.js';
 import type { AuthUser, Role } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
@@ -17,13 +18,18 @@ const UNIQUE_VIOLATION = '23505';
 export class UsersService {
   // A real hash to compare against when the email is unknown, so both paths take the same time.
   private readonly dummyHash: Promise<string>;
+  // Every authenticated request needs the caller's row; a short cache keeps that off the database.
+  // Changes made here evict at once; another replica's change shows within the TTL.
+  private readonly activeById: LRUCache<string, repo.UserRow>;
 
   constructor(
     private readonly db: Knex,
     private readonly audit: AuditService,
     private readonly bcryptCost: number,
+    cacheTtlMs = 5_000,
   ) {
     this.dummyHash = bcrypt.hash('no-such-user-password', bcryptCost);
+    this.activeById = new LRUCache({ max: 10_000, ttl: Math.max(1, cacheTtlMs) });
   }
 
   hashPassword(plain: string) {
@@ -54,8 +60,12 @@ export class UsersService {
     return user;
   }
 
-  findActive(id: string) {
-    return repo.findActiveById(this.db, id);
+  async findActive(id: string): Promise<repo.UserRow | undefined> {
+    const hit = this.activeById.get(id);
+    if (hit) return hit;
+    const row = await repo.findActiveById(this.db, id);
+    if (row) this.activeById.set(id, row);
+    return row;
   }
 
   /** A person known to the external identity provider: found by subject, then email, else created as viewer. */
@@ -124,6 +134,7 @@ export class UsersService {
       });
       return after;
     });
+    this.activeById.delete(id);
     return presentUser(u);
   }
 
@@ -135,6 +146,7 @@ export class UsersService {
       await trx('refresh_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
       await this.record(trx, actor, 'user.delete', id, { email: u.email });
     });
+    this.activeById.delete(id);
   }
 
   /** Own password with the old one; an admin may set another member's without it. */
@@ -158,6 +170,7 @@ export class UsersService {
       await trx('refresh_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
       await this.record(trx, actor, self ? 'user.password.change' : 'user.password.reset', id);
     });
+    this.activeById.delete(id);
   }
 
   private async keepOneAdmin(trx: Knex, orgId: string) {
