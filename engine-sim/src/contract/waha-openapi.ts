@@ -77,6 +77,9 @@ function loosenWebhooks(schemas: Json): void {
   setRequired('WAMessage', ['id', 'timestamp', 'from', 'fromMe']);
   setRequired('WAMessageAckBody', ['id', 'ack']);
   setRequired('WAHAEnvironment', null);
+  // Same flaw as the envelope's `event`: webhook event names are strings, the document types them object.
+  const hookEvents = ((schemas.WebhookConfig as Json | undefined)?.properties as Json | undefined)?.events as Json | undefined;
+  if (hookEvents) hookEvents.items = { type: ['string', 'null'] };
 }
 
 /** The loosened copy: components.schemas plus each operation's JSON request/response schemas. */

@@ -19,8 +19,10 @@ export function fillHistory(acc: Account, req: HistoryRequest): HistoryResult {
   // Spread each chat's messages over the past (oldest about `per` minutes + a day ago), newest an hour ago.
   const end = now - 3600;
   const chatIds: string[] = [];
+  let next = acc.contacts.size;
   for (let c = 0; c < chats; c++) {
-    const phone = historyPhone(c + acc.contacts.size);
+    while (acc.contacts.has(historyPhone(next))) next++;
+    const phone = historyPhone(next++);
     const name = `History Contact ${c + 1}`;
     ensureContact(acc, phone, name, name);
     const chat = ensureChat(acc, phone, name);

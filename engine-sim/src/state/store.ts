@@ -16,7 +16,7 @@ export interface WahaSession {
   name: string;
   status: WahaStatus;
   statuses: { status: WahaStatus; timestamp: number }[];
-  config: { metadata: Record<string, string> | null; webhooks: WahaWebhookConfig[]; noweb: { store: { enabled: boolean; fullSync: boolean } }; [k: string]: unknown };
+  config: { metadata: Record<string, string> | null; webhooks: WahaWebhookConfig[]; noweb: { store: { enabled: boolean; fullSync: boolean }; [k: string]: unknown }; [k: string]: unknown };
   qr: string | null;
   pairingPhone: string | null; // phone given to request-code, used when the "phone" confirms
   timers: Set<NodeJS.Timeout>;

@@ -34,7 +34,7 @@ export function parseSessionConfig(raw: unknown): WahaSession['config'] {
     ...c,
     metadata: c.metadata && typeof c.metadata === 'object' ? (c.metadata as Record<string, string>) : null,
     webhooks: Array.isArray(c.webhooks) ? c.webhooks.map(parseWebhook) : [],
-    noweb: { ...obj(c.noweb), store: { enabled: store.enabled === true, fullSync: store.fullSync === true } },
+    noweb: { markOnline: true, ...obj(c.noweb), store: { enabled: store.enabled === true, fullSync: store.fullSync === true } },
   };
 }
 
