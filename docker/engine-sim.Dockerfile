@@ -22,7 +22,7 @@ COPY package.json package-lock.json ./
 COPY gateway/package.json gateway/
 COPY engine-sim/package.json engine-sim/
 COPY web/package.json web/
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --workspace engine-sim \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace engine-sim \
     && npm cache clean --force
 COPY --from=build /app/engine-sim/dist engine-sim/dist
 

@@ -33,7 +33,7 @@ export function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
-/** Whether .dockerignore patterns exclude a path (`dir`, `**/dir`, `*.ext`, negations). */
+// Whether .dockerignore patterns exclude a path (dir, globstar/dir, *.ext, negations).
 export function dockerIgnored(relPath: string, patterns: string[]): boolean {
   const p = relPath.replace(/^\.\//, '').replace(/\/$/, '');
   let ignored = false;
