@@ -33,10 +33,10 @@ COPY package.json package-lock.json ./
 COPY gateway/package.json gateway/
 COPY engine-sim/package.json engine-sim/
 COPY web/package.json web/
-# No install script runs (production uses DATABASE_URL, so embedded-postgres is never started;
-# its binaries stay, because the gateway imports that package eagerly). The web app is static
+# No install script runs. Production uses DATABASE_URL, so the optional embedded-postgres (imported
+# only when no DATABASE_URL is set) and its ~60 MB of binaries are left out. The web app is static
 # files, so the web workspace needs no node_modules at run time.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
       --workspace gateway --workspace engine-sim \
     && npm cache clean --force
 COPY --from=build /app/gateway/dist gateway/dist

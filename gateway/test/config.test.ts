@@ -43,3 +43,13 @@ describe('config', () => {
     expect(loadConfig({ ...base, CORS_ORIGINS: 'https://a.test, https://b.test ,' }).corsOrigins).toEqual(['https://a.test', 'https://b.test']);
   });
 });
+
+describe('.env.example', () => {
+  it('when compared with the config schema, then it lists every variable and nothing else', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configSchema } = await import('../src/config/config.schema.js');
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const listed = [...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(Object.keys(configSchema.shape).sort());
+  });
+});

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { createDb, type Db } from './knex.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export interface Database {
   db: Db;
@@ -18,6 +17,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   if (!url) {
     const dir = path.join(config.DATA_DIR, 'pg');
     logger.info({ dir, port: config.EMBEDDED_PG_PORT }, 'starting embedded PostgreSQL');
+    // Imported only when used, so a production image with DATABASE_URL needs no PostgreSQL binaries.
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     const pg = await startEmbeddedPostgres({ dir, port: config.EMBEDDED_PG_PORT, database: 'gateway', logger });
     url = pg.url;
     stopEmbedded = pg.stop;
