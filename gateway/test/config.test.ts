@@ -36,7 +36,13 @@ describe('config', () => {
   }
 
   it('when in production, then demo mode is off whatever DEMO_MODE says', () => {
-    expect(loadConfig({ ...base, NODE_ENV: 'production', DEMO_MODE: 'true' }).demo).toBe(false);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', DEMO_MODE: 'true', WAHA_URL: 'http://waha:3000' }).demo).toBe(false);
+  });
+
+  it('when in production without an engine URL, then loading fails naming WAHA_URL', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/WAHA_URL/);
+    expect(loadConfig({ ...base }).simulator).toBe(true);
+    expect(loadConfig({ ...base, WUZAPI_URL: 'http://wuzapi:8080' }).simulator).toBe(false);
   });
 
   it('when CORS_ORIGINS lists origins, then they are split and trimmed', () => {

@@ -7,8 +7,11 @@ export type Config = RawConfig & {
   PUBLIC_URL: string;
   JWT_SECRET: string;
   corsOrigins: string[];
-  /** True when demo data and the simulator may be used (never in production). */
+  /** True when demo data may be used (never in production). */
   demo: boolean;
+  /** No engine URL configured: the built-in simulator is the engine (never in production). */
+  simulator: boolean;
+  WEBHOOK_BASE_URL: string;
 };
 
 export class ConfigError extends Error {}
@@ -38,10 +41,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret = devSecret(c.DATA_DIR);
   }
 
+  const simulator = !c.WAHA_URL && !c.WUZAPI_URL;
+  if (simulator && production) {
+    throw new ConfigError('Invalid configuration:\n  WAHA_URL: an engine URL (WAHA_URL or WUZAPI_URL) is required in production');
+  }
+  const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '');
+
   return {
     ...c,
+    simulator,
+    WEBHOOK_BASE_URL: (c.WEBHOOK_BASE_URL ?? publicUrl).replace(/\/$/, ''),
     JWT_SECRET: secret,
-    PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    PUBLIC_URL: publicUrl,
     corsOrigins: c.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     demo: c.DEMO_MODE && !production,
   };

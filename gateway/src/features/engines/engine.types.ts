@@ -1,0 +1,193 @@
+/**
+ * The gateway's own words for what engines do and say. Nothing outside features/engines/ knows
+ * an engine's field names: adapters translate both ways.
+ *
+ * JIDs are stored in one canonical form for both engines:
+ *   person  <digits>@s.whatsapp.net   (WAHA's <digits>@c.us is converted)
+ *   group   <id>@g.us
+ *   hidden  <id>@lid                  (resolved to a person through the LID map when known)
+ * Message ids are the WhatsApp key id (WAHA's `true_<chat>_<ID>` → `<ID>`), the same for both
+ * engines and for a message seen by LID and by phone, so one unique key deduplicates them all.
+ */
+export type EngineKind = 'waha' | 'wuzapi';
+export const ENGINE_KINDS = ['waha', 'wuzapi'] as const;
+
+/** Device status as the gateway shows it. */
+export type DeviceStatus = 'starting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed';
+
+/** Delivery state of a message; numeric order is the only allowed direction of change. */
+export const ACK = { error: -1, pending: 0, sent: 1, delivered: 2, read: 3, played: 4 } as const;
+export type AckName = keyof typeof ACK;
+
+/** What an adapter needs to reach one device's session. */
+export interface EngineSession {
+  engine: EngineKind;
+  /** WAHA session name, or WuzAPI user name. */
+  session: string;
+  /** Per-device engine URL when the device carries its own (one WAHA per device); else the configured one. */
+  baseUrl?: string | null;
+  /** WuzAPI: the user's token (secret) and its admin-side id. Unused by WAHA. */
+  token?: string | null;
+  engineRef?: string | null;
+}
+
+export interface CreateSessionInput {
+  webhookUrl: string;
+  /** Random per-device key the engine signs webhooks with. */
+  hmacKey: string;
+  metadata?: Record<string, string>;
+}
+
+/** What creating a session produced that must be stored on the device (WuzAPI: token and user id). */
+export interface CreatedSession {
+  token?: string;
+  engineRef?: string;
+}
+
+export interface SessionState {
+  status: DeviceStatus;
+  /** Canonical JID of the paired phone, when connected. */
+  jid?: string | null;
+  pushName?: string | null;
+}
+
+export interface QrState {
+  status: DeviceStatus;
+  /** The raw QR text (for qrcode.react); null when not waiting for a scan. */
+  qr: string | null;
+}
+
+export interface MediaRef {
+  mimetype: string | null;
+  filename?: string | null;
+  /** Where the engine serves the bytes (WAHA); fetched by the gateway with the engine's key. */
+  url?: string | null;
+  /** Inline bytes (WuzAPI), base64 without a data: prefix. */
+  base64?: string | null;
+  size?: number | null;
+}
+
+export interface EngineMessage {
+  id: string; // WhatsApp key id
+  /** The engine's own full id when it differs (WAHA serialized id), needed for replies and seen. */
+  engineFullId?: string | null;
+  chatJid: string;
+  /** Who wrote it: the contact, the group participant, or our own number when fromMe. */
+  senderJid: string | null;
+  fromMe: boolean;
+  timestamp: Date;
+  type: 'text' | 'image' | 'video' | 'audio' | 'document' | 'sticker' | 'location' | 'contact' | 'other';
+  body: string | null;
+  media?: MediaRef | null;
+  replyToId?: string | null;
+  pushName?: string | null;
+  /** WAHA message.any source: 'api' for our own sends echoed back. */
+  source?: 'api' | 'app' | null;
+  ack?: AckName | null;
+  isGroup: boolean;
+}
+
+export interface EngineChat {
+  jid: string;
+  name: string | null;
+  isGroup: boolean;
+  lastMessageAt?: Date | null;
+  /** When the engine knows how many messages the chat holds (for progress). */
+  messageCount?: number | null;
+}
+
+export interface EngineContact {
+  jid: string;
+  pushName?: string | null;
+  fullName?: string | null;
+  businessName?: string | null;
+  /** Phone JID when the contact is known by LID. */
+  phoneJid?: string | null;
+}
+
+export interface LidMapping {
+  lid: string; // <id>@lid
+  phoneJid: string; // <digits>@s.whatsapp.net
+}
+
+export interface SendTextInput {
+  chatJid: string;
+  text: string;
+  replyTo?: { id: string; engineFullId?: string | null; fromMe: boolean; senderJid?: string | null } | null;
+}
+
+export interface SendResult {
+  /** The WhatsApp key id when the engine told it; WAHA may not, and its echo tells it later. */
+  id: string | null;
+  engineFullId?: string | null;
+  timestamp: Date;
+}
+
+/** One normalized thing an engine told us in a webhook. */
+export type EngineEvent =
+  | { kind: 'session.status'; status: DeviceStatus; jid?: string | null; pushName?: string | null }
+  | { kind: 'message'; message: EngineMessage }
+  | { kind: 'ack'; ids: string[]; chatJid?: string | null; ack: AckName }
+  | { kind: 'reaction'; targetId: string; senderJid: string | null; fromMe: boolean; emoji: string | null; timestamp: Date }
+  | { kind: 'revoke'; targetId: string; timestamp: Date }
+  | { kind: 'edit'; targetId: string; body: string; timestamp: Date }
+  | { kind: 'contact'; contact: EngineContact }
+  | { kind: 'lid'; mapping: LidMapping }
+  | { kind: 'qr'; qr: string | null };
+
+export interface ParsedWebhook {
+  /** The engine's delivery id (WAHA envelope id); null when the engine gives none (WuzAPI). */
+  eventId: string | null;
+  events: EngineEvent[];
+}
+
+/** The HTTP edge of a webhook as it arrived: exact bytes, lower-cased headers. */
+export interface RawWebhook {
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** What the passthrough proxy needs to know about an engine. */
+export interface ProxyRules {
+  baseUrl: string;
+  /** Headers that authenticate to the engine (added by the gateway, never shown). */
+  authHeaders: Record<string, string>;
+  /** True when the path (after /api/whatsapp) is an engine admin/server route: refused with 403. */
+  isAdminPath(method: string, path: string): boolean;
+  /** Rewrites path and JSON body so the call can only touch this session. */
+  forceSession(path: string, body: unknown): { path: string; body: unknown };
+}
+
+export interface EngineAdapter {
+  readonly kind: EngineKind;
+
+  // session lifecycle
+  createSession(s: EngineSession, input: CreateSessionInput): Promise<CreatedSession>;
+  getState(s: EngineSession): Promise<SessionState>;
+  getQr(s: EngineSession): Promise<QrState>;
+  requestPairingCode(s: EngineSession, phoneDigits: string): Promise<string>;
+  logout(s: EngineSession): Promise<void>;
+  deleteSession(s: EngineSession): Promise<void>;
+
+  // sending
+  sendText(s: EngineSession, input: SendTextInput): Promise<SendResult>;
+  markSeen(s: EngineSession, chatJid: string, messages: { id: string; engineFullId?: string | null; senderJid?: string | null }[]): Promise<void>;
+
+  // reading (history import)
+  listChats(s: EngineSession, page: { offset: number; limit: number }): Promise<EngineChat[]>;
+  /** Newest first; `offset` counts from the newest message. */
+  listMessages(s: EngineSession, chatJid: string, page: { offset: number; limit: number }): Promise<EngineMessage[]>;
+  listContacts(s: EngineSession): Promise<EngineContact[]>;
+  listLids(s: EngineSession): Promise<LidMapping[]>;
+  resolveLid(s: EngineSession, lid: string): Promise<string | null>;
+
+  // webhooks
+  /** Timing-safe check of the engine's signature over the exact raw bytes. */
+  verifyWebhook(raw: RawWebhook, hmacKey: string, opts: { allowUnsigned: boolean }): boolean;
+  /** Throws WebhookPayloadError on a malformed payload (answered 400, never retried forever). */
+  parseWebhook(raw: RawWebhook): ParsedWebhook;
+
+  proxyRules(s: EngineSession): ProxyRules;
+}
+
+export class WebhookPayloadError extends Error {}
