@@ -72,7 +72,7 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('media');
     t.text('reply_to_engine_id');
     t.smallint('ack').notNullable().defaultTo(0); // -1 error .. 4 played; only moves forward
-    t.text('status').notNullable().defaultTo('received');
+    t.text('error'); // why an outgoing message failed
     t.text('source'); // api | app | history
     ts(t, 'sent_at').notNullable(); // the WhatsApp timestamp
     ts(t, 'edited_at');
@@ -81,6 +81,12 @@ export async function up(knex: Knex): Promise<void> {
     ts(t, 'created_at').notNullable().defaultTo(knex.fn.now());
     ts(t, 'updated_at').notNullable().defaultTo(knex.fn.now());
   });
+  // Status is derived from direction and ack, so it can never disagree with them.
+  await knex.raw(`ALTER TABLE messages ADD COLUMN status text GENERATED ALWAYS AS (
+    CASE WHEN direction = 'in' THEN 'received'
+         WHEN ack < 0 THEN 'failed' WHEN ack = 0 THEN 'pending' WHEN ack = 1 THEN 'sent'
+         WHEN ack = 2 THEN 'delivered' WHEN ack = 3 THEN 'read' ELSE 'played' END) STORED`);
+  await knex.raw(`ALTER TABLE messages ADD CONSTRAINT messages_direction_check CHECK (direction IN ('in','out'))`);
   await knex.raw(`CREATE UNIQUE INDEX messages_engine_id_uq ON messages (device_id, engine_message_id)`);
   await knex.raw(`CREATE UNIQUE INDEX messages_client_id_uq ON messages (device_id, client_id)`);
   await knex.raw(`CREATE INDEX messages_chat_time_idx ON messages (chat_id, sent_at DESC, id DESC)`);

@@ -7,7 +7,7 @@ import { runDemoSeed } from './platform/seeds.js';
 import { createApp } from './app.js';
 
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (e) {
@@ -18,6 +18,14 @@ async function main() {
     throw e;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  let simulator: { url: string; close(): Promise<void> } | undefined;
+  if (config.simulator) {
+    // No engine configured: the built-in simulator plays both engines (a development tool).
+    const { startSimulator } = await import('engine-sim');
+    const sim = await startSimulator({ port: config.SIM_PORT, host: config.HOST, logger: logger.child({ component: 'engine-sim' }) });
+    simulator = sim;
+    config = { ...config, WAHA_URL: sim.wahaUrl, WAHA_API_KEY: sim.apiKey, WUZAPI_URL: sim.wuzapiUrl, WUZAPI_ADMIN_TOKEN: sim.adminToken };
+  }
   const database = await openDatabase(config, logger);
   const [, applied] = await migrateLatest(database.db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -26,7 +34,7 @@ async function main() {
     if (created) logger.info({ created }, 'demo seed applied');
   }
 
-  const { app } = createApp({ config, db: database.db, logger });
+  const { app, background } = createApp({ config, db: database.db, logger });
   const server: Server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -39,10 +47,14 @@ async function main() {
     `  WhatsApp gateway is running at ${url}`,
     `  API docs: ${url}/api/docs`,
     `  Database: ${database.embedded ? `embedded PostgreSQL (${config.DATA_DIR}/pg)` : 'DATABASE_URL'}`,
+    simulator
+      ? `  Engine: the built-in SIMULATOR (development tool, not WhatsApp) at ${simulator.url} — control page ${simulator.url}/_sim`
+      : `  Engine: ${[config.WAHA_URL && `WAHA ${config.WAHA_URL}`, config.WUZAPI_URL && `WuzAPI ${config.WUZAPI_URL}`].filter(Boolean).join(', ')}`,
   ];
   if (config.demo) lines.push('  Demo logins (password demo-password): alice@demo.test (admin), bob@demo.test (editor), carol@demo.test (viewer)');
   console.log(lines.join('\n') + '\n');
-  logger.info({ url, port: config.PORT }, 'listening');
+  background.start();
+  logger.info({ url, port: config.PORT, simulator: simulator?.url }, 'listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -56,6 +68,8 @@ async function main() {
     force.unref();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await background.stop();
+    await simulator?.close();
     await database.close();
     logger.info('stopped cleanly');
     process.exit(0);

@@ -28,10 +28,10 @@ const portOpen = (port: number) =>
   });
 
 /** Runs the real entry point the way `npm start` does, with no DATABASE_URL: embedded PostgreSQL. */
-function boot(port: number, pgPort: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+function boot(port: number, pgPort: number, simPort: number) {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
     cwd: gatewayDir,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), SIM_PORT: String(simPort), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -55,11 +55,13 @@ async function stop(p: { child: ChildProcess; exited: Promise<number | null> }) 
 
 describe('the gateway process', () => {
   it('when started without DATABASE_URL, then it runs embedded PostgreSQL, seeds the demo, prints URL and logins, and stops cleanly on SIGTERM; data survive a restart', async () => {
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const first = boot(port, pgPort);
+    const [port, pgPort, simPort] = [await freePort(), await freePort(), await freePort()];
+    const first = boot(port, pgPort, simPort);
     await first.ready;
     expect(first.output()).toContain(`running at http://localhost:${port}`);
     expect(first.output()).toContain('alice@demo.test (admin)');
+    expect(first.output()).toContain(`SIMULATOR (development tool, not WhatsApp) at http://127.0.0.1:${simPort}`);
+    expect((await fetch(`http://127.0.0.1:${simPort}/_sim`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
       method: 'POST',
@@ -79,8 +81,9 @@ describe('the gateway process', () => {
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
     expect(await portOpen(pgPort)).toBe(false); // the embedded database went down with it
+    expect(await portOpen(simPort)).toBe(false);
 
-    const second = boot(port, pgPort);
+    const second = boot(port, pgPort, simPort);
     await second.ready;
     expect(second.output()).not.toContain('demo seed applied');
     const again = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -93,7 +96,7 @@ describe('the gateway process', () => {
   }, 120_000);
 
   it('when a variable is invalid, then the process exits at once with a message naming it', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
       cwd: gatewayDir,
       env: { PATH: process.env.PATH, PORT: 'not-a-port', DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 
 // Booleans arrive as strings from the environment; "false"/"0"/"no" must mean false.
 const bool = (fallback: boolean) =>
@@ -76,6 +77,16 @@ export const configSchema = z.object({
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
   SYNC_MAX_MESSAGES_PER_CHAT: z.coerce.number().int().min(0).default(0),
+  SYNC_STALE_MS: z.coerce.number().int().min(500).default(30_000),
+
+  PHONE_DEFAULT_REGION: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine((v) => isSupportedCountry(v), 'expected an ISO 3166 region code such as US, DE or GB')
+    .default('US'),
+  CONTACTS_IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+  CONTACTS_IMPORT_MAX_BYTES: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('50mb'),
 
   DEMO_MODE: bool(true),
   WEB_DIST_DIR: optionalString,

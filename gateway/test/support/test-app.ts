@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { pino } from 'pino';
@@ -16,14 +16,27 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
-/** The real app on a real port over a private real database. `env` overrides configuration. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real app on a real port over a private real database (or `databaseUrl`, to restart an app on
+ * the same data), with its background jobs. `env` overrides configuration.
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { databaseUrl?: string; background?: boolean } = {}): Promise<TestApp> {
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const config = loadConfig({
+    WEBHOOK_BASE_URL: `http://127.0.0.1:${port}`,
     NODE_ENV: 'test',
-    PORT: '0',
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DEMO_MODE: 'false',
@@ -31,9 +44,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const db = createDb(database.url, { min: 0, max: 5 });
-  const { app, services } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
+  const { app, services, background } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
+  if (opts.background !== false) background.start();
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -45,6 +59,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await background.stop();
       await db.destroy();
       await database.drop();
     },

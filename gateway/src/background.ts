@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { DevicesService } from './features/devices/devices.service.js';
+import type { IngestService } from './features/ingest/ingest.service.js';
+import type { SyncService } from './features/sync/sync.service.js';
+
+/** Work that runs beside the HTTP server: history imports, status reconcile, receipt pruning. */
+export class BackgroundJobs {
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly deps: {
+      db: Knex;
+      devices: DevicesService;
+      ingest: IngestService;
+      sync: SyncService;
+      logger: Logger;
+      reconcileMs: number;
+      receiptRetentionHours: number;
+    },
+  ) {}
+
+  start() {
+    const { devices, sync, logger, reconcileMs } = this.deps;
+    sync.start();
+    const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((err) => logger.warn({ err }, `${what} failed`)), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(reconcileMs, 'device reconcile', () => devices.reconcile());
+    every(60 * 60_000, 'receipt pruning', () => this.prune());
+  }
+
+  /** Stops timers, hands a running import back to the queue, and flushes queued webhook events. */
+  async stop() {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.deps.sync.stop();
+    await this.deps.ingest.close();
+  }
+
+  private async prune() {
+    const { db, receiptRetentionHours } = this.deps;
+    await db('webhook_receipts').where('received_at', '<', db.raw(`now() - (? * interval '1 hour')`, [receiptRetentionHours])).del();
+  }
+}

@@ -1,0 +1,23 @@
+export interface ChatRow {
+  id: number;
+  device_id: string;
+  jid: string;
+  name: string | null;
+  is_group: boolean;
+  last_message_at: Date | null;
+  last_message_id: number | null;
+  last_message_preview: string | null;
+  unread_count: number;
+}
+
+export const presentChat = (c: ChatRow) => ({
+  id: Number(c.id),
+  deviceId: c.device_id,
+  jid: c.jid,
+  name: c.name,
+  isGroup: c.is_group,
+  lastMessageAt: c.last_message_at ? new Date(c.last_message_at).toISOString() : null,
+  lastMessageId: c.last_message_id === null ? null : Number(c.last_message_id),
+  lastMessagePreview: c.last_message_preview,
+  unreadCount: c.unread_count,
+});

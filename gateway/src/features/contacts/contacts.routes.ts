@@ -1,0 +1,161 @@
+import { Router, type Request } from 'express';
+import type { Db } from '../../platform/db/knex.js';
+import { AppError } from '../../platform/errors.js';
+import type { Api } from '../../platform/http/api.js';
+import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { ContactsService } from './contacts.service.js';
+import { exportContacts } from './contacts.export.js';
+import { importContacts } from './contacts.import.js';
+import { csvUpload, parseSize } from './contacts.upload.js';
+import * as s from './contacts.schemas.js';
+
+const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
+const tags = ['contacts'];
+/** Everyone in the organization reads CRM contacts; editors and admins change them. */
+export const WRITERS = ['admin', 'editor'] as const;
+
+export interface ContactsRouteDeps {
+  db: Db;
+  audit: AuditService;
+  importMaxRows: number;
+  importMaxBytes: string;
+}
+
+export function contactsRoutes(api: Api, contacts: ContactsService, deps: ContactsRouteDeps): Router {
+  const r = Router();
+  const maxBytes = parseSize(deps.importMaxBytes);
+
+  // Fixed paths before /api/contacts/:id.
+  api.route(
+    r,
+    {
+      method: 'get',
+      path: '/api/contacts/matches',
+      summary: 'CRM contacts merged with the WhatsApp contacts of devices you may see, by E.164 number (LIDs through the LID map): matched, WhatsApp-only or CRM-only, with counts',
+      tags,
+      auth: 'user',
+      query: s.matchesQuery,
+      response: s.matchesResponse,
+    },
+    ({ query, req }) => contacts.matches(actorOf(req), query),
+  );
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/api/contacts/import',
+      summary:
+        'Import contacts from a CSV (body text/csv, or multipart/form-data with a file): upsert by number, header mapping with map[field]=Header, per-row errors with line numbers; mode skip-invalid or all-or-nothing',
+      tags,
+      auth: WRITERS,
+      query: s.importQuery,
+      response: s.importResult,
+      responses: { 413: 'Too many rows or bytes', 415: 'Not CSV', 422: 'all-or-nothing and some rows invalid: nothing imported' },
+    },
+    async ({ req }) => {
+      const upload = await csvUpload(req, maxBytes);
+      // Form fields (sent before the file) fill in what the query string does not say.
+      const merged = s.importQuery.safeParse({ ...upload.fields, ...(req.query as Record<string, unknown>) });
+      if (!merged.success) {
+        throw new AppError('validation_failed', 400, 'Invalid body: import options', merged.error.issues.map((i) => ({ in: 'body', field: i.path.join('.'), message: i.message })));
+      }
+      const o = merged.data;
+      const mapping = Object.fromEntries(s.IMPORT_FIELDS.filter((f) => o[`map[${f}]`]).map((f) => [f, o[`map[${f}]`]!]));
+      return importContacts(deps.db, deps.audit, actorOf(req), contacts.region, upload.file, {
+        mode: o.mode,
+        mapping,
+        delimiter: o.delimiter,
+        maxRows: deps.importMaxRows,
+        maxBytes,
+      });
+    },
+  );
+  api.route(
+    r,
+    { method: 'get', path: '/api/contacts/export', summary: 'All contacts matching the filters as CSV (streamed; columns name, phone, email, company, notes, tags, created_at)', tags, auth: 'user', query: s.exportQuery },
+    async ({ query, req, res }) => {
+      await exportContacts(deps.db, actorOf(req).user.orgId, query, res);
+    },
+  );
+
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/api/contacts',
+      summary: 'Create a contact; with fromChatId or waContactId the name and number come from that WhatsApp chat or contact',
+      tags,
+      auth: WRITERS,
+      body: s.createContactBody,
+      status: 201,
+      response: s.contactSchema,
+      responses: { 404: 'No such chat or WhatsApp contact that you may see', 409: 'A contact with this number exists (details.contactId)' },
+    },
+    ({ body, req }) => contacts.create(actorOf(req), body),
+  );
+  api.route(
+    r,
+    { method: 'get', path: '/api/contacts', summary: 'List contacts by name (filters q over name, number, email, company; tag)', tags, auth: 'user', query: s.listContactsQuery, response: s.contactPage },
+    ({ query, req }) => contacts.list(actorOf(req), query),
+  );
+  api.route(
+    r,
+    { method: 'get', path: '/api/contacts/:id', summary: 'Get a contact', tags, auth: 'user', params: s.contactIdParams, response: s.contactSchema, responses: { 404: 'No such contact here' } },
+    ({ params, req }) => contacts.get(actorOf(req), params.id),
+  );
+  api.route(
+    r,
+    {
+      method: 'put',
+      path: '/api/contacts/:id',
+      summary: 'Change a contact (null or "" clears email, company, notes)',
+      tags,
+      auth: WRITERS,
+      params: s.contactIdParams,
+      body: s.updateContactBody,
+      response: s.contactSchema,
+      responses: { 404: 'No such contact here', 409: 'Another contact has this number' },
+    },
+    ({ params, body, req }) => contacts.update(actorOf(req), params.id, body),
+  );
+  api.route(
+    r,
+    { method: 'delete', path: '/api/contacts/:id', summary: 'Delete a contact (soft delete; its number is free again)', tags, auth: WRITERS, params: s.contactIdParams, status: 204, responses: { 404: 'No such contact here' } },
+    ({ params, req }) => contacts.remove(actorOf(req), params.id),
+  );
+  api.route(
+    r,
+    { method: 'put', path: '/api/contacts/:id/tags', summary: 'Set a contact’s tags (replaces them)', tags, auth: WRITERS, params: s.contactIdParams, body: s.setTagsBody, response: s.contactSchema, responses: { 404: 'No such contact here' } },
+    ({ params, body, req }) => contacts.setTags(actorOf(req), params.id, body.tagIds),
+  );
+  api.route(
+    r,
+    {
+      method: 'get',
+      path: '/api/contacts/:id/card',
+      summary: 'The contact card: CRM fields and tags, WhatsApp names per device, and the chats with this person you may see, each with its last message',
+      tags,
+      auth: 'user',
+      params: s.contactIdParams,
+      response: s.cardSchema,
+      responses: { 404: 'No such contact here' },
+    },
+    ({ params, req }) => contacts.card(actorOf(req), params.id),
+  );
+  api.route(
+    r,
+    {
+      method: 'get',
+      path: '/api/contacts/:id/stats',
+      summary: 'Messages in and out, first and last contact and median reply time, over the chats with this person you may see',
+      tags,
+      auth: 'user',
+      params: s.contactIdParams,
+      response: s.statsSchema,
+      responses: { 404: 'No such contact here' },
+    },
+    ({ params, req }) => contacts.stats(actorOf(req), params.id),
+  );
+  return r;
+}

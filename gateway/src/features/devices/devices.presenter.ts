@@ -1,0 +1,19 @@
+import type { DeviceRow } from './devices.repository.js';
+
+export type DeviceAccessName = 'owner' | 'agent' | 'viewer' | 'admin';
+
+/** What a browser may know of a device: never its engine token or webhook key. */
+export const presentDevice = (d: DeviceRow, access: DeviceAccessName) => ({
+  id: d.id,
+  name: d.name,
+  engine: d.engine,
+  engineSession: d.engine_session,
+  status: d.status,
+  phone: d.phone,
+  pushName: d.push_name,
+  ownerId: d.owner_id,
+  access,
+  statusAt: d.status_at.toISOString(),
+  connectedAt: d.connected_at ? d.connected_at.toISOString() : null,
+  createdAt: d.created_at.toISOString(),
+});

@@ -1,0 +1,261 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
+import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { appendEvents } from '../realtime/event-log.js';
+import type { EngineRegistry } from '../engines/engine-registry.js';
+import type { DeviceStatus, EngineKind, EngineSession, SessionState } from '../engines/engine.types.js';
+import * as repo from './devices.repository.js';
+import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
+
+export interface Actor {
+  user: AuthUser;
+  requestId?: string;
+}
+
+export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
+  engine: d.engine,
+  session: d.engine_session,
+  baseUrl: d.engine_url,
+  token: d.engine_token,
+  engineRef: d.engine_ref,
+});
+
+const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName =>
+  d.owner_id === user.id ? 'owner' : (d.member_role ?? 'admin');
+
+const phoneOfJid = (jid: string | null | undefined) => {
+  const m = jid ? /^(\d{6,15})@s\.whatsapp\.net$/.exec(jid) : null;
+  return m ? `+${m[1]}` : null;
+};
+
+export class DevicesService {
+  /** Called after a device becomes connected (the history import listens). */
+  onConnected: (device: repo.DeviceRow) => void = () => undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly engines: EngineRegistry,
+    private readonly audit: AuditService,
+    private readonly opts: { webhookBaseUrl: string; defaultEngine: EngineKind },
+    private readonly logger: Logger,
+  ) {}
+
+  adapterFor(d: repo.DeviceRow) {
+    return this.engines.adapter(d.engine);
+  }
+
+  /** Creates the device and its engine session; if the engine refuses, nothing is kept. */
+  async create(actor: Actor, input: { name: string; engine?: EngineKind; engineUrl?: string }) {
+    const engine = input.engine ?? this.opts.defaultEngine;
+    const adapter = this.engines.adapter(engine);
+    const id = randomUUID();
+    const secret = randomBytes(32).toString('hex');
+    const session = this.engines.sessionNameFor(engine, id);
+    let device: repo.DeviceRow;
+    try {
+      device = await repo.insertDevice(this.db, {
+        id,
+        org_id: actor.user.orgId,
+        owner_id: actor.user.id,
+        name: input.name,
+        engine,
+        engine_session: session,
+        engine_url: input.engineUrl ?? null,
+        engine_token: null,
+        engine_ref: null,
+        webhook_secret: secret,
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505')
+        throw new AppError('engine_session_taken', 409, 'That engine already serves a device with this session (one WAHA per device: give each its own URL)');
+      throw e;
+    }
+    try {
+      const created = await adapter.createSession(engineSessionOf(device), {
+        webhookUrl: `${this.opts.webhookBaseUrl}/webhooks/${engine}/${id}`,
+        hmacKey: secret,
+        metadata: { gatewayDeviceId: id, orgId: actor.user.orgId },
+      });
+      device = await this.db.transaction(async (trx) => {
+        const d = await repo.updateDevice(trx, id, { engine_token: created.token ?? null, engine_ref: created.engineRef ?? null });
+        await this.record(trx, actor, 'device.create', id, { name: input.name, engine, session });
+        return d!;
+      });
+    } catch (e) {
+      await this.db('devices').where({ id }).del();
+      throw e;
+    }
+    return presentDevice(device, 'owner');
+  }
+
+  async list(actor: Actor) {
+    const rows = await repo.listForUser(this.db, actor.user);
+    return { items: rows.map((d) => presentDevice(d, accessOf(d, actor.user))) };
+  }
+
+  async get(actor: Actor, id: string) {
+    const { device, access } = await this.visible(actor, id);
+    return presentDevice(device, access);
+  }
+
+  async rename(actor: Actor, id: string, name: string) {
+    const { access } = await this.visible(actor, id);
+    this.require(access, ['owner', 'admin']);
+    const d = await this.db.transaction(async (trx) => {
+      const row = await repo.updateDevice(trx, id, { name });
+      await this.record(trx, actor, 'device.rename', id, { name });
+      return row!;
+    });
+    return presentDevice(d, access);
+  }
+
+  /** The current QR as raw text; the device's status follows what the engine says. */
+  async qr(actor: Actor, id: string) {
+    const { device, access } = await this.visible(actor, id);
+    this.require(access, ['owner']);
+    const state = await this.adapterFor(device).getQr(engineSessionOf(device));
+    if (state.status !== device.status) await this.applyState(device, { status: state.status });
+    return { status: state.status, qr: state.qr };
+  }
+
+  async pairingCode(actor: Actor, id: string, phone: string) {
+    const { device, access } = await this.visible(actor, id);
+    this.require(access, ['owner']);
+    const code = await this.adapterFor(device).requestPairingCode(engineSessionOf(device), phone.replace(/^\+/, ''));
+    return { code };
+  }
+
+  /** De-registers the phone; stored chats and history stay. */
+  async logout(actor: Actor, id: string) {
+    const { device, access } = await this.visible(actor, id);
+    this.require(access, ['owner', 'admin']);
+    await this.adapterFor(device).logout(engineSessionOf(device));
+    await this.applyState(device, { status: 'logged_out' });
+    await this.record(this.db, actor, 'device.logout', id);
+  }
+
+  /** Removes the engine session, then the device (soft: its history is no longer reachable). */
+  async remove(actor: Actor, id: string) {
+    const { device, access } = await this.visible(actor, id);
+    this.require(access, ['owner', 'admin']);
+    await this.adapterFor(device).deleteSession(engineSessionOf(device));
+    await this.db.transaction(async (trx) => {
+      await repo.updateDevice(trx, id, { deleted_at: new Date(), status: 'logged_out' } as never);
+      await trx('sync_jobs').where({ device_id: id }).whereIn('status', ['queued', 'running']).update({ status: 'cancelled', finished_at: trx.fn.now() });
+      await this.record(trx, actor, 'device.delete', id, { session: device.engine_session });
+    });
+  }
+
+  async members(actor: Actor, id: string) {
+    await this.visible(actor, id);
+    const rows = await repo.listMembers(this.db, id);
+    return { items: rows.map((r: { user_id: string; name: string; email: string; role: 'agent' | 'viewer' }) => ({ userId: r.user_id, name: r.name, email: r.email, role: r.role })) };
+  }
+
+  async addMember(actor: Actor, id: string, userId: string, role: 'agent' | 'viewer') {
+    const { device, access } = await this.visible(actor, id);
+    this.require(access, ['owner', 'admin']);
+    if (userId === device.owner_id) throw new AppError('already_owner', 409, 'That person owns this device');
+    const user = await this.db('users').where({ id: userId, org_id: actor.user.orgId }).whereNull('deleted_at').first('id');
+    if (!user) throw notFound('User');
+    await this.db.transaction(async (trx) => {
+      await repo.upsertMember(trx, id, userId, role);
+      await this.record(trx, actor, 'device.member.set', id, { userId, role });
+    });
+    return this.members(actor, id);
+  }
+
+  async removeMember(actor: Actor, id: string, userId: string) {
+    const { access } = await this.visible(actor, id);
+    this.require(access, ['owner', 'admin']);
+    await this.db.transaction(async (trx) => {
+      const n = await repo.removeMember(trx, id, userId);
+      if (!n) throw notFound('Member');
+      await this.record(trx, actor, 'device.member.remove', id, { userId });
+    });
+  }
+
+  /**
+   * Moves a device to the state the engine reports, pushes `device.status`, and announces a new
+   * connection. Used by webhooks, QR polling, logout and the reconcile loop alike.
+   */
+  async applyState(device: repo.DeviceRow, state: SessionState, trx?: Knex): Promise<repo.DeviceRow> {
+    const run = async (t: Knex) => {
+      const patch: Partial<repo.DeviceRow> = {};
+      if (state.status !== device.status) Object.assign(patch, { status: state.status, status_at: new Date() });
+      if (state.jid && state.jid !== device.jid) Object.assign(patch, { jid: state.jid, phone: phoneOfJid(state.jid) });
+      if (state.pushName && state.pushName !== device.push_name) patch.push_name = state.pushName;
+      if (state.status === 'connected' && device.status !== 'connected') patch.connected_at = new Date();
+      if (!Object.keys(patch).length) return device;
+      const updated = (await repo.updateDevice(t, device.id, patch))!;
+      if (patch.status) {
+        await appendEvents(t, [
+          {
+            orgId: device.org_id,
+            deviceId: device.id,
+            type: 'device.status',
+            data: { deviceId: device.id, status: updated.status, previous: device.status, phone: updated.phone, pushName: updated.push_name },
+          },
+        ]);
+      }
+      return updated;
+    };
+    const updated = trx ? await run(trx) : await this.db.transaction(run);
+    if (updated.status === 'connected' && device.status !== 'connected') {
+      this.logger.info({ deviceId: device.id }, 'device connected');
+      if (!trx) this.onConnected(updated);
+    }
+    return updated;
+  }
+
+  /**
+   * Corrects every device whose stored status disagrees with its engine. One replica at a time
+   * (advisory lock), so replicas do not stampede the engines.
+   */
+  async reconcile(): Promise<{ checked: number; corrected: number }> {
+    return this.db.transaction(async (trx) => {
+      const { rows } = await trx.raw(`SELECT pg_try_advisory_xact_lock(hashtext('devices:reconcile')) AS ok`);
+      if (!rows[0]?.ok) return { checked: 0, corrected: 0 };
+      const devices = await repo.listLive(this.db);
+      let corrected = 0;
+      for (const d of devices) {
+        try {
+          const state = await this.adapterFor(d).getState(engineSessionOf(d));
+          // A logged-out device the engine shows as waiting for a QR is still logged out to us.
+          if (d.status === 'logged_out' && state.status === 'qr') continue;
+          if (state.status !== d.status) {
+            corrected++;
+            this.logger.warn({ deviceId: d.id, stored: d.status, engine: state.status }, 'device status corrected by reconcile');
+            await this.applyState(d, state);
+          }
+        } catch (err) {
+          this.logger.debug({ err, deviceId: d.id }, 'reconcile: engine did not answer');
+        }
+      }
+      return { checked: devices.length, corrected };
+    });
+  }
+
+  /** The device if the caller may know of it, with how they relate to it; 404 otherwise. */
+  async visible(actor: Actor, id: string): Promise<{ device: repo.DeviceRow; access: DeviceAccessName }> {
+    const d = await repo.getForUser(this.db, actor.user, id);
+    if (!d) throw notFound('Device');
+    return { device: d, access: accessOf(d, actor.user) };
+  }
+
+  private require(access: DeviceAccessName, allowed: DeviceAccessName[]) {
+    if (!allowed.includes(access)) throw forbidden(`This needs ${allowed.join(' or ')} access to the device`);
+  }
+
+  private record(trx: Knex, actor: Actor, action: string, deviceId: string, details?: Record<string, unknown>) {
+    return this.audit.record(
+      { orgId: actor.user.orgId, actorId: actor.user.id, action, targetType: 'device', targetId: deviceId, details, requestId: actor.requestId },
+      trx,
+    );
+  }
+}
+
+export type { DeviceStatus };

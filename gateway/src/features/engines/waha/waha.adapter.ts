@@ -1,0 +1,233 @@
+// EngineAdapter for WAHA (devlikeapro/waha): one WAHA session per device, or one WAHA per device
+// with its "default" session (the device then carries its own URL).
+import type { Logger } from 'pino';
+import { AppError } from '../../../platform/errors.js';
+import type {
+  CreateSessionInput, CreatedSession, EngineAdapter, EngineChat, EngineContact, EngineMessage, EngineSession, LidMapping,
+  ParsedWebhook, ProxyRules, QrState, RawWebhook, SendResult, SendTextInput, SessionState,
+} from '../engine.types.js';
+import { engineRejected } from '../engine-errors.js';
+import { EngineHttp, type EngineRequest, dateOf, engineMessageOf, obj, str, type Obj } from '../engine-http.js';
+import { digitsOf, isGroup, isLid, toCanonical, toWaha } from '../jid.js';
+import { buildSerializedId, keyIdOf, listOf, serializedOf, wahaMessage, wahaStatus } from './waha-map.js';
+import { wahaProxyRules } from './waha-proxy.rules.js';
+import { parseWahaWebhook, verifyWahaWebhook } from './waha-webhook.parser.js';
+
+export interface WahaAdapterConfig {
+  /** Configured WAHA URL; a device's own `baseUrl` wins. */
+  baseUrl?: string;
+  apiKey: string;
+  timeoutMs: number;
+  retries: number;
+  retryBaseMs?: number;
+  logger?: Logger;
+}
+
+export const WAHA_EVENTS = ['session.status', 'message', 'message.any', 'message.ack', 'message.reaction', 'message.revoked', 'message.edited'];
+const PAGE = 500;
+const enc = encodeURIComponent;
+
+export class WahaAdapter implements EngineAdapter {
+  readonly kind = 'waha' as const;
+  private readonly http: EngineHttp;
+
+  constructor(private readonly cfg: WahaAdapterConfig) {
+    this.http = new EngineHttp({ engine: 'WAHA', timeoutMs: cfg.timeoutMs, retries: cfg.retries, retryBaseMs: cfg.retryBaseMs, logger: cfg.logger });
+  }
+
+  private base(s: EngineSession): string {
+    const url = s.baseUrl ?? this.cfg.baseUrl;
+    if (!url) throw new AppError('engine_not_configured', 400, 'No WAHA URL is configured for this device');
+    return url;
+  }
+
+  private call(s: EngineSession, req: Omit<EngineRequest, 'baseUrl' | 'headers'>) {
+    return this.http.call({ ...req, baseUrl: this.base(s), headers: { 'X-Api-Key': this.cfg.apiKey } });
+  }
+
+  // ── session lifecycle ────────────────────────────────────────────────────────────────────────
+
+  async createSession(s: EngineSession, input: CreateSessionInput): Promise<CreatedSession> {
+    const config = {
+      metadata: input.metadata ?? {},
+      webhooks: [{
+        url: input.webhookUrl,
+        events: WAHA_EVENTS,
+        hmac: { key: input.hmacKey },
+        retries: { policy: 'exponential', delaySeconds: 2, attempts: 15 },
+      }],
+      // markOnline is required by the document; false keeps the phone receiving its own notifications.
+      noweb: { markOnline: false, store: { enabled: true, fullSync: true } },
+    };
+    const created = await this.call(s, { method: 'POST', path: '/api/sessions', body: { name: s.session, start: true, config }, accept: [409, 422] });
+    if (created.status < 300) return {};
+    // The name exists (a retried create, or 'default' on a per-device WAHA): it is ours by name, so
+    // bring it to our config and make sure it runs. Any other 422 (e.g. a free image refusing the name) is re-thrown.
+    const existing = await this.call(s, { method: 'GET', path: `/api/sessions/${enc(s.session)}`, accept: [404] });
+    if (existing.status === 404) throw engineRejected('WAHA', created.status, engineMessageOf(created.data, created.status));
+    await this.call(s, { method: 'PUT', path: `/api/sessions/${enc(s.session)}`, body: { config }, idempotent: true });
+    const after = await this.call(s, { method: 'GET', path: `/api/sessions/${enc(s.session)}` });
+    const st = String(obj(after.data).status ?? '').toUpperCase();
+    if (st === 'STOPPED' || st === 'FAILED' || st === '') {
+      await this.call(s, { method: 'POST', path: `/api/sessions/${enc(s.session)}/start`, idempotent: true, accept: [422] });
+    }
+    return {};
+  }
+
+  async getState(s: EngineSession): Promise<SessionState> {
+    const r = await this.call(s, { method: 'GET', path: `/api/sessions/${enc(s.session)}`, accept: [404] });
+    if (r.status === 404) return { status: 'disconnected', jid: null, pushName: null }; // no such session on the engine
+    const d = obj(r.data);
+    const status = wahaStatus(d.status);
+    const me = obj(d.me);
+    return status === 'connected' ? { status, jid: toCanonical(str(me.id)), pushName: str(me.pushName) } : { status, jid: null, pushName: null };
+  }
+
+  async getQr(s: EngineSession): Promise<QrState> {
+    const r = await this.call(s, { method: 'GET', path: `/api/sessions/${enc(s.session)}`, accept: [404] });
+    const raw = String(obj(r.data).status ?? '').toUpperCase();
+    if (r.status === 404 || raw !== 'SCAN_QR_CODE') return { status: r.status === 404 ? 'disconnected' : wahaStatus(raw), qr: null };
+    const qr = await this.call(s, { method: 'GET', path: `/api/${enc(s.session)}/auth/qr`, query: { format: 'raw' }, accept: [422] });
+    if (qr.status === 422) return { status: (await this.getState(s)).status, qr: null }; // scanned or restarted meanwhile
+    return { status: 'qr', qr: str(obj(qr.data).value) };
+  }
+
+  async requestPairingCode(s: EngineSession, phoneDigits: string): Promise<string> {
+    const r = await this.call(s, { method: 'POST', path: `/api/${enc(s.session)}/auth/request-code`, body: { phoneNumber: digitsOf(phoneDigits) } });
+    const code = str(obj(r.data).code);
+    if (!code) throw engineRejected('WAHA', r.status, 'no pairing code in the answer');
+    return code;
+  }
+
+  async logout(s: EngineSession): Promise<void> {
+    await this.call(s, { method: 'POST', path: `/api/sessions/${enc(s.session)}/logout`, idempotent: true });
+  }
+
+  async deleteSession(s: EngineSession): Promise<void> {
+    await this.call(s, { method: 'DELETE', path: `/api/sessions/${enc(s.session)}`, idempotent: true, accept: [404] });
+  }
+
+  // ── sending ──────────────────────────────────────────────────────────────────────────────────
+
+  async sendText(s: EngineSession, input: SendTextInput): Promise<SendResult> {
+    const chatId = toWaha(input.chatJid);
+    const body: Obj = { session: s.session, chatId, text: input.text };
+    const rt = input.replyTo;
+    if (rt) {
+      const participant = isGroup(input.chatJid) && !rt.fromMe && rt.senderJid ? toWaha(rt.senderJid) : null;
+      body.reply_to = rt.engineFullId ?? buildSerializedId(rt.fromMe, chatId, rt.id, participant);
+    }
+    const r = await this.call(s, { method: 'POST', path: '/api/sendText', body });
+    // The answer differs by engine and version: a WAMessage, a raw {key:{id}}, or nothing.
+    const d = obj(r.data);
+    const full = serializedOf(d.id);
+    const id = keyIdOf(d.id) ?? str(obj(d.key).id) ?? str(obj(obj(d._data).key).id);
+    return { id, engineFullId: full && full !== id ? full : null, timestamp: dateOf(d.timestamp) ?? dateOf(d.messageTimestamp) ?? new Date() };
+  }
+
+  async markSeen(s: EngineSession, chatJid: string, messages: { id: string; engineFullId?: string | null; senderJid?: string | null }[]): Promise<void> {
+    const chatId = toWaha(chatJid);
+    const group = isGroup(chatJid);
+    // Seen is only sent for messages from others, hence fromMe=false when the full id must be built.
+    const messageIds = messages.map((m) => m.engineFullId ?? buildSerializedId(false, chatId, m.id, group && m.senderJid ? toWaha(m.senderJid) : null));
+    await this.call(s, { method: 'POST', path: '/api/sendSeen', body: { session: s.session, chatId, messageIds }, idempotent: true });
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────────────────────────
+
+  async listChats(s: EngineSession, page: { offset: number; limit: number }): Promise<EngineChat[]> {
+    const query = { limit: page.limit, offset: page.offset, sortBy: 'conversationTimestamp', sortOrder: 'desc' };
+    let r = await this.call(s, { method: 'GET', path: `/api/${enc(s.session)}/chats`, query, accept: [404] });
+    let overview = false;
+    if (r.status === 404) {
+      const message = engineMessageOf(r.data, 404);
+      if (!/^Cannot GET/i.test(message)) throw engineRejected('WAHA', 404, message); // e.g. no such session
+      // The route itself is missing on this engine: it still serves the overview.
+      r = await this.call(s, { method: 'GET', path: `/api/${enc(s.session)}/chats/overview`, query: { limit: page.limit, offset: page.offset } });
+      overview = true;
+    }
+    const out: EngineChat[] = [];
+    for (const item of listOf(r.data)) {
+      const c = obj(item);
+      const jid = toCanonical(serializedOf(c.id));
+      if (!jid) continue;
+      const inner = obj(c._chat);
+      const last = obj(c.lastMessage);
+      out.push({
+        jid,
+        name: str(c.name) ?? str(c.subject) ?? str(inner.name),
+        isGroup: isGroup(jid),
+        lastMessageAt: dateOf(c.conversationTimestamp) ?? dateOf(inner.conversationTimestamp) ?? (overview ? dateOf(last.timestamp) : null),
+        messageCount: null,
+      });
+    }
+    return out;
+  }
+
+  async listMessages(s: EngineSession, chatJid: string, page: { offset: number; limit: number }): Promise<EngineMessage[]> {
+    const r = await this.call(s, {
+      method: 'GET',
+      path: `/api/${enc(s.session)}/chats/${enc(toWaha(chatJid))}/messages`,
+      query: { limit: page.limit, offset: page.offset, downloadMedia: false },
+    });
+    return listOf(r.data).map((m) => wahaMessage(obj(m))).filter((m): m is EngineMessage => m !== null);
+  }
+
+  async listContacts(s: EngineSession): Promise<EngineContact[]> {
+    return this.paged(s, '/api/contacts/all', { session: s.session }, (item) => {
+      const c = obj(item);
+      const jid = toCanonical(serializedOf(c.id));
+      if (!jid || isGroup(jid)) return null;
+      return { jid, pushName: str(c.pushname) ?? str(c.pushName), fullName: str(c.name), businessName: str(c.verifiedName) ?? str(c.businessName) };
+    });
+  }
+
+  async listLids(s: EngineSession): Promise<LidMapping[]> {
+    return this.paged(s, `/api/${enc(s.session)}/lids`, {}, (item) => {
+      const c = obj(item);
+      const lid = toCanonical(str(c.lid));
+      const phoneJid = toCanonical(str(c.pn));
+      return lid && phoneJid && isLid(lid) && !isLid(phoneJid) ? { lid, phoneJid } : null;
+    });
+  }
+
+  async resolveLid(s: EngineSession, lid: string): Promise<string | null> {
+    const r = await this.call(s, { method: 'GET', path: `/api/${enc(s.session)}/lids/${enc(toCanonical(lid) ?? lid)}`, accept: [404] });
+    if (r.status === 404) return null;
+    const pn = toCanonical(str(obj(r.data).pn));
+    return pn && !isLid(pn) ? pn : null;
+  }
+
+  /** Pages a list until a short page; stops too if the engine ignores offset and repeats itself. */
+  private async paged<T>(s: EngineSession, path: string, query: Record<string, string>, map: (item: unknown) => T | null): Promise<T[]> {
+    const out: T[] = [];
+    let previousFirst: string | null = null;
+    for (let offset = 0; offset < 10_000_000; offset += PAGE) {
+      const r = await this.call(s, { method: 'GET', path, query: { ...query, limit: PAGE, offset } });
+      const items = listOf(r.data);
+      const first = items.length ? JSON.stringify(items[0]) : null;
+      if (offset > 0 && first !== null && first === previousFirst) break;
+      previousFirst = first;
+      for (const item of items) {
+        const v = map(item);
+        if (v !== null) out.push(v);
+      }
+      if (items.length < PAGE) break;
+    }
+    return out;
+  }
+
+  // ── webhooks and proxy ───────────────────────────────────────────────────────────────────────
+
+  verifyWebhook(raw: RawWebhook, hmacKey: string, _opts: { allowUnsigned: boolean }): boolean {
+    return verifyWahaWebhook(raw, hmacKey); // WAHA always signs when given a key: unsigned is never accepted
+  }
+
+  parseWebhook(raw: RawWebhook): ParsedWebhook {
+    return parseWahaWebhook(raw);
+  }
+
+  proxyRules(s: EngineSession): ProxyRules {
+    return wahaProxyRules(this.base(s), this.cfg.apiKey, s.session);
+  }
+}

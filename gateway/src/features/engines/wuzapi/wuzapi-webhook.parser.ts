@@ -1,0 +1,138 @@
+// WuzAPI webhooks: HMAC-SHA256 check over the raw bytes, and both wire formats (form with a jsonData
+// field, or flat JSON) → EngineEvents. WuzAPI gives no delivery id: deduplication relies on message ids.
+import { type EngineEvent, type LidMapping, type ParsedWebhook, type RawWebhook, WebhookPayloadError } from '../engine.types.js';
+import { arr, dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from '../engine-http.js';
+import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
+import { historySyncMessage, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
+import { decodeQrDataUrl } from './wuzapi-qr.js';
+
+/** x-hmac-signature = lower-case hex HMAC-SHA256 of the body; present only when the user has a key. */
+export function verifyWuzapiWebhook(raw: RawWebhook, hmacKey: string, allowUnsigned: boolean): boolean {
+  const sig = headerOf(raw.headers, 'x-hmac-signature');
+  if (!sig) return allowUnsigned;
+  if (!hmacKey) return false;
+  return hexHmacMatches('sha256', hmacKey, raw.body, sig.replace(/^sha256=/i, ''));
+}
+
+function postOf(raw: RawWebhook): Obj {
+  const ct = (headerOf(raw.headers, 'content-type') ?? '').toLowerCase();
+  const text = raw.body.toString('utf8');
+  const isForm = ct.includes('application/x-www-form-urlencoded') || (!ct.includes('json') && !/^\s*\{/.test(text));
+  let json = text;
+  if (isForm) {
+    const data = new URLSearchParams(text).get('jsonData');
+    if (data === null) throw new WebhookPayloadError('WuzAPI form webhook without jsonData');
+    json = data;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new WebhookPayloadError('WuzAPI webhook data is not JSON');
+  }
+  if (!isObj(parsed)) throw new WebhookPayloadError('WuzAPI webhook data is not an object');
+  if (!str(parsed.type)) throw new WebhookPayloadError('WuzAPI webhook has no type');
+  return parsed;
+}
+
+/** A pair of JIDs where one is a LID and the other a phone → mapping. */
+function lidPair(a: unknown, b: unknown): LidMapping | null {
+  const x = toCanonical(str(a));
+  const y = toCanonical(str(b));
+  if (x && y && isLid(x) && isPerson(y)) return { lid: x, phoneJid: y };
+  if (x && y && isLid(y) && isPerson(x)) return { lid: y, phoneJid: x };
+  return null;
+}
+
+function messageEvents(post: Obj, event: Obj): EngineEvent[] {
+  const info = obj(pick(event, 'Info', 'info'));
+  const raw = obj(pick(event, 'Message', 'message'));
+  const out: EngineEvent[] = [];
+  for (const [a, b] of [[info.Sender, info.SenderAlt], [info.Chat, info.RecipientAlt]] as const) {
+    const m = lidPair(a, b);
+    if (m && !out.some((e) => e.kind === 'lid' && e.mapping.lid === m.lid)) out.push({ kind: 'lid', mapping: m });
+  }
+  const fromMe = info.IsFromMe === true;
+  const sender = toCanonical(str(info.Sender));
+  const at = dateOf(info.Timestamp) ?? new Date();
+  // Reactions, revokes and edits arrive as Message events carrying a special message.
+  const reaction = obj(raw.reactionMessage);
+  if (isObj(raw.reactionMessage)) {
+    const targetId = str(pick(obj(reaction.key), 'ID', 'id'));
+    if (targetId) out.push({ kind: 'reaction', targetId, senderJid: sender, fromMe, emoji: str(reaction.text), timestamp: at });
+    return out;
+  }
+  const proto = obj(raw.protocolMessage);
+  if (isObj(raw.protocolMessage)) {
+    const targetId = str(pick(obj(proto.key), 'ID', 'id'));
+    const type = String(proto.type ?? '').toUpperCase();
+    if (targetId && (type === 'REVOKE' || type === '0')) out.push({ kind: 'revoke', targetId, timestamp: at });
+    else if (targetId && (type === 'MESSAGE_EDIT' || type === '14')) {
+      out.push({ kind: 'edit', targetId, body: protoContent(proto.editedMessage).body ?? '', timestamp: at });
+    }
+    return out;
+  }
+  const m = wuzMessage(event, post);
+  if (!m) throw new WebhookPayloadError('WuzAPI Message without Info.ID or Info.Chat');
+  out.push({ kind: 'message', message: m });
+  if (!fromMe && m.pushName && sender && !isGroup(sender)) out.push({ kind: 'contact', contact: { jid: sender, pushName: m.pushName } });
+  return out;
+}
+
+export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
+  const post = postOf(raw);
+  const event = obj(post.event);
+  const events: EngineEvent[] = [];
+  switch (post.type) {
+    case 'Message':
+      events.push(...messageEvents(post, event));
+      break;
+    case 'ReadReceipt': {
+      const ack = receiptAck(post.state, event.Type);
+      const ids = arr(pick(event, 'MessageIDs', 'MessageIds')).map((v) => str(v)).filter((v): v is string => v !== null);
+      if (ack && ids.length) events.push({ kind: 'ack', ids, chatJid: toCanonical(str(event.Chat)), ack });
+      break;
+    }
+    case 'QR': {
+      const qr = decodeQrDataUrl(str(post.qrCodeBase64) ?? str(event.qrCodeBase64));
+      events.push({ kind: 'session.status', status: 'qr' }, { kind: 'qr', qr });
+      break;
+    }
+    case 'PairSuccess': {
+      const jid = toCanonical(str(event.ID));
+      events.push({ kind: 'session.status', status: 'connected', jid, pushName: null });
+      const m = lidPair(event.LID, event.ID);
+      if (m) events.push({ kind: 'lid', mapping: m });
+      break;
+    }
+    case 'Connected':
+      events.push({ kind: 'session.status', status: 'connected' });
+      break;
+    case 'LoggedOut':
+      events.push({ kind: 'session.status', status: 'logged_out' });
+      break;
+    case 'Disconnected':
+    case 'StreamReplaced':
+      events.push({ kind: 'session.status', status: 'disconnected' });
+      break;
+    case 'ConnectFailure':
+    case 'ClientOutdated':
+      events.push({ kind: 'session.status', status: 'failed' });
+      break;
+    case 'HistorySync': {
+      const data = obj(pick(event, 'Data', 'data') ?? post.Data);
+      for (const conv of arr(pick(data, 'conversations', 'Conversations'))) {
+        const c = obj(conv);
+        const jid = toCanonical(str(pick(c, 'ID', 'id', 'Id')));
+        for (const item of arr(pick(c, 'messages', 'Messages'))) {
+          const m = historySyncMessage(item, jid);
+          if (m) events.push({ kind: 'message', message: m });
+        }
+      }
+      break;
+    }
+    default:
+      break; // Presence, ChatPresence and the rest are not consumed
+  }
+  return { eventId: null, events };
+}

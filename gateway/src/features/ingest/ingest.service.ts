@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { MicroBatcher } from './micro-batcher.js';
+import { writeBatch } from './ingest.writer.js';
+import type { IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
+
+/**
+ * The one way engine events reach the database. Live webhooks go through a micro-batcher (one
+ * transaction and one NOTIFY per batch, each delivery answered after its batch commits); the
+ * history import writes its pages directly with `writeNow`.
+ */
+export class IngestService {
+  /** Called after commit for each device whose status changed (devices service reacts). */
+  onStatusChanges: (changes: IngestResult['statusChanges']) => void = () => undefined;
+  private readonly batcher: MicroBatcher<IngestItem, void>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly logger: Logger,
+    opts: { maxItems: number; maxWaitMs: number },
+  ) {
+    this.batcher = new MicroBatcher((items) => this.flush(items), opts);
+  }
+
+  /** Resolves once the delivery is durable (committed). */
+  submit(item: IngestItem): Promise<void> {
+    return this.batcher.submit(item);
+  }
+
+  async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
+    const result = await this.db.transaction((trx) => writeBatch(trx, items, opts));
+    if (result.statusChanges.length) this.onStatusChanges(result.statusChanges);
+    return result;
+  }
+
+  close() {
+    return this.batcher.close();
+  }
+
+  private async flush(items: IngestItem[]): Promise<PromiseSettledResult<void>[]> {
+    try {
+      await this.writeNow(items);
+      return items.map(() => ({ status: 'fulfilled', value: undefined }));
+    } catch (err) {
+      if (items.length === 1) return [{ status: 'rejected', reason: err }];
+      // One bad delivery must not fail its neighbours: store each alone; only the bad one fails
+      // (and its engine retries it).
+      this.logger.warn({ err, size: items.length }, 'ingest batch failed; storing its deliveries one by one');
+      const out: PromiseSettledResult<void>[] = [];
+      for (const i of items) {
+        try {
+          await this.writeNow([i]);
+          out.push({ status: 'fulfilled', value: undefined });
+        } catch (e) {
+          out.push({ status: 'rejected', reason: e });
+        }
+      }
+      return out;
+    }
+  }
+}

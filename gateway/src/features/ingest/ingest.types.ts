@@ -1,0 +1,28 @@
+import type { EngineEvent, EngineKind } from '../engines/engine.types.js';
+
+/** The device a batch item belongs to, as the ingest needs it. */
+export interface DeviceCtx {
+  id: string;
+  orgId: string;
+  engine: EngineKind;
+  status: string;
+}
+
+/** One webhook delivery (or one history page) to store. */
+export interface IngestItem {
+  device: DeviceCtx;
+  /** The engine's delivery id, deduplicated through webhook_receipts; null when the engine has none. */
+  eventId: string | null;
+  events: EngineEvent[];
+}
+
+export interface IngestOptions {
+  /** History import: old messages do not count as unread and push no per-message events. */
+  history?: boolean;
+}
+
+export interface IngestResult {
+  insertedMessages: number;
+  /** Devices whose status changed in this batch, old → new (the caller reacts after commit). */
+  statusChanges: { deviceId: string; from: string; to: string }[];
+}

@@ -1,0 +1,44 @@
+/** A stored message as browsers and events see it. */
+export interface MessageRow {
+  id: number;
+  chat_id: number;
+  device_id: string;
+  engine_message_id: string | null;
+  client_id?: string | null;
+  direction: 'in' | 'out';
+  sender_jid: string | null;
+  sender_name: string | null;
+  type: string;
+  body: string | null;
+  media: { mimetype?: string | null; filename?: string | null; size?: number | null; mediaId?: string | null } | null;
+  reply_to_engine_id: string | null;
+  ack: number;
+  status: string;
+  error?: string | null;
+  source: string | null;
+  sent_at: Date;
+  edited_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+export const presentMessage = (m: MessageRow) => ({
+  id: Number(m.id),
+  chatId: Number(m.chat_id),
+  deviceId: m.device_id,
+  engineMessageId: m.engine_message_id,
+  clientId: m.client_id ?? null,
+  direction: m.direction,
+  from: m.sender_jid,
+  senderName: m.sender_name,
+  type: m.type,
+  body: m.revoked_at ? null : m.body,
+  media: m.media ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, mediaId: m.media.mediaId ?? null } : null,
+  replyTo: m.reply_to_engine_id,
+  status: m.status,
+  error: m.error ?? null,
+  sentAt: iso(m.sent_at),
+  editedAt: iso(m.edited_at),
+  revoked: !!m.revoked_at,
+});
