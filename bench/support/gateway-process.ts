@@ -18,6 +18,10 @@ export async function freePort(): Promise<number> {
 
 export interface GatewayProcess {
   url: string;
+  /** The database it uses (embedded PostgreSQL unless DATABASE_URL is set). */
+  databaseUrl: string;
+  /** The built-in engine simulator it started (no engine URL configured). */
+  simUrl: string;
   stop(): Promise<void>;
 }
 
@@ -25,41 +29,69 @@ export interface GatewayProcess {
  * The real gateway in its own process (so load generator and server do not share an event loop),
  * on embedded PostgreSQL in a temporary directory unless DATABASE_URL is set. Demo seed included.
  */
+/** Spawns a node process of this repository and resolves once its output shows `ready`. */
+async function spawnNode(args: string[], env: Record<string, string>, ready: string) {
+  const flags = args.filter((a) => a.startsWith('--'));
+  const rest = args.filter((a) => !a.startsWith('--'));
+  const child = spawn(process.execPath, [...flags, '--conditions=source', '--import', 'tsx', ...rest], { cwd: repo, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 90_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes(ready)) (clearTimeout(timer), resolve());
+    });
+    child.once('exit', (c) => (clearTimeout(timer), reject(new Error(`${args.join(' ')} exited ${c}:\n${out}`))));
+  });
+  return async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+}
+
+/**
+ * The real gateway in its own process (so load generator and server do not share an event loop),
+ * on embedded PostgreSQL in a temporary directory unless DATABASE_URL is set, demo seed included,
+ * with the engine simulator in a third process, as an engine runs beside a real deployment.
+ */
 export async function startGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-'));
   chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'gateway/src/main.ts'], {
-    cwd: repo,
-    env: {
-      PATH: process.env.PATH,
+  const [port, pgPort, simPort] = [await freePort(), await freePort(), await freePort()];
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  const stopSim = await spawnNode(['engine-sim/src/main.ts'], { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn' }, simUrl);
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there, to find where time goes.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const stopGateway = await spawnNode(
+    [...prof, 'gateway/src/main.ts'],
+    {
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(pgPort),
+      WAHA_URL: simUrl,
+      WAHA_API_KEY: 'sim-api-key',
+      WUZAPI_URL: `${simUrl}/wuzapi`,
+      WUZAPI_ADMIN_TOKEN: 'sim-admin-token',
       LOG_LEVEL: 'warn',
       LOGIN_RATE_MAX_PER_IP: '1000000',
       LOGIN_RATE_MAX_PER_EMAIL: '1000000',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('gateway did not start:\n' + out)), 90_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('running at')) (clearTimeout(timer), resolve());
-    });
-    child.once('exit', (c) => (clearTimeout(timer), reject(new Error(`gateway exited ${c}:\n${out}`))));
+    'running at',
+  ).catch(async (e) => {
+    await stopSim();
+    throw e;
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    databaseUrl: process.env.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${pgPort}/gateway`,
+    simUrl,
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      await stopGateway();
+      await stopSim();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -82,15 +82,20 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
 
   const result = await db.transaction(async (trx) => {
       let batch = new Map<string, Row>();
-      const flush = async () => {
+      // One batch is written while the next is parsed; at most two are in memory.
+      let inflight: Promise<void> = Promise.resolve();
+      const flush = () => {
         if (!batch.size) return;
         const rows = [...batch.values()];
         batch = new Map();
-        const r = await upsert(trx, actor, rows);
-        counts.inserted += r.inserted;
-        counts.updated += r.updated;
-        counts.unchanged += rows.length - r.inserted - r.updated;
-        await attachTags(trx, actor.user.orgId, rows, r.ids, tagIds);
+        inflight = inflight.then(async () => {
+          const r = await upsert(trx, actor, rows);
+          counts.inserted += r.inserted;
+          counts.updated += r.updated;
+          counts.unchanged += rows.length - r.inserted - r.updated;
+          await attachTags(trx, actor.user.orgId, rows, r.ids, tagIds);
+        });
+        inflight.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
       };
 
       try {
@@ -107,9 +112,13 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
           // A number twice in one batch: the later row wins (as it would across batches).
           batch.delete(row.phone);
           batch.set(row.phone, row);
-          if (batch.size >= BATCH) await flush();
+          if (batch.size >= BATCH) {
+            await inflight;
+            flush();
+          }
         }
       } catch (e) {
+        await inflight.catch(() => {}); // never leave a write running on the transaction being rolled back
         if (e instanceof AppError) throw e;
         const err = e as { code?: string; message?: string; lines?: number };
         if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
@@ -118,7 +127,8 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
         throw e;
       }
       if (!columns) throw new AppError('invalid_csv', 400, 'The CSV is empty: a header line is needed');
-      await flush();
+      flush();
+      await inflight;
 
       if (opts.mode === 'all-or-nothing' && counts.invalid) {
         throw new AppError('import_invalid', 422, `${counts.invalid} row(s) are invalid; nothing was imported`, {

@@ -7,16 +7,15 @@ import { presentWaContact, type WaContactRow } from './contacts.presenter.js';
 /**
  * The merge of CRM contacts and WhatsApp contacts. A WhatsApp contact's key is its E.164 number (from
  * its JID, or from the LID map for a `@lid` JID — kept in wa_contacts.phone_e164 by triggers), or its
- * JID when no number is known. A CRM contact and a WhatsApp contact match when the keys are equal.
+ * JID when no number is known (wa_contacts.match_key). A CRM contact and a WhatsApp contact match when the keys are equal.
  * Both sides are indexed on that key, so every question is an index join: nothing is precomputed and
  * nothing needs recomputing when either side changes.
  *
  * Only WhatsApp contacts of devices the caller may see (the access policy) take part.
  */
 
-/** WhatsApp contacts that are people (not groups, broadcasts or newsletters). */
-const PERSON_JID = `(w.jid LIKE '%@s.whatsapp.net' OR w.jid LIKE '%@lid')`;
-const KEY = 'coalesce(w.phone_e164, w.jid)';
+/** wa_contacts.match_key (kept by a trigger): the number, or the JID of a LID not mapped yet; null for groups. */
+const KEY = 'w.match_key';
 
 export type MatchKind = 'matched' | 'whatsapp-only' | 'crm-only';
 
@@ -26,15 +25,45 @@ export interface MatchCounts {
   crmOnly: number;
 }
 
-function visibleWa(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>) {
-  return db('wa_contacts as w')
-    .where('w.org_id', user.orgId)
-    .whereIn('w.device_id', visibleDeviceIds(db, user))
-    .whereRaw(PERSON_JID);
+type Viewer = Pick<AuthUser, 'id' | 'orgId'>;
+
+/**
+ * The devices the access policy lets `user` see, resolved first: filtering on a list (instead of
+ * joining devices) keeps the WhatsApp side in key order, so joins with contacts are ordered merges.
+ */
+export async function visibleDevices(db: Knex, user: Viewer): Promise<string[]> {
+  return ((await visibleDeviceIds(db, user)) as { id: string }[]).map((d) => d.id);
 }
 
-export async function matchCounts(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>): Promise<MatchCounts> {
-  const w = visibleWa(db, user).distinct(db.raw(`${KEY} AS k`));
+function visibleWa(db: Knex, user: Viewer, devices: string[]) {
+  return db('wa_contacts as w').where('w.org_id', user.orgId).whereNotNull('w.match_key').whereRaw('w.device_id = ANY(?::uuid[])', [devices]);
+}
+
+/**
+ * Runs `work` with the plan pinned to ordered merges of the two key indexes. The planner cannot see
+ * that keys on both sides overlap (it estimates anti joins at one row) and otherwise picks hash joins
+ * plus a full sort, or per-row probes, for a page of 50; merges are linear in the two index-only scans
+ * and stop at the end of the page.
+ */
+function ordered<T>(db: Knex, work: (trx: Knex) => Promise<T>): Promise<T> {
+  return db.transaction(
+    async (trx) => {
+      await trx.raw(
+        `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_hashagg', 'off', true), set_config('enable_nestloop', 'off', true),
+                set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`,
+      );
+      return work(trx);
+    },
+    { readOnly: true },
+  );
+}
+
+export function matchCounts(db: Knex, user: Viewer, devices: string[]): Promise<MatchCounts> {
+  return ordered(db, (trx) => countMatches(trx, user, devices));
+}
+
+async function countMatches(db: Knex, user: Viewer, devices: string[]): Promise<MatchCounts> {
+  const w = visibleWa(db, user, devices).distinct(db.raw(`${KEY} AS k`));
   const { rows } = await db.raw(
     `WITH w AS ?,
           c AS (SELECT phone_e164 AS k FROM contacts WHERE org_id = ? AND deleted_at IS NULL)
@@ -49,11 +78,15 @@ export async function matchCounts(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>
 }
 
 /** One page of one kind, in key (number) order; the cursor is the last key shown. */
-export async function matchPage(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, kind: MatchKind, limit: number, cursor?: string) {
+export function matchPage(db: Knex, user: Viewer, devices: string[], kind: MatchKind, limit: number, cursor?: string) {
+  return ordered(db, (trx) => pageOf(trx, user, devices, kind, limit, cursor));
+}
+
+async function pageOf(db: Knex, user: Viewer, devices: string[], kind: MatchKind, limit: number, cursor?: string) {
   const after = decodeCursor(cursor, 1)?.[0] as string | undefined;
   let keys: { k: string; contact: ContactRef | null }[];
   if (kind === 'whatsapp-only') {
-    const q = visibleWa(db, user)
+    const q = visibleWa(db, user, devices)
       .distinct(db.raw(`${KEY} AS k`))
       .whereNotExists(db('contacts as c').whereRaw(`c.org_id = w.org_id AND c.deleted_at IS NULL AND c.phone_e164 = ${KEY}`).select(db.raw('1')))
       .orderBy('k')
@@ -61,7 +94,7 @@ export async function matchPage(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, 
     if (after !== undefined) q.whereRaw(`${KEY} > ?`, [after]);
     keys = ((await q) as { k: string }[]).map((r) => ({ k: r.k, contact: null }));
   } else {
-    const exists = visibleWa(db, user).whereRaw(`${KEY} = c.phone_e164`).select(db.raw('1'));
+    const exists = visibleWa(db, user, devices).whereRaw(`${KEY} = c.phone_e164`).select(db.raw('1'));
     const q = db('contacts as c')
       .where('c.org_id', user.orgId)
       .whereNull('c.deleted_at')
@@ -78,7 +111,7 @@ export async function matchPage(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, 
   }
   const more = keys.length > limit;
   const page = more ? keys.slice(0, limit) : keys;
-  const wa = kind === 'crm-only' || !page.length ? [] : await waByKeys(db, user, page.map((p) => p.k));
+  const wa = kind === 'crm-only' || !page.length ? [] : await waByKeys(db, user, devices, page.map((p) => p.k));
   const items = page.map((p) => ({
     phone: p.k.startsWith('+') ? p.k : null,
     contact: p.contact,
@@ -104,9 +137,9 @@ interface ContactRef {
 }
 
 /** The visible WhatsApp contacts with these keys (numbers or JIDs). */
-export function waByKeys(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, keys: string[]): Promise<WaContactRow[]> {
-  return visibleWa(db, user)
-    .whereIn(db.raw(KEY) as unknown as string, keys)
+export function waByKeys(db: Knex, user: Viewer, devices: string[], keys: string[]): Promise<WaContactRow[]> {
+  return visibleWa(db, user, devices)
+    .whereRaw(`${KEY} = ANY(?::text[])`, [keys])
     .join('devices as d', 'd.id', 'w.device_id')
     .select('w.id', 'w.device_id', 'w.jid', 'w.phone_e164', 'w.push_name', 'w.full_name', 'w.business_name', 'd.name as device_name')
     .orderBy([{ column: 'w.device_id' }, { column: 'w.id' }]);

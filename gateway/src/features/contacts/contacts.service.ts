@@ -8,7 +8,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import * as tagsRepo from '../tags/tags.repository.js';
 import * as repo from './contacts.repository.js';
 import { presentContact, presentWaContact } from './contacts.presenter.js';
-import { crmForChats, matchCounts, matchPage, waByKeys, type MatchKind } from './contacts.merge.js';
+import { crmForChats, matchCounts, matchPage, visibleDevices, waByKeys, type MatchKind } from './contacts.merge.js';
 import { cardChats, contactStats } from './contacts.card.js';
 
 export { crmForChats, normalizeWaContactPhones, type CrmBadge } from './contacts.merge.js';
@@ -140,13 +140,15 @@ export class ContactsService {
   }
 
   async matches(actor: Actor, q: { kind: MatchKind; limit: number; cursor?: string }) {
-    const [counts, page] = await Promise.all([matchCounts(this.db, actor.user), matchPage(this.db, actor.user, q.kind, q.limit, q.cursor)]);
+    const devices = await visibleDevices(this.db, actor.user);
+    const [counts, page] = await Promise.all([matchCounts(this.db, actor.user, devices), matchPage(this.db, actor.user, devices, q.kind, q.limit, q.cursor)]);
     return { kind: q.kind, counts, ...page };
   }
 
   async card(actor: Actor, id: string) {
     const c = await this.mustFind(this.db, actor, id);
-    const [contact, wa, chats] = await Promise.all([this.present(c), waByKeys(this.db, actor.user, [c.phone_e164]), cardChats(this.db, actor.user, c.phone_e164)]);
+    const devices = await visibleDevices(this.db, actor.user);
+    const [contact, wa, chats] = await Promise.all([this.present(c), waByKeys(this.db, actor.user, devices, [c.phone_e164]), cardChats(this.db, actor.user, c.phone_e164)]);
     return { contact, whatsapp: wa.map((w) => ({ ...presentWaContact(w), deviceName: w.device_name ?? '' })), chats };
   }
 

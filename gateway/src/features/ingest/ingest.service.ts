@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { LRUCache } from 'lru-cache';
 import { MicroBatcher } from './micro-batcher.js';
 import { writeBatch } from './ingest.writer.js';
 import type { IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
@@ -13,6 +14,7 @@ export class IngestService {
   /** Called after commit for each device whose status changed (devices service reacts). */
   onStatusChanges: (changes: IngestResult['statusChanges']) => void = () => undefined;
   private readonly batcher: MicroBatcher<IngestItem, void>;
+  private readonly knownContacts = new LRUCache<string, string>({ max: 200_000 });
 
   constructor(
     private readonly db: Knex,
@@ -28,7 +30,8 @@ export class IngestService {
   }
 
   async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-    const result = await this.db.transaction((trx) => writeBatch(trx, items, opts));
+    const result = await this.db.transaction((trx) => writeBatch(trx, items, { ...opts, knownContacts: this.knownContacts }));
+    for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
     if (result.statusChanges.length) this.onStatusChanges(result.statusChanges);
     return result;
   }

@@ -19,10 +19,14 @@ export interface IngestItem {
 export interface IngestOptions {
   /** History import: old messages do not count as unread and push no per-message events. */
   history?: boolean;
+  /** Contact names this process already stored (key device|jid → names); unchanged ones are skipped. */
+  knownContacts?: { get(key: string): string | undefined };
 }
 
 export interface IngestResult {
   insertedMessages: number;
+  /** Contact names written, to remember once the transaction has committed. */
+  contactsWritten: [string, string][];
   /** Devices whose status changed in this batch, old → new (the caller reacts after commit). */
   statusChanges: { deviceId: string; from: string; to: string }[];
 }

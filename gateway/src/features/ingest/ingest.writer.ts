@@ -14,14 +14,13 @@ export async function writeBatch(trx: Knex, items: IngestItem[], opts: IngestOpt
   const fresh = await dropSeenDeliveries(trx, items);
   const bag = collect(fresh);
   const events: NewEvent[] = [];
-  const result: IngestResult = { insertedMessages: 0, statusChanges: [] };
+  const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [] };
 
   await upsertLids(trx, bag.lids);
   if (bag.messages.size) {
     const chats = await ensureChats(trx, [...bag.messages.values()]);
     const { inserted, updated } = await upsertMessages(trx, [...bag.messages.values()], chats, !!opts.history);
     result.insertedMessages = inserted.length;
-    if (inserted.length) await applyPendingTo(trx, inserted.map((m) => m.id));
     if (!opts.history) {
       const touched = await bumpChats(trx, inserted);
       const byId = bag.devices;
@@ -32,7 +31,7 @@ export async function writeBatch(trx: Knex, items: IngestItem[], opts: IngestOpt
   }
   for (const m of await applyUpdates(trx, bag)) events.push(messageEvent('message.updated', bag.devices.get(m.device_id)!, m));
   await upsertReactions(trx, bag);
-  await upsertContacts(trx, bag.contacts);
+  result.contactsWritten = await upsertContacts(trx, bag.contacts, opts.knownContacts);
   for (const s of bag.states) {
     const change = await applyDeviceState(trx, s.device, s.state);
     if (change) {
@@ -186,18 +185,21 @@ async function ensureChats(trx: Knex, msgs: (EngineMessage & { device: DeviceCtx
     const prev = chats.get(key);
     chats.set(key, { org_id: m.device.orgId, device_id: m.device.id, jid: m.chatJid, name: prev?.name ?? name, is_group: m.isGroup });
   }
-  const json = JSON.stringify([...chats.values()]);
-  await trx.raw(
-    `INSERT INTO chats (org_id, device_id, jid, name, is_group)
-     SELECT org_id, device_id, jid, name, is_group FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, jid text, name text, is_group boolean)
-     ORDER BY device_id, jid -- one lock order for every writer, so concurrent batches cannot deadlock
-     ON CONFLICT (device_id, jid) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
-     WHERE chats.name IS NULL AND EXCLUDED.name IS NOT NULL`,
-    [json],
-  );
+  // One round trip: rows this statement inserted or renamed come from `ins`; the others already existed.
   const { rows } = await trx.raw(
-    `SELECT c.id, c.device_id, c.jid FROM chats c JOIN jsonb_to_recordset(?::jsonb) AS x(device_id uuid, jid text) ON c.device_id = x.device_id AND c.jid = x.jid`,
-    [json],
+    `WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, jid text, name text, is_group boolean)),
+     ins AS (
+       INSERT INTO chats (org_id, device_id, jid, name, is_group)
+       SELECT org_id, device_id, jid, name, is_group FROM x
+       ORDER BY device_id, jid -- one lock order for every writer, so concurrent batches cannot deadlock
+       ON CONFLICT (device_id, jid) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+       WHERE chats.name IS NULL AND EXCLUDED.name IS NOT NULL
+       RETURNING id, device_id, jid)
+     SELECT id, device_id, jid FROM ins
+     UNION ALL
+     SELECT c.id, c.device_id, c.jid FROM chats c JOIN x ON c.device_id = x.device_id AND c.jid = x.jid
+     WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.device_id = c.device_id AND ins.jid = c.jid)`,
+    [JSON.stringify([...chats.values()])],
   );
   return new Map<string, number>(rows.map((r: { id: number; device_id: string; jid: string }) => [`${r.device_id}|${r.jid}`, Number(r.id)]));
 }
@@ -223,12 +225,19 @@ async function upsertMessages(trx: Knex, msgs: (EngineMessage & { device: Device
     source: history ? 'history' : (m.source ?? 'app'),
     sent_at: m.timestamp.toISOString(),
   }));
+  // Updates (acks, edits, revokes) that arrived before their message are taken from the pending
+  // table in the same statement, so a new row is born with them.
   const { rows: out } = await trx.raw(
-    `INSERT INTO messages (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, type, body, media, reply_to_engine_id, ack, source, sent_at)
-     SELECT org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, type, body, media, reply_to_engine_id, ack, source, sent_at
-     FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, engine_message_id text, engine_full_id text, direction text,
-       sender_jid text, sender_name text, type text, body text, media jsonb, reply_to_engine_id text, ack smallint, source text, sent_at timestamptz)
-     ORDER BY device_id, engine_message_id
+    `WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, engine_message_id text, engine_full_id text,
+       direction text, sender_jid text, sender_name text, type text, body text, media jsonb, reply_to_engine_id text, ack smallint, source text, sent_at timestamptz)),
+     p AS (DELETE FROM message_updates_pending p USING x WHERE p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id RETURNING p.*)
+     INSERT INTO messages (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, type, body, media,
+       reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at)
+     SELECT x.org_id, x.device_id, x.chat_id, x.engine_message_id, x.engine_full_id, x.direction, x.sender_jid, x.sender_name, x.type,
+       CASE WHEN p.revoked_at IS NOT NULL THEN NULL ELSE COALESCE(p.edited_body, x.body) END, x.media,
+       x.reply_to_engine_id, GREATEST(x.ack, COALESCE(p.ack, x.ack)), x.source, x.sent_at, p.edited_at, p.revoked_at
+     FROM x LEFT JOIN p ON p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id
+     ORDER BY x.device_id, x.engine_message_id
      ON CONFLICT (device_id, engine_message_id) DO UPDATE SET
        ack = GREATEST(messages.ack, EXCLUDED.ack),
        engine_full_id = COALESCE(messages.engine_full_id, EXCLUDED.engine_full_id),
@@ -239,27 +248,6 @@ async function upsertMessages(trx: Knex, msgs: (EngineMessage & { device: Device
   );
   const stored = out as StoredMessage[];
   return { inserted: stored.filter((r) => r.inserted), updated: stored.filter((r) => !r.inserted) };
-}
-
-/** Acks, edits and revokes that arrived before their message now land on it. */
-async function applyPendingTo(trx: Knex, messageIds: number[]) {
-  await trx.raw(
-    `WITH hit AS (
-       SELECT m.id, p.device_id, p.engine_message_id, p.ack, p.edited_body, p.edited_at, p.revoked_at
-       FROM messages m JOIN message_updates_pending p ON p.device_id = m.device_id AND p.engine_message_id = m.engine_message_id
-       WHERE m.id = ANY(?::bigint[])
-     ), done AS (
-       DELETE FROM message_updates_pending p USING hit WHERE p.device_id = hit.device_id AND p.engine_message_id = hit.engine_message_id
-     )
-     UPDATE messages m SET
-       ack = GREATEST(m.ack, COALESCE(hit.ack, m.ack)),
-       body = CASE WHEN hit.revoked_at IS NOT NULL THEN NULL ELSE COALESCE(hit.edited_body, m.body) END,
-       edited_at = COALESCE(hit.edited_at, m.edited_at),
-       revoked_at = COALESCE(hit.revoked_at, m.revoked_at),
-       updated_at = now()
-     FROM hit WHERE m.id = hit.id`,
-    [messageIds],
-  );
 }
 
 /** Last message, preview and unread count of the chats that got new messages. */
@@ -348,8 +336,16 @@ async function upsertReactions(trx: Knex, bag: Bag) {
   );
 }
 
-async function upsertContacts(trx: Knex, contacts: Bag['contacts']) {
-  if (!contacts.size) return;
+async function upsertContacts(trx: Knex, all: Bag['contacts'], known?: IngestOptions['knownContacts']): Promise<[string, string][]> {
+  const contacts = new Map<string, { device: DeviceCtx; c: EngineContact }>();
+  const written: [string, string][] = [];
+  for (const [key, v] of all) {
+    const names = `${v.c.pushName ?? ''}|${v.c.fullName ?? ''}|${v.c.businessName ?? ''}`;
+    if (known?.get(key) === names) continue; // already stored with these names
+    contacts.set(key, v);
+    written.push([key, names]);
+  }
+  if (!contacts.size) return written;
   await trx.raw(
     `INSERT INTO wa_contacts (org_id, device_id, jid, push_name, full_name, business_name)
      SELECT org_id, device_id, jid, push_name, full_name, business_name FROM jsonb_to_recordset(?::jsonb)
@@ -375,6 +371,7 @@ async function upsertContacts(trx: Knex, contacts: Bag['contacts']) {
       ),
     ],
   );
+  return written;
 }
 
 const phoneOfJid = (jid: string | null | undefined) => {

@@ -157,7 +157,8 @@ async function importUsers(trx: Knex, orgId: string, rows: LegacyRow[], o: Legac
 }
 
 async function importTags(trx: Knex, orgId: string, rows: LegacyRow[], c: Count) {
-  const byLegacyId = new Map<string, string>();
+  // Names differing only in case are one tag (as in the gateway): merged, the last color given wins.
+  const byName = new Map<string, { name: string; color: string | null; legacyIds: string[] }>();
   for (const r of rows) {
     c.read++;
     const name = str(r.name)?.slice(0, 60);
@@ -166,19 +167,29 @@ async function importTags(trx: Knex, orgId: string, rows: LegacyRow[], c: Count)
       continue;
     }
     const color = str(r.color);
-    const wantColor = color && COLOR.test(color) ? color.toLowerCase() : null;
-    const existing = await trx('tags').where({ org_id: orgId }).whereRaw('lower(name) = ?', [name.toLowerCase()]).first('id', 'color');
+    const key = name.toLowerCase();
+    const seen = byName.get(key);
+    if (seen) c.skipped++;
+    const entry = seen ?? { name, color: null, legacyIds: [] };
+    if (color && COLOR.test(color)) entry.color = color.toLowerCase();
+    entry.legacyIds.push(String(r.id));
+    byName.set(key, entry);
+  }
+  const byLegacyId = new Map<string, string>();
+  for (const [key, t] of byName) {
+    const existing = await trx('tags').where({ org_id: orgId }).whereRaw('lower(name) = ?', [key]).first('id', 'color');
+    let id: string;
     if (existing) {
-      if (wantColor && existing.color !== wantColor) {
-        await trx('tags').where({ id: existing.id }).update({ color: wantColor, updated_at: trx.fn.now() });
+      id = existing.id;
+      if (t.color && existing.color !== t.color) {
+        await trx('tags').where({ id }).update({ color: t.color, updated_at: trx.fn.now() });
         c.updated++;
       } else c.unchanged++;
-      byLegacyId.set(String(r.id), existing.id);
     } else {
-      const [{ id }] = await trx('tags').insert({ org_id: orgId, name, ...(wantColor ? { color: wantColor } : {}) }).returning('id');
-      byLegacyId.set(String(r.id), id);
+      [{ id }] = await trx('tags').insert({ org_id: orgId, name: t.name, ...(t.color ? { color: t.color } : {}) }).returning('id');
       c.inserted++;
     }
+    for (const l of t.legacyIds) byLegacyId.set(l, id);
   }
   return byLegacyId;
 }

@@ -26,18 +26,14 @@ export interface NewEvent {
  */
 export async function appendEvents(trx: Knex, events: NewEvent[]): Promise<number | null> {
   if (!events.length) return null;
-  const rows = await trx('events')
-    .insert(
-      events.map((e) => ({
-        org_id: e.orgId,
-        device_id: e.deviceId ?? null,
-        chat_id: e.chatId ?? null,
-        type: e.type,
-        data: JSON.stringify(e.data),
-      })),
-    )
-    .returning('id');
-  const maxId = Math.max(...rows.map((r: { id: number }) => Number(r.id)));
-  await trx.raw('SELECT pg_notify(?, ?)', [EVENTS_CHANNEL, String(maxId)]);
-  return maxId;
+  const rows = events.map((e) => ({ org_id: e.orgId, device_id: e.deviceId ?? null, chat_id: e.chatId ?? null, type: e.type, data: e.data }));
+  const { rows: out } = await trx.raw(
+    `WITH ins AS (
+       INSERT INTO events (org_id, device_id, chat_id, type, data)
+       SELECT org_id, device_id, chat_id, type, data FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, type text, data jsonb)
+       RETURNING id)
+     SELECT max(id) AS max_id, pg_notify(?, max(id)::text) FROM ins`,
+    [JSON.stringify(rows), EVENTS_CHANNEL],
+  );
+  return out[0]?.max_id === null ? null : Number(out[0].max_id);
 }

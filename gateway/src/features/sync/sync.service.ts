@@ -159,7 +159,8 @@ export class SyncService {
           })) ?? job;
           await this.progress(job);
         }
-        if (page.length < limit) break;
+        // Only an empty page ends a chat: adapters drop malformed items, so a short page proves nothing.
+        if (!page.length) break;
       }
       await this.refreshChatSummary(device, chat.jid);
       cursor = { contactsDone: true, afterJid: chat.jid, chatJid: null, msgOffset: 0 };

@@ -56,9 +56,10 @@ export function wahaProxyRules(baseUrl: string, apiKey: string, session: string)
       const top = segments[1]!.toLowerCase();
       if (ADMIN.has(top)) return true;
       if (top === 'sessions') {
-        // Only reading our own session (status, me) passes; listing, creating, config changes, stop/logout are admin.
+        // Only reading our own account (me) passes: the session itself shows its webhook HMAC key, and
+        // listing, creating, config changes, stop/logout are the gateway's to do.
         const own = segments[2] === session;
-        const readOnly = method.toUpperCase() === 'GET' && (segments.length === 3 || (segments.length === 4 && segments[3] === 'me'));
+        const readOnly = method.toUpperCase() === 'GET' && segments.length === 4 && segments[3] === 'me';
         return !(own && readOnly);
       }
       return false;
@@ -69,8 +70,10 @@ export function wahaProxyRules(baseUrl: string, apiKey: string, session: string)
       let global = true;
       if (segments[0]?.toLowerCase() === 'api' && segments.length >= 2) {
         const top = segments[1]!.toLowerCase();
-        if ((top === 'sessions' || top === 'files') && segments.length >= 3) segments[2] = session;
-        else if (!GLOBAL.has(top)) {
+        if ((top === 'sessions' || top === 'files') && segments.length >= 3) {
+          segments[2] = session;
+          global = false;
+        } else if (!GLOBAL.has(top)) {
           segments[1] = session;
           global = false;
         }
