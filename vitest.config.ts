@@ -22,6 +22,11 @@ export default defineConfig({
         test: { name: 'engine-sim', root: './engine-sim', include: ['test/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
+        // The web app's component tests (jsdom); its end-to-end run in Chromium lives in web/e2e.
+        resolve: { conditions: ['source'] },
+        test: { name: 'web', root: './web', include: ['src/**/*.test.{ts,tsx}', 'e2e/**/*.test.ts'], environment: 'jsdom', testTimeout: 30_000, hookTimeout: 180_000 },
+      },
+      {
         test: { name: 'deploy', root: './test/deploy', include: ['**/*.test.ts'], testTimeout: 30_000 },
       },
     ],

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import express, { type Express } from 'express';
@@ -13,34 +14,28 @@ import { requestLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { buildDocument, createRegistry } from './platform/openapi.js';
 import { Api } from './platform/http/api.js';
-import { AuditService } from './features/audit/audit.service.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
-import { UsersService } from './features/users/users.service.js';
 import { usersRoutes } from './features/users/users.routes.js';
-import { AccessTokens } from './features/auth/access-tokens.js';
-import { ExternalIdentity } from './features/auth/external-identity.js';
-import { AuthService } from './features/auth/auth.service.js';
 import { authenticate } from './features/auth/auth.middleware.js';
 import { loginRateLimits } from './features/auth/login-rate-limit.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
-import { ContactsService } from './features/contacts/contacts.service.js';
 import { contactsRoutes } from './features/contacts/contacts.routes.js';
-import { TagsService } from './features/tags/tags.service.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
-import { FavoritesService } from './features/favorites/favorites.service.js';
 import { favoritesRoutes } from './features/favorites/favorites.routes.js';
-import { EngineRegistry } from './features/engines/engine-registry.js';
-import { DevicesService } from './features/devices/devices.service.js';
 import { devicesRoutes } from './features/devices/devices.routes.js';
-import { IngestService } from './features/ingest/ingest.service.js';
-import { WebhooksService } from './features/webhooks/webhooks.service.js';
 import { webhooksRoutes } from './features/webhooks/webhooks.routes.js';
-import { SyncService } from './features/sync/sync.service.js';
 import { syncRoutes } from './features/sync/sync.routes.js';
-import { BackgroundJobs } from './background.js';
+import type { BackgroundJobs } from './background.js';
+import { buildServices, type Services } from './services.js';
 import { ProxyService } from './features/proxy/proxy.service.js';
 import { proxyRoutes } from './features/proxy/proxy.routes.js';
+// --- conversations (reading, search, shares) route imports ---
+// --- end conversations route imports ---
+// --- outbox and media route imports ---
+// --- end outbox and media route imports ---
+// --- realtime route imports ---
+// --- end realtime route imports ---
 
 export interface AppDeps {
   config: Config;
@@ -48,72 +43,12 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export interface AppServices {
-  auth: AuthService;
-  users: UsersService;
-  audit: AuditService;
-  contacts: ContactsService;
-  tags: TagsService;
-  favorites: FavoritesService;
-  engines: EngineRegistry;
-  devices: DevicesService;
-  ingest: IngestService;
-  webhooks: WebhooksService;
-  sync: SyncService;
-}
+export type AppServices = Services;
 
 /** The whole HTTP app without listening, so tests can serve it on port 0. */
-export function createApp({ config, db, logger }: AppDeps): { app: Express; services: AppServices; background: BackgroundJobs } {
-  const audit = new AuditService(db);
-  const users = new UsersService(db, audit, config.BCRYPT_COST, config.USER_CACHE_TTL_MS);
-  const access = new AccessTokens({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-  });
-  const external =
-    config.AUTH_JWKS_URL && config.AUTH_JWKS_ISSUER && config.AUTH_JWKS_AUDIENCE && config.AUTH_EXTERNAL_ORG_ID
-      ? {
-          identity: new ExternalIdentity({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_JWKS_ISSUER, audience: config.AUTH_JWKS_AUDIENCE }),
-          orgId: config.AUTH_EXTERNAL_ORG_ID,
-        }
-      : undefined;
-  const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external);
-  const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION);
-  const tags = new TagsService(db, audit);
-  const favorites = new FavoritesService(db);
-
-  const engines = new EngineRegistry(
-    {
-      wahaUrl: config.WAHA_URL,
-      wahaApiKey: config.WAHA_API_KEY,
-      wahaSessionMode: config.WAHA_SESSION_MODE,
-      wuzapiUrl: config.WUZAPI_URL,
-      wuzapiAdminToken: config.WUZAPI_ADMIN_TOKEN,
-      timeoutMs: config.ENGINE_TIMEOUT_MS,
-      retries: config.ENGINE_RETRIES,
-    },
-    logger,
-  );
-  const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT }, logger);
-  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS });
-  const webhooks = new WebhooksService(db, engines, ingest, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger);
-  const sync = new SyncService(db, engines, ingest, devices, {
-    pageSize: config.SYNC_PAGE_SIZE,
-    maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
-    staleMs: config.SYNC_STALE_MS,
-    pollMs: 2_000,
-  }, logger);
-  // A device's first connection, seen by a webhook or by the device service, starts its import.
-  devices.onConnected = (d) => void sync.onFirstConnect(d).catch((err) => logger.error({ err }, 'could not queue import'));
-  ingest.onStatusChanges = (changes) => {
-    for (const c of changes) {
-      webhooks.forget(c.deviceId);
-      if (c.to === 'connected') void db('devices').where({ id: c.deviceId }).first().then((d) => d && devices.onConnected(d));
-    }
-  };
-  const background = new BackgroundJobs({ db, devices, ingest, sync, logger, reconcileMs: config.RECONCILE_INTERVAL_MS, receiptRetentionHours: config.WEBHOOK_RECEIPT_RETENTION_HOURS });
+export function createApp({ config, db, logger }: AppDeps): { app: Express; services: AppServices; background: BackgroundJobs; attach(server: Server): void } {
+  const services = buildServices(config, db, logger);
+  const { auth, users, audit, contacts, tags, favorites, engines, devices, webhooks, sync, background } = services;
 
   const registry = createRegistry();
   const api = new Api(registry, { authenticate: authenticate(auth) });
@@ -151,6 +86,10 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
   app.use(favoritesRoutes(api, favorites));
   app.use(devicesRoutes(api, devices));
   app.use(syncRoutes(api, sync));
+  // --- conversations (reading, search, shares) routes ---
+  // --- end conversations routes ---
+  // --- outbox and media routes ---
+  // --- end outbox and media routes ---
   app.use(proxyRoutes(registry, new ProxyService(db, engines), authenticate(auth), config.ENGINE_TIMEOUT_MS));
 
   const document = buildDocument(registry, config.PUBLIC_URL);
@@ -163,7 +102,17 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
   serveWeb(app, config);
   app.use(unknownRoute);
   app.use(errorHandler);
-  return { app, services: { auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync }, background };
+  return {
+    app,
+    services,
+    background,
+    /** Hooks what needs the HTTP server itself (the WebSocket endpoint /ws). */
+    attach(server: Server) {
+      // --- realtime attach ---
+      // --- end realtime attach ---
+      void server;
+    },
+  };
 }
 
 /** The built web app, same origin as the API; any non-API path falls back to index.html for the router. */

@@ -34,8 +34,9 @@ async function main() {
     if (created) logger.info({ created }, 'demo seed applied');
   }
 
-  const { app, background } = createApp({ config, db: database.db, logger });
+  const { app, background, attach } = createApp({ config, db: database.db, logger });
   const server: Server = app.listen(config.PORT, config.HOST);
+  attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

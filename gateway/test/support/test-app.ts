@@ -44,11 +44,12 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
     ...env,
   });
   const db = createDb(database.url, { min: 0, max: 5 });
-  const { app, services, background } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
+  const { app, services, background, attach } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
   if (opts.background !== false) background.start();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
+  attach(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

@@ -1,0 +1,96 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { AuditService } from './features/audit/audit.service.js';
+import { UsersService } from './features/users/users.service.js';
+import { AccessTokens } from './features/auth/access-tokens.js';
+import { ExternalIdentity } from './features/auth/external-identity.js';
+import { AuthService } from './features/auth/auth.service.js';
+import { ContactsService } from './features/contacts/contacts.service.js';
+import { TagsService } from './features/tags/tags.service.js';
+import { FavoritesService } from './features/favorites/favorites.service.js';
+import { EngineRegistry } from './features/engines/engine-registry.js';
+import { DevicesService } from './features/devices/devices.service.js';
+import { IngestService } from './features/ingest/ingest.service.js';
+import { WebhooksService } from './features/webhooks/webhooks.service.js';
+import { SyncService } from './features/sync/sync.service.js';
+import { BackgroundJobs } from './background.js';
+// --- conversations (reading, search, shares) imports ---
+// --- end conversations imports ---
+// --- outbox and media imports ---
+// --- end outbox and media imports ---
+// --- realtime imports ---
+// --- end realtime imports ---
+
+/**
+ * Every service of the gateway, built once from configuration. Features call each other only
+ * through these services; app.ts mounts their routes.
+ */
+export function buildServices(config: Config, db: Knex, logger: Logger) {
+  const audit = new AuditService(db);
+  const users = new UsersService(db, audit, config.BCRYPT_COST, config.USER_CACHE_TTL_MS);
+  const access = new AccessTokens({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const external =
+    config.AUTH_JWKS_URL && config.AUTH_JWKS_ISSUER && config.AUTH_JWKS_AUDIENCE && config.AUTH_EXTERNAL_ORG_ID
+      ? {
+          identity: new ExternalIdentity({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_JWKS_ISSUER, audience: config.AUTH_JWKS_AUDIENCE }),
+          orgId: config.AUTH_EXTERNAL_ORG_ID,
+        }
+      : undefined;
+  const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external);
+  const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION);
+  const tags = new TagsService(db, audit);
+  const favorites = new FavoritesService(db);
+
+  const engines = new EngineRegistry(
+    {
+      wahaUrl: config.WAHA_URL,
+      wahaApiKey: config.WAHA_API_KEY,
+      wahaSessionMode: config.WAHA_SESSION_MODE,
+      wuzapiUrl: config.WUZAPI_URL,
+      wuzapiAdminToken: config.WUZAPI_ADMIN_TOKEN,
+      timeoutMs: config.ENGINE_TIMEOUT_MS,
+      retries: config.ENGINE_RETRIES,
+    },
+    logger,
+  );
+  const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT }, logger);
+  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS });
+  const webhooks = new WebhooksService(db, engines, ingest, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger);
+  const sync = new SyncService(db, engines, ingest, devices, {
+    pageSize: config.SYNC_PAGE_SIZE,
+    maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
+    staleMs: config.SYNC_STALE_MS,
+    pollMs: 2_000,
+  }, logger);
+  // A device's first connection, seen by a webhook or by the device service, starts its import.
+  devices.onConnected = (d) => void sync.onFirstConnect(d).catch((err) => logger.error({ err }, 'could not queue import'));
+  ingest.onStatusChanges = (changes) => {
+    for (const c of changes) {
+      webhooks.forget(c.deviceId);
+      if (c.to === 'connected') void db('devices').where({ id: c.deviceId }).first().then((d) => d && devices.onConnected(d));
+    }
+  };
+  const background = new BackgroundJobs({ db, devices, ingest, sync, logger, reconcileMs: config.RECONCILE_INTERVAL_MS, receiptRetentionHours: config.WEBHOOK_RECEIPT_RETENTION_HOURS });
+
+
+  // --- conversations (reading, search, shares) services ---
+  // --- end conversations services ---
+  // --- outbox and media services ---
+  // --- end outbox and media services ---
+  // --- realtime services ---
+  // --- end realtime services ---
+
+  return {
+    auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync, background,
+    // --- services list (each block adds its names on its own line) ---
+    // --- end services list ---
+  };
+}
+
+export type Services = ReturnType<typeof buildServices>;
