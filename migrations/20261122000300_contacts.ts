@@ -4,10 +4,11 @@ import type { Knex } from 'knex';
  * CRM contacts, tags, favorites, and the phone number that joins WhatsApp contacts to CRM contacts.
  *
  * Matching is a join on E.164 numbers, both sides indexed: `contacts (org_id, phone_e164)` and
- * `wa_contacts (org_id, coalesce(phone_e164, jid))`. Nothing is precomputed, so a change on either
+ * `wa_contacts (org_id, match_key, device_id)`. Nothing about a pair is stored, so a change on either
  * side shows in the next query without any recompute. `wa_contacts.phone_e164` is kept filled by
  * triggers: from the JID for `<digits>@s.whatsapp.net`, from `lid_map` for `<id>@lid` (also when the
- * mapping arrives after the contact).
+ * mapping arrives after the contact). `match_key` is the number, or the JID while a LID has no
+ * number yet, and null for groups, broadcasts and newsletters (they are nobody's contact).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('contacts', (t) => {
@@ -23,6 +24,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('deleted_at', { useTz: true });
   });
+  // Numbers compare byte-wise: cheap, locale-independent, and the same order as wa_contacts.match_key,
+  // so the merge is an ordered merge join of the two indexes.
+  await knex.raw(`ALTER TABLE contacts ALTER COLUMN phone_e164 TYPE text COLLATE "C"`);
   // One live contact per number and organization; also the index the merge joins on.
   await knex.raw(`CREATE UNIQUE INDEX contacts_org_phone_uq ON contacts (org_id, phone_e164) WHERE deleted_at IS NULL`);
   // The list order (name, id) for keyset pages.
@@ -65,6 +69,7 @@ export async function up(knex: Knex): Promise<void> {
       WHERE jid LIKE '%@s.whatsapp.net'
     $$`);
 
+  await knex.raw(`ALTER TABLE wa_contacts ADD COLUMN match_key text COLLATE "C"`);
   // The engine ingest writes wa_contacts without a number; derive it on every write.
   await knex.raw(`
     CREATE FUNCTION wa_contacts_fill_phone() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -78,6 +83,7 @@ export async function up(knex: Knex): Promise<void> {
       ELSE
         NEW.phone_e164 := NULL; -- groups, broadcasts, newsletters have no person behind them
       END IF;
+      NEW.match_key := CASE WHEN NEW.jid LIKE '%@s.whatsapp.net' OR NEW.jid LIKE '%@lid' THEN coalesce(NEW.phone_e164, NEW.jid) END;
       RETURN NEW;
     END $$`);
   await knex.raw(`CREATE TRIGGER wa_contacts_fill_phone BEFORE INSERT OR UPDATE ON wa_contacts FOR EACH ROW EXECUTE FUNCTION wa_contacts_fill_phone()`);
@@ -93,8 +99,8 @@ export async function up(knex: Knex): Promise<void> {
     END $$`);
   await knex.raw(`CREATE TRIGGER lid_map_resolve_contacts AFTER INSERT OR UPDATE ON lid_map FOR EACH ROW EXECUTE FUNCTION lid_map_resolve_contacts()`);
 
-  // The merge key of a WhatsApp contact: its number, else its JID (never equal to a '+' number).
-  await knex.raw(`CREATE INDEX wa_contacts_org_key_idx ON wa_contacts (org_id, (coalesce(phone_e164, jid)))`);
+  // The merge key in order with the device, so counts and pages are index-only merge joins.
+  await knex.raw(`CREATE INDEX wa_contacts_match_idx ON wa_contacts (org_id, match_key, device_id) WHERE match_key IS NOT NULL`);
   // Chats with one person: by device and JID (unique index exists); messages by chat and time (exists).
   // lid_map looked up from the phone side (the card finds a person's LID chats).
   await knex.raw(`CREATE INDEX lid_map_phone_idx ON lid_map (device_id, phone_jid)`);
@@ -105,11 +111,12 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`DROP INDEX IF EXISTS lid_map_phone_idx`);
-  await knex.raw(`DROP INDEX IF EXISTS wa_contacts_org_key_idx`);
+  await knex.raw(`DROP INDEX IF EXISTS wa_contacts_match_idx`);
   await knex.raw(`DROP TRIGGER IF EXISTS lid_map_resolve_contacts ON lid_map`);
   await knex.raw(`DROP FUNCTION IF EXISTS lid_map_resolve_contacts()`);
   await knex.raw(`DROP TRIGGER IF EXISTS wa_contacts_fill_phone ON wa_contacts`);
   await knex.raw(`DROP FUNCTION IF EXISTS wa_contacts_fill_phone()`);
+  await knex.raw(`ALTER TABLE wa_contacts DROP COLUMN IF EXISTS match_key`);
   await knex.raw(`DROP FUNCTION IF EXISTS wa_jid_phone(text)`);
   for (const t of ['favorites', 'contact_tags', 'tags', 'contacts']) await knex.schema.dropTableIfExists(t);
 }

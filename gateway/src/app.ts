@@ -34,6 +34,9 @@ import { proxyRoutes } from './features/proxy/proxy.routes.js';
 // --- end conversations route imports ---
 // --- outbox and media route imports ---
 // --- end outbox and media route imports ---
+// --- system (demo info for the web) route imports ---
+import { systemRoutes } from './features/system/system.routes.js';
+// --- end system route imports ---
 // --- realtime route imports ---
 // --- end realtime route imports ---
 
@@ -90,6 +93,9 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
   // --- end conversations routes ---
   // --- outbox and media routes ---
   // --- end outbox and media routes ---
+  // --- system (demo info for the web) routes ---
+  app.use(systemRoutes(api, config));
+  // --- end system routes ---
   app.use(proxyRoutes(registry, new ProxyService(db, engines), authenticate(auth), config.ENGINE_TIMEOUT_MS));
 
   const document = buildDocument(registry, config.PUBLIC_URL);

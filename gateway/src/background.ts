@@ -7,6 +7,7 @@ import type { SyncService } from './features/sync/sync.service.js';
 /** Work that runs beside the HTTP server: history imports, status reconcile, receipt pruning. */
 export class BackgroundJobs {
   private timers: NodeJS.Timeout[] = [];
+  private extra: { ms: number; what: string; fn: () => Promise<unknown> }[] = [];
 
   constructor(
     private readonly deps: {
@@ -30,6 +31,12 @@ export class BackgroundJobs {
     };
     every(reconcileMs, 'device reconcile', () => devices.reconcile());
     every(60 * 60_000, 'receipt pruning', () => this.prune());
+    for (const j of this.extra) every(j.ms, j.what, j.fn);
+  }
+
+  /** Periodic work of another feature (e.g. event-log pruning), started and stopped with the rest. */
+  schedule(ms: number, what: string, fn: () => Promise<unknown>) {
+    this.extra.push({ ms, what, fn });
   }
 
   /** Stops timers, hands a running import back to the queue, and flushes queued webhook events. */

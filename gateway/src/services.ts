@@ -60,7 +60,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     logger,
   );
   const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT }, logger);
-  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS });
+  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS, concurrency: config.INGEST_CONCURRENCY });
   const webhooks = new WebhooksService(db, engines, ingest, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger);
   const sync = new SyncService(db, engines, ingest, devices, {
     pageSize: config.SYNC_PAGE_SIZE,

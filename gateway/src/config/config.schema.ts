@@ -74,10 +74,17 @@ export const configSchema = z.object({
   WEBHOOK_RECEIPT_RETENTION_HOURS: z.coerce.number().int().positive().default(72),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(4),
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
   SYNC_MAX_MESSAGES_PER_CHAT: z.coerce.number().int().min(0).default(0),
   SYNC_STALE_MS: z.coerce.number().int().min(500).default(30_000),
+
+  // Real time (/ws): event retention for resume, heartbeat, per-socket send buffer limit, auth deadline.
+  EVENTS_RETENTION_HOURS: z.coerce.number().int().positive().default(24),
+  WS_HEARTBEAT_MS: z.coerce.number().int().min(50).default(30_000),
+  WS_MAX_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
 
   PHONE_DEFAULT_REGION: z
     .string()

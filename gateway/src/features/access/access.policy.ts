@@ -33,10 +33,9 @@ export async function deviceAccess(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'
   return (row.role as DeviceAccess) ?? null;
 }
 
-/** May `user` read chat `chatId`? (Chats of a visible device.) */
+/** May `user` read chat `chatId`? (Through its device, or a read-only share.) */
 export async function canSeeChat(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, chatId: number | string): Promise<boolean> {
-  const row = await db('chats').where('id', chatId).whereIn('device_id', visibleDeviceIds(db, user)).first('id');
-  return !!row;
+  return (await chatAccess(db, user, chatId)) !== null;
 }
 
 /** Users who may see a device's chats (for filtering pushed events). */

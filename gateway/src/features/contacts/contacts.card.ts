@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuthUser } from '../../platform/http/auth-context.js';
-import { visibleDeviceIds } from '../access/access.policy.js';
+import { visibleChatIds } from '../access/access.policy.js';
 import { iso } from './contacts.presenter.js';
 
 type Viewer = Pick<AuthUser, 'id' | 'orgId'>;
@@ -8,14 +8,14 @@ type Viewer = Pick<AuthUser, 'id' | 'orgId'>;
 const personJid = (phone: string) => `${phone.replace(/^\+/, '')}@s.whatsapp.net`;
 
 /**
- * The chats with the person behind `phone` that `user` may see: on devices the access policy lets
- * them read, the chat by phone JID or by a LID that the device's LID map ties to that phone.
+ * The chats with the person behind `phone` that `user` may see (the access policy: their devices'
+ * chats and chats shared with them), the chat by phone JID or by a LID that the device's LID map ties to that phone.
  */
 export function personChats(db: Knex, user: Viewer, phone: string) {
   const jid = personJid(phone);
   return db('chats as ch')
     .where('ch.org_id', user.orgId)
-    .whereIn('ch.device_id', visibleDeviceIds(db, user))
+    .whereIn('ch.id', visibleChatIds(db, user)) // device access or a read-only share
     .where('ch.is_group', false)
     .andWhere((w) =>
       w.where('ch.jid', jid).orWhereIn('ch.jid', db('lid_map as l').whereRaw('l.device_id = ch.device_id').andWhere('l.phone_jid', jid).select('l.lid')),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { notFound } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
-import { canSeeChat, visibleDeviceIds } from '../access/access.policy.js';
+import { canSeeChat, visibleChatIds } from '../access/access.policy.js';
 import * as repo from './favorites.repository.js';
 
 /**
@@ -21,7 +21,7 @@ export class FavoritesService {
         ? this.db('contacts').where({ org_id: user.orgId }).whereNull('deleted_at').whereIn('id', contactIds).select<{ id: string; name: string; phone_e164: string }[]>('id', 'name', 'phone_e164')
         : [],
       chatIds.length
-        ? this.db('chats').whereIn('id', chatIds).whereIn('device_id', visibleDeviceIds(this.db, user)).select<{ id: number; device_id: string; jid: string; name: string | null }[]>('id', 'device_id', 'jid', 'name')
+        ? this.db('chats').whereIn('id', chatIds).whereIn('id', visibleChatIds(this.db, user)).select<{ id: number; device_id: string; jid: string; name: string | null }[]>('id', 'device_id', 'jid', 'name')
         : [],
     ]);
     const contactById = new Map(contacts.map((c) => [c.id, c]));

@@ -19,7 +19,7 @@ export class IngestService {
   constructor(
     private readonly db: Knex,
     private readonly logger: Logger,
-    opts: { maxItems: number; maxWaitMs: number },
+    opts: { maxItems: number; maxWaitMs: number; concurrency: number },
   ) {
     this.batcher = new MicroBatcher((items) => this.flush(items), opts);
   }

@@ -133,6 +133,7 @@ async function dropSeenDeliveries(trx: Knex, items: IngestItem[]): Promise<Inges
   const { rows } = await trx.raw(
     `INSERT INTO webhook_receipts (device_id, engine_event_id)
      SELECT device_id, engine_event_id FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_event_id text)
+     ORDER BY device_id, engine_event_id
      ON CONFLICT DO NOTHING RETURNING device_id, engine_event_id`,
     [JSON.stringify([...unique.values()])],
   );
@@ -154,6 +155,7 @@ async function upsertLids(trx: Knex, lids: Bag['lids']) {
   await trx.raw(
     `INSERT INTO lid_map (device_id, lid, phone_jid)
      SELECT device_id, lid, phone_jid FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, lid text, phone_jid text)
+     ORDER BY device_id, lid
      ON CONFLICT (device_id, lid) DO UPDATE SET phone_jid = EXCLUDED.phone_jid, updated_at = now()
      WHERE lid_map.phone_jid <> EXCLUDED.phone_jid`,
     [JSON.stringify([...lids.values()].map(({ device, m }) => ({ device_id: device.id, lid: m.lid, phone_jid: m.phoneJid })))],
@@ -263,14 +265,18 @@ async function bumpChats(trx: Knex, inserted: StoredMessage[]): Promise<ChatRow[
     Object.assign(c, { mid: Number(m.id), at: new Date(m.sent_at).toISOString(), preview: preview(m) });
     per.set(c.chat_id, c);
   }
+  // Rows are locked in id order first: concurrent batches touching the same chats then wait for
+  // each other instead of deadlocking.
   const { rows } = await trx.raw(
-    `UPDATE chats c SET
+    `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(chat_id bigint, unread int, reset boolean, mid bigint, at timestamptz, preview text)),
+     locked AS (SELECT c.id FROM chats c WHERE c.id IN (SELECT chat_id FROM v) ORDER BY c.id FOR UPDATE)
+     UPDATE chats c SET
        unread_count = CASE WHEN v.reset THEN v.unread ELSE c.unread_count + v.unread END,
        last_message_id = CASE WHEN c.last_message_at IS NULL OR v.at >= c.last_message_at THEN v.mid ELSE c.last_message_id END,
        last_message_preview = CASE WHEN c.last_message_at IS NULL OR v.at >= c.last_message_at THEN v.preview ELSE c.last_message_preview END,
        last_message_at = GREATEST(c.last_message_at, v.at),
        updated_at = now()
-     FROM jsonb_to_recordset(?::jsonb) AS v(chat_id bigint, unread int, reset boolean, mid bigint, at timestamptz, preview text)
+     FROM v JOIN locked l ON l.id = v.chat_id
      WHERE c.id = v.chat_id RETURNING c.*`,
     [JSON.stringify([...per.values()])],
   );
@@ -330,6 +336,7 @@ async function upsertReactions(trx: Knex, bag: Bag) {
     `INSERT INTO message_reactions (device_id, engine_message_id, sender_jid, emoji, reacted_at)
      SELECT device_id, engine_message_id, sender_jid, emoji, reacted_at FROM jsonb_to_recordset(?::jsonb)
        AS x(device_id uuid, engine_message_id text, sender_jid text, emoji text, reacted_at timestamptz)
+     ORDER BY device_id, engine_message_id, sender_jid
      ON CONFLICT (device_id, engine_message_id, sender_jid) DO UPDATE SET emoji = EXCLUDED.emoji, reacted_at = EXCLUDED.reacted_at
      WHERE EXCLUDED.reacted_at >= message_reactions.reacted_at`,
     [JSON.stringify([...bag.reactions.values()].map((r) => ({ device_id: r.device.id, engine_message_id: r.id, sender_jid: r.sender, emoji: r.emoji, reacted_at: r.at.toISOString() })))],
@@ -350,6 +357,7 @@ async function upsertContacts(trx: Knex, all: Bag['contacts'], known?: IngestOpt
     `INSERT INTO wa_contacts (org_id, device_id, jid, push_name, full_name, business_name)
      SELECT org_id, device_id, jid, push_name, full_name, business_name FROM jsonb_to_recordset(?::jsonb)
        AS x(org_id uuid, device_id uuid, jid text, push_name text, full_name text, business_name text)
+     ORDER BY device_id, jid
      ON CONFLICT (device_id, jid) DO UPDATE SET
        push_name = COALESCE(EXCLUDED.push_name, wa_contacts.push_name),
        full_name = COALESCE(EXCLUDED.full_name, wa_contacts.full_name),

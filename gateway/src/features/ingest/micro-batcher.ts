@@ -1,18 +1,19 @@
 /**
  * Collects items for a few milliseconds (or until `maxItems`) and hands them to `flush` together,
- * one flush at a time; each submitter's promise settles with its own item's outcome once its batch
- * has been flushed. Items that
+ * a bounded number of flushes at a time; each submitter's promise settles with its own item's
+ * outcome once its batch has been flushed. Items that
  * arrive while a flush runs form the next batch, so the batch size grows with the load.
  */
 export class MicroBatcher<T, R> {
   private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private running = 0;
   private closed = false;
 
   constructor(
     private readonly flush: (items: T[]) => Promise<PromiseSettledResult<R>[]>,
-    private readonly opts: { maxItems: number; maxWaitMs: number },
+    /** `concurrency` flushes may be in flight at once, so one batch fills while another commits. */
+    private readonly opts: { maxItems: number; maxWaitMs: number; concurrency?: number },
   ) {}
 
   submit(item: T): Promise<R> {
@@ -20,7 +21,7 @@ export class MicroBatcher<T, R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.opts.maxItems) this.kick();
-      else if (!this.timer && !this.running) this.timer = setTimeout(() => this.kick(), this.opts.maxWaitMs);
+      else if (!this.timer && this.running < this.limit) this.timer = setTimeout(() => this.kick(), this.opts.maxWaitMs);
     });
   }
 
@@ -37,13 +38,17 @@ export class MicroBatcher<T, R> {
     return this.queue.length;
   }
 
+  private get limit() {
+    return Math.max(1, this.opts.concurrency ?? 1);
+  }
+
   private kick() {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.running || !this.queue.length) return;
-    this.running = true;
+    if (this.running >= this.limit || !this.queue.length) return;
+    this.running++;
     const batch = this.queue.splice(0, this.opts.maxItems);
     this.flush(batch.map((b) => b.item)).then(
       (results) =>
@@ -54,7 +59,7 @@ export class MicroBatcher<T, R> {
         }),
       (err) => batch.forEach((b) => b.reject(err)),
     ).finally(() => {
-      this.running = false;
+      this.running--;
       if (this.queue.length) this.kick();
     });
   }
