@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { phoneOfJid } from '../engines/jid.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
@@ -25,11 +26,6 @@ export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
 
 const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName =>
   d.owner_id === user.id ? 'owner' : (d.member_role ?? 'admin');
-
-const phoneOfJid = (jid: string | null | undefined) => {
-  const m = jid ? /^(\d{6,15})@s\.whatsapp\.net$/.exec(jid) : null;
-  return m ? `+${m[1]}` : null;
-};
 
 export class DevicesService {
   /** Called after a device becomes connected (the history import listens). */

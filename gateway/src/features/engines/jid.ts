@@ -59,3 +59,9 @@ export function toWaha(jid: string): string {
 export function toWuzapi(jid: string): string {
   return toCanonical(jid) ?? jid;
 }
+
+/** E.164 of a canonical person JID (`<digits>@s.whatsapp.net` → `+<digits>`); null for groups and LIDs. */
+export function phoneOfJid(jid: string | null | undefined): string | null {
+  const m = jid ? /^(\d{6,15})@s\.whatsapp\.net$/.exec(jid) : null;
+  return m ? `+${m[1]}` : null;
+}
