@@ -22,9 +22,23 @@ export default defineConfig({
         test: { name: 'engine-sim', root: './engine-sim', include: ['test/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
-        // The web app's component tests (jsdom); its end-to-end run in Chromium lives in web/e2e.
+        // The web app's component tests (jsdom; only the network is faked, at fetch and WebSocket).
         resolve: { conditions: ['source'] },
-        test: { name: 'web', root: './web', include: ['src/**/*.test.{ts,tsx}', 'e2e/**/*.test.ts'], environment: 'jsdom', testTimeout: 30_000, hookTimeout: 180_000 },
+        test: { name: 'web', root: './web', include: ['src/**/*.test.{ts,tsx}'], environment: 'jsdom', setupFiles: ['./src/test/setup.ts'], testTimeout: 30_000 },
+      },
+      {
+        // The web app end to end: Debian's Chromium (playwright-core) against the real gateway, simulator and PostgreSQL.
+        resolve: { conditions: ['source'] },
+        test: {
+          name: 'web-e2e',
+          root: './web',
+          include: ['e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['../gateway/test/support/global-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
       },
       {
         test: { name: 'deploy', root: './test/deploy', include: ['**/*.test.ts'], testTimeout: 30_000 },

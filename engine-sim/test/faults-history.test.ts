@@ -34,8 +34,10 @@ describe('webhook faults', () => {
     hook.failNext(2);
     await control(sim).post('/sessions/f1/inbound', { from: '15550001000', body: 'retry me' });
     await until(() => messages('f1').length === 1);
-    const attempts = sim.deliveries().filter((d) => d.session === 'f1' && d.event === 'message');
-    expect(attempts.map((a) => a.ok)).toEqual([false, false, true]);
+    // The receiver has the body before the sender has logged the answer: wait for the log too.
+    const attempts = () => sim.deliveries().filter((d) => d.session === 'f1' && d.event === 'message');
+    await until(() => attempts().some((a) => a.ok));
+    expect(attempts().map((a) => a.ok)).toEqual([false, false, true]);
   });
 
   it('when webhookFailFirst is set, then the first attempt fails and the retry delivers once', async () => {

@@ -31,13 +31,20 @@ import { buildServices, type Services } from './services.js';
 import { ProxyService } from './features/proxy/proxy.service.js';
 import { proxyRoutes } from './features/proxy/proxy.routes.js';
 // --- conversations (reading, search, shares) route imports ---
+import { chatsRoutes } from './features/chats/chats.routes.js';
+import { messagesRoutes } from './features/messages/messages.routes.js';
+import { sharesRoutes } from './features/shares/shares.routes.js';
+import { searchRoutes } from './features/search/search.routes.js';
 // --- end conversations route imports ---
 // --- outbox and media route imports ---
+import { outboxRoutes } from './features/outbox/outbox.routes.js';
+import { mediaRoutes } from './features/media/media.routes.js';
 // --- end outbox and media route imports ---
 // --- system (demo info for the web) route imports ---
 import { systemRoutes } from './features/system/system.routes.js';
 // --- end system route imports ---
 // --- realtime route imports ---
+import { realtimeRoutes } from './features/realtime/realtime.routes.js';
 // --- end realtime route imports ---
 
 export interface AppDeps {
@@ -62,6 +69,9 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogger(logger));
   app.use(metrics.middleware);
+  // Engine → gateway, before browser concerns (security headers, CORS) and before the JSON parser:
+  // webhook signatures cover the exact raw bytes.
+  app.use(webhooksRoutes(registry, webhooks, config.WEBHOOK_BODY_LIMIT));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -70,8 +80,6 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
     }),
   );
   app.use(cors({ origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
-  // Before the JSON parser: webhook signatures cover the exact raw bytes.
-  app.use(webhooksRoutes(registry, webhooks, config.WEBHOOK_BODY_LIMIT));
   app.use(express.json({ limit: config.BODY_LIMIT }));
 
   app.use(healthRoutes(db));
@@ -90,9 +98,18 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
   app.use(devicesRoutes(api, devices));
   app.use(syncRoutes(api, sync));
   // --- conversations (reading, search, shares) routes ---
+  app.use(chatsRoutes(api, services.chats));
+  app.use(messagesRoutes(api, services.messages));
+  app.use(sharesRoutes(api, services.shares));
+  app.use(searchRoutes(api, services.search));
   // --- end conversations routes ---
   // --- outbox and media routes ---
+  app.use(outboxRoutes(api, services.outbox, { mediaMaxBytes: config.MEDIA_MAX_BYTES }));
+  app.use(mediaRoutes(api, services.media));
   // --- end outbox and media routes ---
+  // --- realtime routes ---
+  app.use(realtimeRoutes(registry));
+  // --- end realtime routes ---
   // --- system (demo info for the web) routes ---
   app.use(systemRoutes(api, config));
   // --- end system routes ---
@@ -115,6 +132,7 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
     /** Hooks what needs the HTTP server itself (the WebSocket endpoint /ws). */
     attach(server: Server) {
       // --- realtime attach ---
+      services.realtime.attach(server, metrics.registry);
       // --- end realtime attach ---
       void server;
     },

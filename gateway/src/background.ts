@@ -8,6 +8,7 @@ import type { SyncService } from './features/sync/sync.service.js';
 export class BackgroundJobs {
   private timers: NodeJS.Timeout[] = [];
   private extra: { ms: number; what: string; fn: () => Promise<unknown> }[] = [];
+  private workers: { start(): void; stop(): Promise<void> }[] = [];
 
   constructor(
     private readonly deps: {
@@ -32,6 +33,12 @@ export class BackgroundJobs {
     every(reconcileMs, 'device reconcile', () => devices.reconcile());
     every(60 * 60_000, 'receipt pruning', () => this.prune());
     for (const j of this.extra) every(j.ms, j.what, j.fn);
+    for (const w of this.workers) w.start();
+  }
+
+  /** A worker of another feature (e.g. the outbox sender), started and stopped with the rest. */
+  addWorker(w: { start(): void; stop(): Promise<void> }) {
+    this.workers.push(w);
   }
 
   /** Periodic work of another feature (e.g. event-log pruning), started and stopped with the rest. */
@@ -43,6 +50,7 @@ export class BackgroundJobs {
   async stop() {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await Promise.all(this.workers.map((w) => w.stop()));
     await this.deps.sync.stop();
     await this.deps.ingest.close();
   }

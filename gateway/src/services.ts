@@ -16,10 +16,20 @@ import { WebhooksService } from './features/webhooks/webhooks.service.js';
 import { SyncService } from './features/sync/sync.service.js';
 import { BackgroundJobs } from './background.js';
 // --- conversations (reading, search, shares) imports ---
+import { ChatsService } from './features/chats/chats.service.js';
+import { MessagesService } from './features/messages/messages.service.js';
+import { SharesService } from './features/shares/shares.service.js';
+import { SearchService } from './features/search/search.service.js';
 // --- end conversations imports ---
 // --- outbox and media imports ---
+import { createMediaStore } from './features/media/media.store.js';
+import { MediaService } from './features/media/media.service.js';
+import { MediaFetcher } from './features/media/media.fetcher.js';
+import { OutboxWorker } from './features/outbox/outbox.worker.js';
+import { OutboxService } from './features/outbox/outbox.service.js';
 // --- end outbox and media imports ---
 // --- realtime imports ---
+import { RealtimeService } from './features/realtime/realtime.service.js';
 // --- end realtime imports ---
 
 /**
@@ -80,15 +90,42 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
 
 
   // --- conversations (reading, search, shares) services ---
+  const chats = new ChatsService(db, contacts, engines, logger);
+  const messages = new MessagesService(db, audit, contacts);
+  const shares = new SharesService(db, chats, audit);
+  const search = new SearchService(db);
   // --- end conversations services ---
   // --- outbox and media services ---
+  const media = new MediaService(db, createMediaStore(config), config.MEDIA_MAX_BYTES);
+  const mediaFetcher = new MediaFetcher(db, engines, media, { pollMs: Math.max(config.OUTBOX_POLL_MS, 500), retryBaseMs: config.OUTBOX_RETRY_BASE_MS }, logger.child({ component: 'media' }));
+  webhooks.storeInlineMedia = (owner, ref) => media.storeInline(owner, ref);
+  webhooks.onRemoteMedia = () => mediaFetcher.kick();
+  const outboxWorker = new OutboxWorker(db, engines, media, {
+    pollMs: config.OUTBOX_POLL_MS,
+    retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
+  }, logger.child({ component: 'outbox' }));
+  const outbox = new OutboxService(db, media, outboxWorker, config.PHONE_DEFAULT_REGION);
+  background.addWorker(outboxWorker);
+  background.addWorker(mediaFetcher);
   // --- end outbox and media services ---
   // --- realtime services ---
+  const realtime = new RealtimeService(
+    db,
+    (token) => auth.authenticate(token),
+    { retentionHours: config.EVENTS_RETENTION_HOURS, heartbeatMs: config.WS_HEARTBEAT_MS, maxBufferBytes: config.WS_MAX_BUFFER_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS },
+    logger.child({ component: 'realtime' }),
+  );
+  background.schedule(15 * 60_000, 'event pruning', () => realtime.prune());
   // --- end realtime services ---
 
   return {
     auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync, background,
     // --- services list (each block adds its names on its own line) ---
+    chats, messages, shares, search,
+    realtime, // realtime
+    media, outbox, // outbox and media
     // --- end services list ---
   };
 }

@@ -88,7 +88,7 @@ describe('webhooks stored exactly once', () => {
 
     const messagesBefore = await count('messages', { device_id: d.id });
     const statuses = await replayAll(recorded);
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
     expect(await count('messages', { device_id: d.id })).toBe(messagesBefore + 5);
     for (const body of ['plain hello (edited)', 'in a group', 'a picture']) expect(await count('messages', { device_id: d.id, body })).toBe(1);
@@ -132,7 +132,7 @@ describe('webhooks stored exactly once', () => {
     expect(recorded.some((x) => String(x.headers['content-type']).includes('json'))).toBe(true);
 
     const statuses = await replayAll(recorded);
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(await count('messages', { device_id: d.id, body: 'form format' })).toBe(1);
     expect(await count('messages', { device_id: d.id, body: 'json format' })).toBe(1);
     expect(j.status).toBe(200);

@@ -95,6 +95,18 @@ export const configSchema = z.object({
   CONTACTS_IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
   CONTACTS_IMPORT_MAX_BYTES: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('50mb'),
 
+  OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2_000),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  MEDIA_STORE: z.enum(['local', 's3']).default('local'),
+  MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  S3_ENDPOINT: optionalUrl,
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY: optionalString,
+  S3_SECRET_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool(false),
+
   DEMO_MODE: bool(true),
   WEB_DIST_DIR: optionalString,
 });

@@ -1,4 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { pino } from 'pino';
@@ -34,7 +37,10 @@ export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 export async function startTestApp(env: Record<string, string> = {}, opts: { databaseUrl?: string; background?: boolean } = {}): Promise<TestApp> {
   const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const port = env.PORT ? Number(env.PORT) : await freePort();
+  // Local state (media files) of this app goes to a temporary directory, never into the repository.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-data-'));
   const config = loadConfig({
+    DATA_DIR: dataDir,
     WEBHOOK_BASE_URL: `http://127.0.0.1:${port}`,
     NODE_ENV: 'test',
     JWT_SECRET: TEST_SECRET,
@@ -63,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
       await background.stop();
       await db.destroy();
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,48 +1,70 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import { Provider } from 'react-redux';
+import { BrowserRouter, MemoryRouter, Navigate, Route, Routes } from 'react-router';
+import { api } from '../api/api';
+import { realtime } from '../api/realtime';
+import { useSession } from '../api/session';
 import { LoginPage } from '../features/auth/login-page';
-import { loadSession, logout, refresh, saveSession, type Session } from '../features/auth/session';
+import type { AppStore } from './store';
+import { Shell } from './shell';
 
-/** Until the web issue lands: sign in, see who you are, find the API documentation. */
-export function App() {
-  const [session, setSession] = useState<Session | null>(loadSession);
+// Each screen is its own chunk: the first load carries only the shell and the sign-in page.
+const ChatsRoute = lazy(() => import('./chats-route'));
+const DevicesPage = lazy(() => import('../features/devices/devices-page'));
+const SearchPage = lazy(() => import('../features/search/search-page'));
+const AdminPage = lazy(() => import('../features/admin/admin-page'));
 
-  useEffect(() => {
-    // Renew on load so a stored session survives a reload past the access token's lifetime.
-    const s = loadSession();
-    if (!s) return;
-    refresh(s.refreshToken).then(
-      (fresh) => {
-        saveSession(fresh);
-        setSession(fresh);
-      },
-      () => {
-        saveSession(null);
-        setSession(null);
-      },
-    );
-  }, []);
-
-  if (!session) return <LoginPage onLogin={(s) => (saveSession(s), setSession(s))} />;
+export function App({ store, initialPath }: { store: AppStore; initialPath?: string }) {
+  const Router = initialPath ? MemoryRouter : BrowserRouter;
   return (
-    <main className="home">
-      <header>
-        <h1>Team WhatsApp gateway</h1>
-        <button
-          onClick={() => {
-            void logout(session.refreshToken).catch(() => undefined);
-            saveSession(null);
-            setSession(null);
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      <p>
-        Signed in as <strong>{session.user.name}</strong> ({session.user.email}), role <strong>{session.user.role}</strong>.
-      </p>
-      <p>
-        The API is documented at <a href="/api/docs">/api/docs</a>.
-      </p>
-    </main>
+    <Provider store={store}>
+      <Router {...(initialPath ? { initialEntries: [initialPath] } : {})}>
+        <Gate store={store} />
+      </Router>
+    </Provider>
   );
 }
+
+function Gate({ store }: { store: AppStore }) {
+  const session = useSession();
+  const signedIn = !!session;
+  const was = useRef(signedIn);
+
+  useEffect(() => {
+    if (signedIn) realtime.start();
+    else realtime.stop();
+    // Signed out (here or in another tab): nothing of the last person stays in memory.
+    if (was.current && !signedIn) store.dispatch(api.util.resetApiState());
+    was.current = signedIn;
+  }, [signedIn, store]);
+
+  if (!session) return <LoginPage />;
+  const admin = session.user.role === 'admin';
+  return (
+    <Shell user={session.user}>
+      <Suspense fallback={<div className="loading" role="status">Loading…</div>}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/chats" replace />} />
+          <Route path="/login" element={<Navigate to="/chats" replace />} />
+          <Route path="/chats/:chatId?" element={<ChatsRoute />} />
+          <Route path="/devices" element={<DevicesPage />} />
+          <Route path="/search" element={<SearchPage />} />
+          <Route path="/admin" element={admin ? <AdminPage /> : <NotAllowed />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}
+
+const NotAllowed = () => (
+  <main className="page">
+    <h1>Not allowed</h1>
+    <p>Only administrators manage users and read the audit log.</p>
+  </main>
+);
+const NotFound = () => (
+  <main className="page">
+    <h1>Page not found</h1>
+  </main>
+);

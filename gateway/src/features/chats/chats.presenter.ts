@@ -1,3 +1,5 @@
+import type { CrmBadge } from '../contacts/contacts.service.js';
+
 export interface ChatRow {
   id: number;
   device_id: string;
@@ -20,4 +22,14 @@ export const presentChat = (c: ChatRow) => ({
   lastMessageId: c.last_message_id === null ? null : Number(c.last_message_id),
   lastMessagePreview: c.last_message_preview,
   unreadCount: c.unread_count,
+});
+
+export type ChatAccessName = 'owner' | 'agent' | 'viewer' | 'grantee';
+
+/** A chat as the reading API shows it: how the caller relates to it, whether pinned, its CRM contact. */
+export const presentChatForUser = (c: ChatRow, extra: { access: ChatAccessName; favorite: boolean; crm: CrmBadge | null }) => ({
+  ...presentChat(c),
+  access: extra.access,
+  favorite: extra.favorite,
+  crm: extra.crm,
 });

@@ -123,6 +123,33 @@ export class EngineHttp {
     throw this.toError(last);
   }
 
+  /** GET of binary content (media), at most `maxBytes`; same deadline, retries and errors as call(). */
+  async download(req: { baseUrl: string; path: string; headers?: Record<string, string> }, maxBytes: number): Promise<{ data: Buffer; contentType: string | null }> {
+    const url = joinUrl(req.baseUrl, req.path);
+    let last: Failure = { kind: 'unreachable', cause: 'no attempt' };
+    for (let attempt = 1; attempt <= 1 + Math.max(0, this.o.retries); attempt++) {
+      for (const h of hooks) h({ engine: this.o.engine, method: 'GET', url, body: undefined, attempt });
+      try {
+        const res = await this.client.request<ArrayBuffer>({
+          method: 'GET', url, headers: req.headers, timeout: this.o.timeoutMs, responseType: 'arraybuffer', transformResponse: [(d: unknown) => d],
+          maxContentLength: maxBytes, signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+        if (res.status >= 200 && res.status < 300) {
+          const type = res.headers['content-type'];
+          return { data: Buffer.from(res.data), contentType: typeof type === 'string' ? type.split(';')[0]!.trim() : null };
+        }
+        last = { kind: 'status', status: res.status, data: parseBody(Buffer.from(res.data ?? []).toString('utf8')) };
+        if (!RETRY_STATUSES.has(res.status)) break;
+      } catch (e) {
+        const err = e as { code?: string; message?: string; name?: string };
+        if (err.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(err.message ?? '')) throw engineRejected(this.o.engine, 413, `media larger than ${maxBytes} bytes`);
+        last = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || err.name === 'CanceledError' ? { kind: 'timeout' } : { kind: 'unreachable', cause: err.code ?? err.message ?? 'network error' };
+      }
+      if (attempt <= this.o.retries) await sleep(Math.min(2000, (this.o.retryBaseMs ?? 100) * 2 ** (attempt - 1)));
+    }
+    throw this.toError(last);
+  }
+
   private async once(req: EngineRequest, url: string): Promise<({ kind: 'ok'; status: number; data: unknown }) | Failure> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.o.timeoutMs);

@@ -65,6 +65,8 @@ export interface MediaRef {
   /** Inline bytes (WuzAPI), base64 without a data: prefix. */
   base64?: string | null;
   size?: number | null;
+  /** The gateway's stored copy (media table id), once the bytes are kept. */
+  mediaId?: string | null;
 }
 
 export interface EngineMessage {
@@ -110,10 +112,36 @@ export interface LidMapping {
   phoneJid: string; // <digits>@s.whatsapp.net
 }
 
+export interface ReplyRef {
+  id: string;
+  engineFullId?: string | null;
+  fromMe: boolean;
+  senderJid?: string | null;
+}
+
 export interface SendTextInput {
   chatJid: string;
   text: string;
-  replyTo?: { id: string; engineFullId?: string | null; fromMe: boolean; senderJid?: string | null } | null;
+  replyTo?: ReplyRef | null;
+  /** A message id chosen before the first attempt (engines that accept one): retries reuse it, so the engine sends once. */
+  id?: string | null;
+}
+
+export interface SendMediaInput {
+  chatJid: string;
+  kind: 'image' | 'document' | 'audio';
+  mimetype: string;
+  filename: string;
+  data: Buffer;
+  caption?: string | null;
+  replyTo?: ReplyRef | null;
+  id?: string | null;
+}
+
+/** Media bytes fetched from an engine. */
+export interface DownloadedMedia {
+  data: Buffer;
+  mimetype: string | null;
 }
 
 export interface SendResult {
@@ -171,6 +199,14 @@ export interface EngineAdapter {
 
   // sending
   sendText(s: EngineSession, input: SendTextInput): Promise<SendResult>;
+  sendMedia(s: EngineSession, input: SendMediaInput): Promise<SendResult>;
+  /**
+   * A message id for a send, chosen by the gateway before the first attempt, when the engine honours
+   * it (WuzAPI); null when the engine picks its own (WAHA: its echo tells which).
+   */
+  newMessageId(): string | null;
+  /** The bytes of an incoming message's media (WAHA: its url with the key; WuzAPI: the inline base64). */
+  downloadMedia(s: EngineSession, media: MediaRef, maxBytes: number): Promise<DownloadedMedia>;
   markSeen(s: EngineSession, chatJid: string, messages: { id: string; engineFullId?: string | null; senderJid?: string | null }[]): Promise<void>;
 
   // reading (history import)

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { phoneOfJid } from '../engines/jid.js';
 import { ACK, type AckName, type EngineContact, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
 import { appendEvents, type NewEvent } from '../realtime/event-log.js';
 import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
@@ -19,6 +20,7 @@ export async function writeBatch(trx: Knex, items: IngestItem[], opts: IngestOpt
   await upsertLids(trx, bag.lids);
   if (bag.messages.size) {
     const chats = await ensureChats(trx, [...bag.messages.values()]);
+    if (!opts.history) await joinEchoes(trx, [...bag.messages.values()], chats);
     const { inserted, updated } = await upsertMessages(trx, [...bag.messages.values()], chats, !!opts.history);
     result.insertedMessages = inserted.length;
     if (!opts.history) {
@@ -203,7 +205,44 @@ async function ensureChats(trx: Knex, msgs: (EngineMessage & { device: DeviceCtx
      WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.device_id = c.device_id AND ins.jid = c.jid)`,
     [JSON.stringify([...chats.values()])],
   );
-  return new Map<string, number>(rows.map((r: { id: number; device_id: string; jid: string }) => [`${r.device_id}|${r.jid}`, Number(r.id)]));
+  const ids = new Map<string, number>(rows.map((r: { id: number; device_id: string; jid: string }) => [`${r.device_id}|${r.jid}`, Number(r.id)]));
+  // A chat another batch committed while this statement waited on it is invisible to the statement's
+  // snapshot; a second statement (a fresh snapshot) finds it.
+  const missing = [...chats.entries()].filter(([k]) => !ids.has(k)).map(([, c]) => c);
+  if (missing.length) {
+    const { rows: late } = await trx.raw(
+      `SELECT c.id, c.device_id, c.jid FROM chats c JOIN jsonb_to_recordset(?::jsonb) AS x(device_id uuid, jid text) ON c.device_id = x.device_id AND c.jid = x.jid`,
+      [JSON.stringify(missing)],
+    );
+    for (const r of late as { id: number; device_id: string; jid: string }[]) ids.set(`${r.device_id}|${r.jid}`, Number(r.id));
+  }
+  return ids;
+}
+
+/**
+ * WAHA echoes what we send (message.any, source api). When the echo's id is not on any row yet, it
+ * is our outbox row still waiting for its id (the echo can beat the send's answer, or the answer may
+ * lack the id): the oldest recent row of that chat without an engine id, same text, same media-ness,
+ * takes the echo's id, so the insert below lands on it (ON CONFLICT) instead of making a second row.
+ * Row locks make this safe against the outbox worker writing the id at the same moment.
+ */
+async function joinEchoes(trx: Knex, msgs: (EngineMessage & { device: DeviceCtx })[], chats: Map<string, number>) {
+  for (const m of msgs) {
+    if (!m.fromMe || m.source !== 'api') continue;
+    const chatId = chats.get(`${m.device.id}|${m.chatJid}`);
+    if (!chatId) continue;
+    await trx.raw(
+      `UPDATE messages SET engine_message_id = ?, engine_full_id = COALESCE(engine_full_id, ?), updated_at = now()
+       WHERE id = (
+         SELECT o.id FROM messages o
+         WHERE o.chat_id = ? AND o.direction = 'out' AND o.engine_message_id IS NULL AND o.ack IN (0, 1)
+           AND COALESCE(o.body, '') = ? AND (o.media IS NULL) = ? AND o.created_at > now() - interval '10 minutes'
+           AND NOT EXISTS (SELECT 1 FROM messages t WHERE t.device_id = ? AND t.engine_message_id = ?)
+         ORDER BY o.id LIMIT 1 FOR UPDATE)
+         AND engine_message_id IS NULL`,
+      [m.id, m.engineFullId ?? null, chatId, m.body ?? '', !m.media, m.device.id, m.id],
+    );
+  }
 }
 
 type StoredMessage = MessageRow & { org_id: string; inserted: boolean };
@@ -220,7 +259,9 @@ async function upsertMessages(trx: Knex, msgs: (EngineMessage & { device: Device
     sender_name: m.fromMe ? null : (m.pushName ?? null),
     type: m.type,
     body: m.body,
-    media: m.media ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, engineUrl: m.media.url ?? null, hasInline: !!m.media.base64 } : null,
+    media: m.media
+      ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, engineUrl: m.media.url ?? null, hasInline: !!m.media.base64, mediaId: m.media.mediaId ?? null }
+      : null,
     reply_to_engine_id: m.replyToId ?? null,
     // Our own messages seen in an engine echo are at least sent; incoming ones carry no delivery state.
     ack: m.fromMe ? Math.max(m.ack ? ACK[m.ack] : ACK.sent, ACK.sent) : 0,
@@ -381,11 +422,6 @@ async function upsertContacts(trx: Knex, all: Bag['contacts'], known?: IngestOpt
   );
   return written;
 }
-
-const phoneOfJid = (jid: string | null | undefined) => {
-  const m = jid ? /^(\d{6,15})@s\.whatsapp\.net$/.exec(jid) : null;
-  return m ? `+${m[1]}` : null;
-};
 
 async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionState) {
   const { rows } = await trx.raw(

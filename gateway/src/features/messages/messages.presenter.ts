@@ -42,3 +42,16 @@ export const presentMessage = (m: MessageRow) => ({
   editedAt: iso(m.edited_at),
   revoked: !!m.revoked_at,
 });
+
+export interface ReactionRow {
+  engine_message_id?: string;
+  sender_jid: string;
+  emoji: string;
+  reacted_at: Date;
+}
+
+/** A message with its reactions (the reading API; events keep `presentMessage`). */
+export const presentMessageWithReactions = (m: MessageRow, reactions: ReactionRow[]) => ({
+  ...presentMessage(m),
+  reactions: reactions.map((r) => ({ emoji: r.emoji, from: r.sender_jid, at: iso(r.reacted_at)! })),
+});

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../platform/errors.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type RawWebhook } from '../engines/engine.types.js';
+import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type MediaRef, type RawWebhook } from '../engines/engine.types.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
 
@@ -19,6 +19,10 @@ export class WebhooksService {
   // Every delivery needs its device's key; deleted devices leave the cache within the TTL.
   private readonly devices = new LRUCache<string, WebhookDevice>({ max: 10_000, ttl: 5_000 });
   private readonly lids = new LRUCache<string, string>({ max: 100_000 });
+  /** Keeps inline media (WuzAPI base64) in the media store; the message then carries the stored id, not the bytes. */
+  storeInlineMedia: ((owner: { orgId: string; deviceId: string }, media: MediaRef) => Promise<MediaRef>) | null = null;
+  /** Told after a delivery brought media that must be fetched from the engine (WAHA links). */
+  onRemoteMedia: () => void = () => undefined;
 
   constructor(
     private readonly db: Knex,
@@ -45,7 +49,15 @@ export class WebhooksService {
       throw e;
     }
     const events = await this.withLidMappings(device, parsed.events);
+    let remoteMedia = false;
+    for (const e of events) {
+      if (e.kind !== 'message' || !e.message.media) continue;
+      // Stored before the ingest: a failure answers non-2xx and the engine delivers again.
+      if (e.message.media.base64 && this.storeInlineMedia) e.message.media = await this.storeInlineMedia({ orgId: device.orgId, deviceId: device.id }, e.message.media);
+      else if (e.message.media.url) remoteMedia = true;
+    }
     await this.ingest.submit({ device, eventId: parsed.eventId, events });
+    if (remoteMedia) this.onRemoteMedia();
   }
 
   /** Forget a device at once (deleted or re-keyed). */

@@ -3,8 +3,8 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../../platform/errors.js';
 import type {
-  CreateSessionInput, CreatedSession, EngineAdapter, EngineChat, EngineContact, EngineMessage, EngineSession, LidMapping,
-  ParsedWebhook, ProxyRules, QrState, RawWebhook, SendResult, SendTextInput, SessionState,
+  CreateSessionInput, CreatedSession, DownloadedMedia, EngineAdapter, EngineChat, EngineContact, EngineMessage, EngineSession, LidMapping,
+  MediaRef, ParsedWebhook, ProxyRules, QrState, RawWebhook, ReplyRef, SendMediaInput, SendResult, SendTextInput, SessionState,
 } from '../engine.types.js';
 import { engineRejected } from '../engine-errors.js';
 import { EngineHttp, type EngineRequest, dateOf, engineMessageOf, obj, str, type Obj } from '../engine-http.js';
@@ -112,17 +112,41 @@ export class WahaAdapter implements EngineAdapter {
   async sendText(s: EngineSession, input: SendTextInput): Promise<SendResult> {
     const chatId = toWaha(input.chatJid);
     const body: Obj = { session: s.session, chatId, text: input.text };
-    const rt = input.replyTo;
-    if (rt) {
-      const participant = isGroup(input.chatJid) && !rt.fromMe && rt.senderJid ? toWaha(rt.senderJid) : null;
-      body.reply_to = rt.engineFullId ?? buildSerializedId(rt.fromMe, chatId, rt.id, participant);
+    if (input.replyTo) body.reply_to = replyId(input.chatJid, chatId, input.replyTo);
+    return sendResultOf((await this.call(s, { method: 'POST', path: '/api/sendText', body })).data);
+  }
+
+  async sendMedia(s: EngineSession, input: SendMediaInput): Promise<SendResult> {
+    const chatId = toWaha(input.chatJid);
+    const file = { mimetype: input.mimetype, filename: input.filename, data: input.data.toString('base64') };
+    const body: Obj = { session: s.session, chatId, file };
+    if (input.replyTo) body.reply_to = replyId(input.chatJid, chatId, input.replyTo);
+    let path = '/api/sendFile';
+    if (input.kind === 'image') path = '/api/sendImage';
+    if (input.kind === 'audio') {
+      path = '/api/sendVoice';
+      body.convert = !/^audio\/ogg/.test(input.mimetype); // a voice note must be ogg/opus; WAHA converts others
+    } else if (input.caption) body.caption = input.caption;
+    return sendResultOf((await this.call(s, { method: 'POST', path, body })).data);
+  }
+
+  // WAHA picks the id of what it sends; its message.any echo tells it when the answer does not.
+  newMessageId(): string | null {
+    return null;
+  }
+
+  async downloadMedia(s: EngineSession, media: MediaRef, maxBytes: number): Promise<DownloadedMedia> {
+    if (!media.url) throw engineRejected('WAHA', 404, 'the message has no media url');
+    // WAHA builds the link from its own idea of its address; the path is what counts, on the device's engine URL.
+    let path: string;
+    try {
+      const u = new URL(media.url, 'http://engine.invalid');
+      path = u.pathname + u.search;
+    } catch {
+      throw engineRejected('WAHA', 400, 'unreadable media url');
     }
-    const r = await this.call(s, { method: 'POST', path: '/api/sendText', body });
-    // The answer differs by engine and version: a WAMessage, a raw {key:{id}}, or nothing.
-    const d = obj(r.data);
-    const full = serializedOf(d.id);
-    const id = keyIdOf(d.id) ?? str(obj(d.key).id) ?? str(obj(obj(d._data).key).id);
-    return { id, engineFullId: full && full !== id ? full : null, timestamp: dateOf(d.timestamp) ?? dateOf(d.messageTimestamp) ?? new Date() };
+    const r = await this.http.download({ baseUrl: this.base(s), path, headers: { 'X-Api-Key': this.cfg.apiKey } }, maxBytes);
+    return { data: r.data, mimetype: media.mimetype ?? r.contentType };
   }
 
   async markSeen(s: EngineSession, chatJid: string, messages: { id: string; engineFullId?: string | null; senderJid?: string | null }[]): Promise<void> {
@@ -230,4 +254,18 @@ export class WahaAdapter implements EngineAdapter {
   proxyRules(s: EngineSession): ProxyRules {
     return wahaProxyRules(this.base(s), this.cfg.apiKey, s.session);
   }
+}
+
+/** The serialized id WAHA wants in reply_to: the stored one, else built from the key id. */
+function replyId(chatJid: string, chatId: string, rt: ReplyRef): string {
+  const participant = isGroup(chatJid) && !rt.fromMe && rt.senderJid ? toWaha(rt.senderJid) : null;
+  return rt.engineFullId ?? buildSerializedId(rt.fromMe, chatId, rt.id, participant);
+}
+
+/** The answer differs by engine and version: a WAMessage, a raw {key:{id}}, or nothing. */
+function sendResultOf(data: unknown): SendResult {
+  const d = obj(data);
+  const full = serializedOf(d.id);
+  const id = keyIdOf(d.id) ?? str(obj(d.key).id) ?? str(obj(obj(d._data).key).id);
+  return { id, engineFullId: full && full !== id ? full : null, timestamp: dateOf(d.timestamp) ?? dateOf(d.messageTimestamp) ?? new Date() };
 }

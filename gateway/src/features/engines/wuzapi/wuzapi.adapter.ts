@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../../../platform/errors.js';
 import type {
-  CreateSessionInput, CreatedSession, EngineAdapter, EngineChat, EngineContact, EngineMessage, EngineSession, LidMapping,
-  ParsedWebhook, ProxyRules, QrState, RawWebhook, SendResult, SendTextInput, SessionState,
+  CreateSessionInput, CreatedSession, DownloadedMedia, EngineAdapter, EngineChat, EngineContact, EngineMessage, EngineSession, LidMapping,
+  MediaRef, ParsedWebhook, ProxyRules, QrState, RawWebhook, ReplyRef, SendMediaInput, SendResult, SendTextInput, SessionState,
 } from '../engine.types.js';
 import { engineRejected } from '../engine-errors.js';
 import { EngineHttp, type EngineRequest, arr, dateOf, engineMessageOf, obj, str, type Obj } from '../engine-http.js';
@@ -147,15 +147,51 @@ export class WuzapiAdapter implements EngineAdapter {
   // ── sending ──────────────────────────────────────────────────────────────────────────────────
 
   async sendText(s: EngineSession, input: SendTextInput): Promise<SendResult> {
-    const id = newMessageId();
+    const id = input.id ?? newMessageId();
     const body: Obj = { Phone: toWuzapi(input.chatJid), Body: input.text, Id: id };
-    const rt = input.replyTo;
-    if (rt) {
-      // whatsmeow wants the quoted message's author; our own JID comes from the status when we quote ourselves.
-      const author = rt.senderJid ?? (rt.fromMe ? (await this.getState(s)).jid : isGroup(input.chatJid) ? null : input.chatJid);
-      body.ContextInfo = { StanzaID: rt.id, Participant: author ? toWuzapi(author) : toWuzapi(input.chatJid) };
+    if (input.replyTo) body.ContextInfo = await this.contextInfo(s, input.chatJid, input.replyTo);
+    return this.sent(await this.user(s, { method: 'POST', path: '/chat/send/text', body }), id);
+  }
+
+  async sendMedia(s: EngineSession, input: SendMediaInput): Promise<SendResult> {
+    const id = input.id ?? newMessageId();
+    const dataUrl = `data:${input.mimetype};base64,${input.data.toString('base64')}`;
+    const body: Obj = { Phone: toWuzapi(input.chatJid), Id: id };
+    let path: string;
+    if (input.kind === 'image') {
+      path = '/chat/send/image';
+      Object.assign(body, { Image: dataUrl, Caption: input.caption ?? '' });
+    } else if (input.kind === 'audio') {
+      path = '/chat/send/audio';
+      body.Audio = dataUrl;
+    } else {
+      path = '/chat/send/document';
+      Object.assign(body, { Document: dataUrl, FileName: input.filename, ...(input.caption ? { Caption: input.caption } : {}) });
     }
-    const r = await this.user(s, { method: 'POST', path: '/chat/send/text', body });
+    if (input.replyTo) body.ContextInfo = await this.contextInfo(s, input.chatJid, input.replyTo);
+    return this.sent(await this.user(s, { method: 'POST', path, body }), id);
+  }
+
+  /** whatsmeow honours the Id it is given: the gateway picks it once and every retry reuses it. */
+  newMessageId(): string {
+    return newMessageId();
+  }
+
+  // WuzAPI delivers media inline (base64) in the webhook; there is no link to fetch later.
+  async downloadMedia(_s: EngineSession, media: MediaRef, maxBytes: number): Promise<DownloadedMedia> {
+    if (!media.base64) throw engineRejected('WuzAPI', 404, 'the message carries no inline media');
+    const data = Buffer.from(media.base64, 'base64');
+    if (data.length > maxBytes) throw engineRejected('WuzAPI', 413, `media larger than ${maxBytes} bytes`);
+    return { data, mimetype: media.mimetype };
+  }
+
+  /** whatsmeow wants the quoted message's author; our own JID comes from the status when we quote ourselves. */
+  private async contextInfo(s: EngineSession, chatJid: string, rt: ReplyRef): Promise<Obj> {
+    const author = rt.senderJid ?? (rt.fromMe ? (await this.getState(s)).jid : isGroup(chatJid) ? null : chatJid);
+    return { StanzaID: rt.id, Participant: author ? toWuzapi(author) : toWuzapi(chatJid) };
+  }
+
+  private sent(r: { data: unknown }, id: string): SendResult {
     const d = obj(dataOf(r.data));
     return { id: str(pick(d, 'Id', 'ID', 'id')) ?? id, engineFullId: null, timestamp: dateOf(pick(d, 'Timestamp', 'timestamp')) ?? new Date() };
   }

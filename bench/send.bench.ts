@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { startGateway } from './support/gateway-process.js';
+import { call, connectedDevice, login, until } from './support/api.js';
+import { pgClient } from './support/pg.js';
+import { percentile, type Figure } from './support/report.js';
+
+export const title = 'Sending: what the gateway adds over calling the engine directly';
+
+const WARMUP = 50;
+const N = 300;
+
+/** Sequential timings (ms) of `n` calls, after `warmup` untimed ones. */
+async function timed(n: number, warmup: number, one: (i: number) => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await one(-1 - i);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await one(i);
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function post(url: string, headers: Record<string, string>, body: unknown, expect: number) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  await r.arrayBuffer();
+  if (r.status !== expect) throw new Error(`${url} answered ${r.status}`);
+}
+
+export async function run(): Promise<Figure[]> {
+  const gw = await startGateway();
+  const pg = await pgClient(gw.databaseUrl);
+  try {
+    const token = await login(gw.url);
+    const device = await connectedDevice(gw, token, pg);
+    await call(gw.simUrl, 'POST', `/_sim/sessions/${device.engineSession}/scan`, { body: {} });
+    await until('connected', 15_000, async () => (await call(gw.url, 'GET', `/api/devices/${device.id}`, { token })).body?.status === 'connected');
+    const first = await call<{ chatId: number }>(gw.url, 'POST', '/api/messages/send', { token, body: { deviceId: device.id, to: '+4915199990000', text: 'bench start' } });
+    if (first.status !== 202) throw new Error(`send answered ${first.status}`);
+    const chatId = first.body.chatId;
+
+    // The same payload both ways: the simulator's own WAHA sendText, and the gateway's send (202 once pending is written).
+    const direct = await timed(N, WARMUP, (i) =>
+      post(`${gw.simUrl}/api/sendText`, { 'x-api-key': 'sim-api-key' }, { session: device.engineSession, chatId: '4915199990000@c.us', text: `direct ${i}` }, 201),
+    );
+    const viaGateway = await timed(N, WARMUP, (i) =>
+      post(`${gw.url}/api/chats/${chatId}/messages`, { authorization: `Bearer ${token}` }, { clientId: randomUUID(), text: `gateway ${i}` }, 202),
+    );
+    // Every gateway send is delivered by the outbox worker afterwards (checked, not timed).
+    await until('all delivered', 60_000, async () => {
+      const r = await pg.first(`SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'failed') AS failed FROM messages WHERE chat_id = $1 AND direction = 'out'`, [chatId]);
+      if (Number(r.failed) > 0) throw new Error(`${r.failed} sends failed`);
+      return Number(r.pending) === 0;
+    });
+    const p50 = { direct: percentile(direct, 50), gateway: percentile(viaGateway, 50) };
+    return [
+      { name: `simulator POST /api/sendText p50 (${N} sequential)`, value: p50.direct, unit: 'ms' },
+      { name: `gateway POST /api/chats/:id/messages p50 (202 pending written)`, value: p50.gateway, unit: 'ms' },
+      { name: 'gateway p95 (reported)', value: percentile(viaGateway, 95), unit: 'ms' },
+      { name: 'gateway adds over the simulator (p50 difference)', value: p50.gateway - p50.direct, unit: 'ms', target: { op: '<=', value: 2 } },
+    ];
+  } finally {
+    await pg.end();
+    await gw.stop();
+  }
+}

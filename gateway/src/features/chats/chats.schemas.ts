@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { pageQuery } from '../../platform/http/pagination.js';
+
+export const chatIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .optional();
+
+export const listChatsQuery = z.object({
+  ...pageQuery,
+  deviceId: z.string().uuid().optional(),
+  unread: flag.describe('only chats with unread messages'),
+  favorite: flag.describe('only pinned chats, or chats whose CRM contact is pinned'),
+  q: z.string().trim().min(1).max(100).optional().describe('part of the chat name, CRM name or number'),
+});
+
+export const messagesPageQuery = z.object({
+  limit: pageQuery.limit,
+  before: z.string().max(500).optional().describe('the nextCursor of the previous page'),
+  cursor: z.string().max(500).optional().describe('same as before'),
+});
+
+export const crmSchema = z.object({
+  contactId: z.string(),
+  name: z.string(),
+  phone: z.string(),
+  tags: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
+});
+
+export const chatSchema = z.object({
+  id: z.number(),
+  deviceId: z.string(),
+  jid: z.string(),
+  name: z.string().nullable(),
+  isGroup: z.boolean(),
+  lastMessageAt: z.string().nullable(),
+  lastMessageId: z.number().nullable(),
+  lastMessagePreview: z.string().nullable(),
+  unreadCount: z.number(),
+  access: z.enum(['owner', 'agent', 'viewer', 'grantee']),
+  favorite: z.boolean(),
+  crm: crmSchema.nullable(),
+});
+
+export const chatPage = z.object({ items: z.array(chatSchema), nextCursor: z.string().nullable() });

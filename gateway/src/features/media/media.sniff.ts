@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { fileTypeFromBuffer } from 'file-type';
+import { AppError } from '../../platform/errors.js';
+
+export type SendKind = 'image' | 'document' | 'audio';
+
+export interface SniffedMedia {
+  mimetype: string;
+  /** How the engine sends it. */
+  kind: SendKind;
+  /** The message type stored and shown. */
+  type: 'image' | 'document' | 'audio' | 'video';
+  ext: string;
+}
+
+// What may be sent, decided from the bytes, never from the name or the declared type.
+const ALLOWED: Record<string, { kind: SendKind; type: SniffedMedia['type'] }> = {
+  'image/jpeg': { kind: 'image', type: 'image' },
+  'image/png': { kind: 'image', type: 'image' },
+  'image/webp': { kind: 'image', type: 'image' },
+  'image/gif': { kind: 'image', type: 'image' },
+  'application/pdf': { kind: 'document', type: 'document' },
+  'application/rtf': { kind: 'document', type: 'document' },
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': { kind: 'document', type: 'document' },
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { kind: 'document', type: 'document' },
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': { kind: 'document', type: 'document' },
+  'application/vnd.oasis.opendocument.text': { kind: 'document', type: 'document' },
+  'application/vnd.oasis.opendocument.spreadsheet': { kind: 'document', type: 'document' },
+  'application/vnd.oasis.opendocument.presentation': { kind: 'document', type: 'document' },
+  'application/msword': { kind: 'document', type: 'document' },
+  'application/vnd.ms-excel': { kind: 'document', type: 'document' },
+  'application/vnd.ms-powerpoint': { kind: 'document', type: 'document' },
+  'audio/ogg': { kind: 'audio', type: 'audio' },
+  'audio/opus': { kind: 'audio', type: 'audio' },
+  'audio/mpeg': { kind: 'audio', type: 'audio' },
+  'audio/mp4': { kind: 'audio', type: 'audio' },
+  'audio/x-m4a': { kind: 'audio', type: 'audio' },
+  // Videos go out as documents: the engines' video sending is not part of the gateway.
+  'video/mp4': { kind: 'document', type: 'video' },
+};
+
+// Old Office files share one container format (CFB); the name tells which, the container is checked.
+const CFB_BY_EXT: Record<string, string> = { '.doc': 'application/msword', '.xls': 'application/vnd.ms-excel', '.ppt': 'application/vnd.ms-powerpoint' };
+
+const unsupported = (what: string) =>
+  new AppError('unsupported_media', 415, `This file type cannot be sent (${what}); images, PDF and office documents, audio (ogg/opus, mp3, m4a) and mp4 video can`);
+
+/** The real type of an upload from its bytes; refused (415) unless on the allowlist. */
+export async function sniffMedia(data: Buffer, filename: string | null): Promise<SniffedMedia> {
+  const ft = await fileTypeFromBuffer(data);
+  if (!ft) throw unsupported('unrecognised content');
+  let mime = ft.mime.split(';')[0]!.trim();
+  if (mime === 'application/x-cfb') {
+    const byName = CFB_BY_EXT[path.extname(filename ?? '').toLowerCase()];
+    if (!byName) throw unsupported(ft.mime);
+    mime = byName;
+  }
+  const rule = ALLOWED[mime];
+  if (!rule) throw unsupported(ft.mime);
+  return { mimetype: mime, kind: rule.kind, type: rule.type, ext: ft.ext };
+}
+
+/** A safe file name to show and send: no path, no control characters, the sniffed extension. */
+export function safeFilename(name: string | null | undefined, ext: string): string {
+  const base = path.basename(String(name ?? '')).replace(/[\u0000-\u001f\u007f"\\/]/g, '').trim().slice(0, 120);
+  const stem = base.replace(/\.[^.]*$/, '') || 'file';
+  return `${stem}.${ext}`;
+}

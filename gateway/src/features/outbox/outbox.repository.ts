@@ -1,0 +1,181 @@
+// The outbox's SQL. The ack column only moves forward (GREATEST everywhere), with one exception made
+// here on purpose: POST /api/messages/:id/retry puts a failed message (-1) back to pending (0).
+import type { Knex } from 'knex';
+import { EVENTS_CHANNEL, appendEvents } from '../realtime/event-log.js';
+import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
+import type { EngineKind } from '../engines/engine.types.js';
+
+export type OutRow = MessageRow & { org_id: string; attempts: number; send_uncertain: boolean; created_at: Date; deleted_at: Date | null };
+
+export interface NewOut {
+  chatId: number;
+  clientId: string | null;
+  type: string;
+  body: string | null;
+  media: { mediaId: string; mimetype: string; filename: string; size: number } | null;
+  replyToEngineId: string | null;
+}
+
+/**
+ * Writes the pending message, its message.created event (+ NOTIFY) and the chat's last message in
+ * ONE statement (one round trip, atomic). The event is the presenter's output for this row, with
+ * the three values only the database knows (id, device, our own JID) filled in by SQL.
+ * Returns null when the client id is already taken on this device.
+ */
+export async function insertPending(db: Knex, m: NewOut): Promise<OutRow | null> {
+  const sentAt = new Date();
+  const draft = presentMessage({
+    id: 0, chat_id: m.chatId, device_id: '', engine_message_id: null, client_id: m.clientId, direction: 'out', sender_jid: null, sender_name: null,
+    type: m.type, body: m.body, media: m.media, reply_to_engine_id: m.replyToEngineId, ack: 0, status: 'pending', error: null, source: 'api',
+    sent_at: sentAt, edited_at: null, revoked_at: null,
+  });
+  const { rows } = await db.raw(
+    `WITH m AS (
+       INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at, attempts, next_attempt_at)
+       SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, 0, ?
+       FROM chats c JOIN devices d ON d.id = c.device_id WHERE c.id = ?
+       ON CONFLICT (device_id, client_id) DO NOTHING
+       RETURNING *),
+     ev AS (
+       INSERT INTO events (org_id, device_id, chat_id, type, data)
+       SELECT org_id, device_id, chat_id, 'message.created', ?::jsonb || jsonb_build_object('id', id, 'deviceId', device_id, 'from', sender_jid) FROM m
+       RETURNING id),
+     ch AS (
+       UPDATE chats SET last_message_id = m.id, last_message_at = m.sent_at, updated_at = now(),
+         last_message_preview = COALESCE(left(NULLIF(m.body, ''), 140), '[' || m.type || ']')
+       FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
+     SELECT m.*, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified FROM m`,
+    [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, sentAt, m.chatId, JSON.stringify(draft), EVENTS_CHANNEL],
+  );
+  return (rows[0] as OutRow | undefined) ?? null;
+}
+
+export const byClientId = (db: Knex, deviceId: string, clientId: string) =>
+  db<OutRow>('messages').where({ device_id: deviceId, client_id: clientId }).first();
+
+export const byId = (db: Knex, orgId: string, id: number) => db<OutRow>('messages').where({ id, org_id: orgId }).whereNull('deleted_at').first();
+
+export interface Claimed extends OutRow {
+  was_uncertain: boolean;
+  chat_jid: string;
+  engine: EngineKind;
+  engine_session: string;
+  engine_url: string | null;
+  engine_token: string | null;
+  engine_ref: string | null;
+  device_deleted_at: Date | null;
+}
+
+/**
+ * Takes due messages, at most one per chat (the oldest waiting: a chat's messages go out in order),
+ * and leases them: another replica sees them again only if this one dies. SKIP LOCKED lets replicas
+ * claim side by side. Each claim marks the send as possibly done until its outcome is known.
+ */
+export async function claimDue(db: Knex, limit: number, leaseMs: number): Promise<Claimed[]> {
+  const { rows } = await db.raw(
+    `WITH c AS (
+       SELECT m.id, m.send_uncertain FROM messages m
+       WHERE m.direction = 'out' AND m.ack = 0 AND m.next_attempt_at IS NOT NULL AND m.next_attempt_at <= now()
+         AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.chat_id = m.chat_id AND o.direction = 'out' AND o.ack = 0
+                         AND o.next_attempt_at IS NOT NULL AND o.id < m.id)
+       ORDER BY m.next_attempt_at LIMIT ? FOR UPDATE OF m SKIP LOCKED)
+     UPDATE messages m SET attempts = m.attempts + 1, send_uncertain = true, updated_at = now(),
+       next_attempt_at = now() + (? * interval '1 millisecond')
+     FROM c, chats ch, devices d
+     WHERE m.id = c.id AND ch.id = m.chat_id AND d.id = m.device_id
+     RETURNING m.*, c.send_uncertain AS was_uncertain, ch.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token, d.engine_ref,
+       d.deleted_at AS device_deleted_at`,
+    [limit, leaseMs],
+  );
+  return rows as Claimed[];
+}
+
+/** Keeps the id chosen for an engine that takes one, so every retry sends the same message. */
+export async function planEngineId(db: Knex, id: number, engineId: string): Promise<string> {
+  const { rows } = await db.raw(
+    `UPDATE messages SET engine_message_id = COALESCE(engine_message_id, ?) WHERE id = ? RETURNING engine_message_id`,
+    [engineId, id],
+  );
+  return rows[0].engine_message_id as string;
+}
+
+/** The replied-to message, as an engine needs it. */
+export const replyTarget = (db: Knex, deviceId: string, engineId: string) =>
+  db('messages').where({ device_id: deviceId, engine_message_id: engineId }).first('engine_message_id', 'engine_full_id', 'direction', 'sender_jid');
+
+const event = (m: OutRow) => ({ orgId: m.org_id, deviceId: m.device_id, chatId: Number(m.chat_id), type: 'message.updated' as const, data: presentMessage(m) });
+
+/**
+ * The engine took the message. Its id may already sit on another row: WAHA's echo can arrive first
+ * and be joined to the wrong one of two identical pending messages (then the two swap ids), or, if
+ * no pending row matched, become a row of its own (then it is folded into ours).
+ */
+export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }): Promise<OutRow | null> {
+  return db.transaction(async (trx) => {
+    const engineId = result.id ?? row.engine_message_id ?? null;
+    let ackFrom = 1;
+    if (engineId) {
+      const holder = await trx('messages').where({ device_id: row.device_id, engine_message_id: engineId }).whereNot('id', row.id).forUpdate().first();
+      if (holder) {
+        const mine = await trx('messages').where({ id: row.id }).forUpdate().first('engine_message_id');
+        const other = mine?.engine_message_id && mine.engine_message_id !== engineId ? mine.engine_message_id : null;
+        // Free both ids first: the unique key must hold after every statement.
+        await trx('messages').where({ id: holder.id }).update({ engine_message_id: null });
+        if (other) await trx('messages').where({ id: row.id }).update({ engine_message_id: null });
+        if (holder.attempts > 0 || holder.client_id) {
+          await trx('messages').where({ id: holder.id }).update({ engine_message_id: other });
+        } else {
+          ackFrom = Math.max(ackFrom, Number(holder.ack));
+          await trx('messages').where({ id: holder.id }).del();
+        }
+      }
+      // Acks that came before we knew the id waited in the pending table.
+      const { rows: early } = await trx.raw(`DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? RETURNING ack`, [row.device_id, engineId]);
+      for (const e of early) if (e.ack !== null) ackFrom = Math.max(ackFrom, Number(e.ack));
+    }
+    const { rows } = await trx.raw(
+      `UPDATE messages SET engine_message_id = COALESCE(?, engine_message_id), engine_full_id = COALESCE(engine_full_id, ?),
+         ack = GREATEST(ack, ?), next_attempt_at = NULL, error = NULL, send_uncertain = false, updated_at = now()
+       WHERE id = ? RETURNING *`,
+      [engineId, result.engineFullId ?? null, ackFrom, row.id],
+    );
+    const m = rows[0] as OutRow | undefined;
+    if (m) await appendEvents(trx, [event(m)]);
+    return m ?? null;
+  });
+}
+
+/**
+ * An attempt failed: again later (exponential backoff), or failed for good after the last attempt.
+ * `uncertain` keeps the mark that the engine may have the message anyway (a timeout).
+ */
+export async function markFailure(db: Knex, row: Claimed, reason: string, uncertain: boolean, o: { maxAttempts: number; retryBaseMs: number }): Promise<OutRow | null> {
+  const final = row.attempts >= o.maxAttempts;
+  const delay = Math.min(o.retryBaseMs * 2 ** (row.attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
+  return db.transaction(async (trx) => {
+    const { rows } = await trx.raw(
+      `UPDATE messages SET error = ?, send_uncertain = ?, updated_at = now(),
+         ack = CASE WHEN ? THEN -1 ELSE ack END,
+         next_attempt_at = CASE WHEN ? THEN NULL ELSE now() + (? * interval '1 millisecond') END
+       WHERE id = ? AND ack = 0 RETURNING *`,
+      [reason.slice(0, 500), uncertain, final, final, Math.round(delay), row.id],
+    );
+    const m = rows[0] as OutRow | undefined;
+    if (m && final) await appendEvents(trx, [event(m)]);
+    return m ?? null;
+  });
+}
+
+/** Retry of a failed message: back to pending with a fresh count (the one allowed step back of ack). */
+export async function resetFailed(db: Knex, id: number): Promise<OutRow | null> {
+  return db.transaction(async (trx) => {
+    const { rows } = await trx.raw(
+      `UPDATE messages SET ack = 0, attempts = 0, error = NULL, next_attempt_at = now(), updated_at = now()
+       WHERE id = ? AND ack = -1 AND direction = 'out' RETURNING *`,
+      [id],
+    );
+    const m = rows[0] as OutRow | undefined;
+    if (m) await appendEvents(trx, [event(m)]);
+    return m ?? null;
+  });
+}

@@ -1,0 +1,162 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { AppError } from '../../platform/errors.js';
+import type { EngineRegistry } from '../engines/engine-registry.js';
+import type { EngineAdapter, EngineSession, ReplyRef, SendResult } from '../engines/engine.types.js';
+import type { MediaService } from '../media/media.service.js';
+import * as repo from './outbox.repository.js';
+
+export interface OutboxOptions {
+  pollMs: number;
+  retryBaseMs: number;
+  maxAttempts: number;
+  /** How long a claimed send is ours before another replica may take it (it outlives an engine call). */
+  leaseMs: number;
+  batch?: number;
+}
+
+/** Failures that prove the engine did not take the message; anything else (a timeout, a reset) may have sent it. */
+function certainlyNotSent(err: unknown): boolean {
+  if (!(err instanceof AppError)) return false;
+  if (err.code === 'engine_rejected' || err.code === 'engine_not_configured' || err.code === 'engine_session_incomplete') return true;
+  return err.code === 'engine_unreachable' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message);
+}
+
+/**
+ * Delivers pending messages: polls, and is kicked right after each insert. Replicas share the work
+ * through SKIP LOCKED claims with a lease. A retry after an uncertain attempt first makes sure the
+ * engine does not already have the message: WuzAPI by reusing the id chosen before the first
+ * attempt, WAHA by looking for it among the chat's latest messages (its echo joins it otherwise).
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly engines: EngineRegistry,
+    private readonly media: MediaService,
+    private readonly opts: OutboxOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start() {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Something is due now (a new message, a retry). */
+  kick() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err) => this.logger.warn({ err }, 'outbox cycle failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async drain() {
+    const batch = this.opts.batch ?? 16;
+    for (;;) {
+      this.again = false;
+      const rows = await repo.claimDue(this.db, batch, this.opts.leaseMs);
+      await Promise.all(rows.map((r) => this.deliver(r)));
+      // Sending one message of a chat makes its next one due: go round again while there was work.
+      if (rows.length === 0 || this.stopped) return;
+    }
+  }
+
+  private async deliver(row: repo.Claimed) {
+    if (row.device_deleted_at) {
+      await repo.markFailure(this.db, row, 'device_deleted: the device was removed', false, { ...this.opts, maxAttempts: 0 });
+      return;
+    }
+    const session: EngineSession = { engine: row.engine, session: row.engine_session, baseUrl: row.engine_url, token: row.engine_token, engineRef: row.engine_ref };
+    try {
+      const adapter = this.engines.adapter(row.engine, session);
+      let plannedId = row.engine_message_id;
+      if (!plannedId) {
+        const id = adapter.newMessageId();
+        if (id) plannedId = await repo.planEngineId(this.db, row.id, id);
+      }
+      if (row.was_uncertain && !plannedId) {
+        const found = await this.alreadyOnEngine(adapter, session, row);
+        if (found) {
+          await repo.markSent(this.db, row, found);
+          return;
+        }
+      }
+      const result = await this.send(adapter, session, row, plannedId);
+      await repo.markSent(this.db, row, result);
+    } catch (err) {
+      const reason = err instanceof AppError ? `${err.code}: ${err.message}` : `internal: ${(err as Error).message ?? String(err)}`;
+      this.logger.warn({ messageId: row.id, attempt: row.attempts, reason }, 'send attempt failed');
+      const failed = await repo.markFailure(this.db, row, reason, !certainlyNotSent(err), this.opts).catch((e) => {
+        this.logger.error({ err: e, messageId: row.id }, 'could not record a failed send');
+        return null;
+      });
+      void failed;
+    }
+  }
+
+  private async send(adapter: EngineAdapter, session: EngineSession, row: repo.Claimed, id: string | null): Promise<SendResult> {
+    const replyTo = await this.replyRef(row);
+    const mediaRef = row.media?.mediaId ? row.media : null;
+    if (!mediaRef) return adapter.sendText(session, { chatJid: row.chat_jid, text: row.body ?? '', replyTo, id });
+    const stored = await this.media.row(mediaRef.mediaId!);
+    const file = stored ? await this.media.store.get(stored.storage_key) : null;
+    if (!stored || !file) throw new AppError('media_missing', 500, 'The stored file of this message is gone');
+    const data = await streamToBuffer(file.stream);
+    const kind = row.type === 'image' ? 'image' : row.type === 'audio' ? 'audio' : 'document';
+    return adapter.sendMedia(session, {
+      chatJid: row.chat_jid, kind, mimetype: stored.mimetype, filename: stored.filename ?? 'file', data, caption: row.body, replyTo, id,
+    });
+  }
+
+  private async replyRef(row: repo.Claimed): Promise<ReplyRef | null> {
+    if (!row.reply_to_engine_id) return null;
+    const t = await repo.replyTarget(this.db, row.device_id, row.reply_to_engine_id);
+    if (!t) return { id: row.reply_to_engine_id, fromMe: false };
+    return { id: t.engine_message_id, engineFullId: t.engine_full_id, fromMe: t.direction === 'out', senderJid: t.sender_jid };
+  }
+
+  /** After an attempt that may have gone through: our message among the chat's latest, not yet claimed by another row. */
+  private async alreadyOnEngine(adapter: EngineAdapter, session: EngineSession, row: repo.Claimed): Promise<SendResult | null> {
+    const latest = await adapter.listMessages(session, row.chat_jid, { offset: 0, limit: 20 });
+    const since = new Date(row.created_at).getTime() - 60_000;
+    const candidates = latest.filter((m) => m.fromMe && (m.body ?? '') === (row.body ?? '') && !!m.media === !!row.media && m.timestamp.getTime() >= since);
+    if (!candidates.length) return null;
+    const taken = new Set(
+      (await this.db('messages').where('device_id', row.device_id).whereIn('engine_message_id', candidates.map((m) => m.id)).select('engine_message_id')).map(
+        (r: { engine_message_id: string }) => r.engine_message_id,
+      ),
+    );
+    const m = candidates.reverse().find((c) => !taken.has(c.id)); // oldest unclaimed first (the list is newest first)
+    return m ? { id: m.id, engineFullId: m.engineFullId ?? null, timestamp: m.timestamp } : null;
+  }
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+import type { EventRow } from './realtime.repository.js';
+
+/**
+ * Who may receive each event of a batch, decided now (not when the event was written), so a removed
+ * member or a revoked share stops receiving at once. The rules are the access policy's
+ * (access.policy.ts: deviceAudience / chatAudience), computed for a whole batch in at most three
+ * queries instead of per event or per socket:
+ *
+ * - device events (device.status, sync.progress): the device's owner and members;
+ * - chat events (message.*, chat.updated): those, plus the chat's share grantees;
+ * - share.created / share.revoked: the grantee named in the event (`granteeId` or `grantee.id`), and
+ *   the device's owner and agents, who manage shares (the sharer is one of them);
+ * - contact.updated: every active user of the org (CRM contacts are org-wide data);
+ * - always: active users of the event's org, and only for devices not deleted.
+ *
+ * `candidates` are the users with sockets on this process: nobody else needs resolving.
+ */
+export async function resolveAudiences(db: Knex, events: EventRow[], candidates: ReadonlySet<string>): Promise<Map<number, Set<string>>> {
+  const out = new Map<number, Set<string>>();
+  if (!events.length || !candidates.size) return out;
+  const deviceIds = [...new Set(events.map((e) => e.device_id).filter((d): d is string => !!d))];
+  const chatIds = [...new Set(events.filter((e) => e.chat_id !== null && isChatEvent(e.type)).map((e) => Number(e.chat_id)))];
+  const people = [...candidates];
+
+  // The batch's live devices, with their owners and members among connected, active users.
+  const devices = new Map<string, { orgId: string; users: Map<string, string> }>();
+  if (deviceIds.length) {
+    const { rows } = await db.raw(
+      `SELECT d.id AS device_id, d.org_id, x.user_id, x.role
+         FROM devices d
+         LEFT JOIN LATERAL (
+           SELECT y.user_id, y.role
+             FROM (SELECT d.owner_id AS user_id, 'owner' AS role
+                   UNION ALL SELECT m.user_id, m.role FROM device_members m WHERE m.device_id = d.id) y
+             JOIN users u ON u.id = y.user_id AND u.deleted_at IS NULL AND u.org_id = d.org_id
+            WHERE y.user_id = ANY(?::uuid[])) x ON true
+        WHERE d.id = ANY(?::uuid[]) AND d.deleted_at IS NULL`,
+      [people, deviceIds],
+    );
+    for (const r of rows as { device_id: string; org_id: string; user_id: string | null; role: string | null }[]) {
+      let d = devices.get(r.device_id);
+      if (!d) devices.set(r.device_id, (d = { orgId: r.org_id, users: new Map() }));
+      if (r.user_id) d.users.set(r.user_id, r.role!);
+    }
+  }
+
+  // Grantees of the batch's chats (chat events only; share events name their grantee).
+  const grantees = new Map<number, string[]>();
+  if (chatIds.length) {
+    const { rows } = await db.raw(
+      `SELECT s.chat_id, s.grantee_id FROM chat_shares s
+         JOIN chats c ON c.id = s.chat_id
+         JOIN users u ON u.id = s.grantee_id AND u.deleted_at IS NULL AND u.org_id = c.org_id
+        WHERE s.chat_id = ANY(?::bigint[]) AND s.grantee_id = ANY(?::uuid[])`,
+      [chatIds, people],
+    );
+    for (const r of rows as { chat_id: number; grantee_id: string }[]) {
+      const list = grantees.get(Number(r.chat_id)) ?? [];
+      list.push(r.grantee_id);
+      grantees.set(Number(r.chat_id), list);
+    }
+  }
+
+  // Active users for org-wide events and named grantees.
+  const needsUsers = events.some((e) => e.type === 'contact.updated' || e.type.startsWith('share.'));
+  const active = new Map<string, string>(); // user id → org id
+  if (needsUsers) {
+    const rows = await db('users').whereIn('id', people).whereNull('deleted_at').select('id', 'org_id');
+    for (const r of rows as { id: string; org_id: string }[]) active.set(r.id, r.org_id);
+  }
+
+  for (const e of events) {
+    const to = new Set<string>();
+    const device = e.device_id ? devices.get(e.device_id) : undefined;
+    const live = !!device && device.orgId === e.org_id;
+    if (e.type === 'contact.updated') {
+      for (const [id, org] of active) if (org === e.org_id) to.add(id);
+    } else if (e.type === 'share.created' || e.type === 'share.revoked') {
+      const grantee = granteeOf(e.data);
+      if (grantee && active.get(grantee) === e.org_id) to.add(grantee);
+      if (live) for (const [id, role] of device!.users) if (role === 'owner' || role === 'agent') to.add(id);
+    } else if (live) {
+      for (const id of device!.users.keys()) to.add(id);
+      if (e.chat_id !== null) for (const id of grantees.get(Number(e.chat_id)) ?? []) to.add(id);
+    }
+    out.set(e.id, to);
+  }
+  return out;
+}
+
+const isChatEvent = (t: string) => t === 'message.created' || t === 'message.updated' || t === 'chat.updated';
+
+/** The grantee of a share event, from its JSON text (cheap: only share events are parsed). */
+function granteeOf(data: string): string | undefined {
+  try {
+    const d = JSON.parse(data) as { granteeId?: unknown; grantee?: { id?: unknown } };
+    const id = d.granteeId ?? d.grantee?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,42 @@
+import type { EventRow } from './realtime.repository.js';
+
+/**
+ * Event frames, encoded once per event as complete WebSocket frames (server frames are unmasked),
+ * so the same bytes go to every socket that gets the event. Sockets that get the same events in a
+ * round get the same concatenated buffer: one write per socket per round, whatever the event count.
+ */
+export function eventJson(e: EventRow): string {
+  return `{"seq":${e.id},"type":${JSON.stringify(e.type)},"data":${e.data}}`;
+}
+
+/** A final, unmasked text frame (RFC 6455 §5.2) around `text`. */
+export function textFrame(text: string): Buffer {
+  const n = Buffer.byteLength(text);
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x81; // FIN + text
+  if (n < 126) out[1] = n;
+  else if (n < 65_536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    out.writeUInt32BE(n >>> 0, 6);
+  }
+  out.write(text, head, 'utf8');
+  return out;
+}
+
+export const eventFrame = (e: EventRow) => textFrame(eventJson(e));
+
+/** Concatenations shared within one dispatch round, keyed by the seqs they hold. */
+export class RoundCache {
+  private readonly map = new Map<string, Buffer>();
+  get(key: string, frames: Buffer[]): Buffer {
+    if (frames.length === 1) return frames[0]!;
+    let b = this.map.get(key);
+    if (!b) this.map.set(key, (b = Buffer.concat(frames)));
+    return b;
+  }
+}

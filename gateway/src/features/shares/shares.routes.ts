@@ -1,0 +1,62 @@
+import { Router, type Request } from 'express';
+import type { Api } from '../../platform/http/api.js';
+import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { SharesService } from './shares.service.js';
+import * as s from './shares.schemas.js';
+
+const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
+const tags = ['shares'];
+
+export function sharesRoutes(api: Api, shares: SharesService): Router {
+  const r = Router();
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/api/chats/:id/shares',
+      summary: 'Share a chat read-only with another person of the org (owner and agents; audited)',
+      tags,
+      auth: 'user',
+      params: s.chatIdParams,
+      body: s.createShareBody,
+      status: 201,
+      response: s.shareSchema,
+      responses: { 403: 'A viewer or grantee', 404: 'No such chat (or not visible), or no such active user', 409: 'That person already sees the chat' },
+    },
+    ({ params, body, req }) => shares.create(actorOf(req), params.id, body.userId),
+  );
+  api.route(
+    r,
+    {
+      method: 'get',
+      path: '/api/chats/:id/shares',
+      summary: 'Who a chat is shared with (people working the number)',
+      tags,
+      auth: 'user',
+      params: s.chatIdParams,
+      response: s.shareList,
+      responses: { 403: 'A grantee', 404: 'No such chat, or not visible' },
+    },
+    ({ params, req }) => shares.list(actorOf(req), params.id),
+  );
+  api.route(
+    r,
+    {
+      method: 'delete',
+      path: '/api/chats/:id/shares/:userId',
+      summary: 'Revoke a share: the grantee loses the chat at once (audited)',
+      tags,
+      auth: 'user',
+      params: s.shareParams,
+      status: 204,
+      responses: { 403: 'A viewer or grantee', 404: 'No such chat or share' },
+    },
+    ({ params, req }) => shares.revoke(actorOf(req), params.id, params.userId),
+  );
+  api.route(
+    r,
+    { method: 'get', path: '/api/shared-with-me', summary: 'Chats others shared with the caller, newest grant first', tags, auth: 'user', query: s.sharedWithMeQuery, response: s.sharedWithMePage },
+    ({ query, req }) => shares.sharedWithMe(actorOf(req), query),
+  );
+  return r;
+}

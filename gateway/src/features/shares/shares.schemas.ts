@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { pageQuery } from '../../platform/http/pagination.js';
+import { chatSchema } from '../chats/chats.schemas.js';
+
+export const chatIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const shareParams = chatIdParams.extend({ userId: z.string().uuid() });
+export const createShareBody = z.object({ userId: z.string().uuid() }).strict();
+export const sharedWithMeQuery = z.object({ ...pageQuery });
+
+export const shareSchema = z.object({
+  chatId: z.number(),
+  userId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  grantedBy: z.string(),
+  createdAt: z.string(),
+});
+export const shareList = z.object({ items: z.array(shareSchema) });
+
+export const sharedWithMePage = z.object({
+  items: z.array(z.object({ chat: chatSchema.omit({ access: true, favorite: true, crm: true }), sharedBy: z.object({ id: z.string(), name: z.string() }), sharedAt: z.string() })),
+  nextCursor: z.string().nullable(),
+});

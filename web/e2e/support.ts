@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = path.join(WEB_DIR, 'dist');
+export const SHOTS = path.join(WEB_DIR, 'e2e', 'screenshots');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The built app, rebuilt when a source file is newer than the build (the gateway serves web/dist). */
+export function ensureBuilt() {
+  const index = path.join(DIST, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(path.join(WEB_DIR, 'src'))) return;
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_DIR, stdio: 'inherit' });
+}
+
+/** Debian's Chromium, never a downloaded one; playwright gives each launch a fresh profile directory. */
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Console errors and warnings of a page (a normal session must have none). */
+export function watchConsole(page: Page, into: string[]) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') into.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => into.push(`pageerror: ${e.message}`));
+  // Name the request behind a "Failed to load resource" line.
+  page.on('response', (r) => {
+    if (r.status() >= 400) into.push(`http ${r.status()}: ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+}
+
+export async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Pictures of this run only. */
+export function clearShots() {
+  if (!existsSync(SHOTS)) return;
+  for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(path.join(SHOTS, f));
+}

@@ -1,0 +1,63 @@
+import { useMemo, useState } from 'react';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
+import { useSession } from '../api/session';
+import { errorMessage } from '../api/http';
+import { ChatList } from '../features/chats/chat-list';
+import { chatContactId, type Chat } from '../features/chats/chat.types';
+import { useGetChatQuery, useGetSharedWithMeQuery } from '../features/chats/chats.api';
+import { Conversation } from '../features/chats/conversation';
+import { ContactPanel } from '../features/contacts/contact-panel';
+import { useMediaQuery } from '../shared/use-media-query';
+import '../features/chats/chats.css';
+
+/**
+ * Chats in three panes — list | conversation | contact card — composed here so the chats and
+ * contacts features never import each other. Under 700px one pane shows at a time.
+ */
+export default function ChatsRoute() {
+  const { chatId: param } = useParams();
+  const [search] = useSearchParams();
+  const navigate = useNavigate();
+  const chatId = param ? Number(param) : null;
+  const at = search.get('at') ? Number(search.get('at')) : null;
+  const wide = useMediaQuery('(min-width: 1100px)');
+  const [infoOpen, setInfoOpen] = useState<boolean | null>(null);
+  const showInfo = infoOpen ?? wide;
+  const role = useSession()!.user.role;
+
+  const { data: fetched, error } = useGetChatQuery(chatId ?? 0, { skip: !chatId });
+  const { data: shared } = useGetSharedWithMeQuery();
+  const chat: Chat | undefined = useMemo(() => {
+    const s = shared?.find((c) => c.id === chatId);
+    if (fetched && s) return { ...s, ...fetched, access: 'grantee', canSend: false, sharedBy: s.sharedBy };
+    return fetched ?? s;
+  }, [fetched, shared, chatId]);
+
+  const pane = chatId ? (showInfo && !wide ? 'info' : 'conversation') : 'list';
+  return (
+    <main className={`chats-layout${showInfo && chat ? ' with-info' : ''}`} data-pane={pane}>
+      <div className="pane pane-list">
+        <ChatList selectedId={chatId} onOpen={(c) => navigate(`/chats/${c.id}`)} />
+      </div>
+      <div className="pane pane-conv">
+        {chat ? (
+          <Conversation key={chat.id} chat={chat} focusMessageId={at} onBack={() => navigate('/chats')} onToggleInfo={() => setInfoOpen(!showInfo)} infoOpen={showInfo} />
+        ) : chatId && error ? (
+          <p className="error pad">{errorMessage(error)}</p>
+        ) : (
+          <div className="conv-empty">
+            <div>
+              <h2>Team WhatsApp</h2>
+              <p className="muted">Choose a chat on the left. New messages arrive here live.</p>
+            </div>
+          </div>
+        )}
+      </div>
+      {chat && showInfo && (
+        <div className="pane pane-info">
+          <ContactPanel key={chat.id} chat={{ id: chat.id, jid: chat.jid, name: chat.name, isGroup: chat.isGroup, contactId: chatContactId(chat) }} canEdit={role !== 'viewer'} onClose={() => setInfoOpen(false)} />
+        </div>
+      )}
+    </main>
+  );
+}

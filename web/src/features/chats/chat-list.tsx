@@ -1,0 +1,210 @@
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useGetFavoritesQuery } from '../../api/favorites.api';
+import { errorMessage } from '../../api/http';
+import { Avatar } from '../../shared/avatar';
+import { listTime } from '../../shared/format';
+import { SearchIcon, StarIcon } from '../../shared/icons';
+import { chatTags, chatTitle, type Chat, type ChatFilters } from './chat.types';
+import { useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery } from './chats.api';
+
+type ListRow = { kind: 'head'; key: string; label: string } | { kind: 'chat'; key: string; chat: Chat; section: 'fav' | 'shared' | 'all' } | { kind: 'more'; key: string };
+
+interface Props {
+  selectedId: number | null;
+  onOpen(chat: Chat): void;
+  initialRect?: { width: number; height: number };
+}
+
+type Filter = 'all' | 'unread' | 'favorites' | 'shared';
+
+const ChatRow = memo(function ChatRow({ chat, section, selected, tabIndex, onOpen, onKeyDown }: { chat: Chat; section: string; selected: boolean; tabIndex: number; onOpen(c: Chat): void; onKeyDown(e: KeyboardEvent): void }) {
+  const title = chatTitle(chat);
+  const tags = chatTags(chat);
+  return (
+    <button
+      type="button"
+      className={`chat-row${selected ? ' selected' : ''}`}
+      aria-current={selected ? 'true' : undefined}
+      tabIndex={tabIndex}
+      onClick={() => onOpen(chat)}
+      onKeyDown={onKeyDown}
+      data-testid="chat-row"
+      data-chat-id={chat.id}
+      data-section={section}
+      aria-label={`${title}${chat.unreadCount ? `, ${chat.unreadCount} unread` : ''}`}
+    >
+      <Avatar name={title} size={46} />
+      <span className="chat-row-main">
+        <span className="chat-row-top">
+          <span className="chat-name">{title}</span>
+          <time className={chat.unreadCount ? 'unread-time' : ''} dateTime={chat.lastMessageAt ?? undefined}>
+            {listTime(chat.lastMessageAt)}
+          </time>
+        </span>
+        <span className="chat-row-bottom">
+          <span className="preview">{chat.lastMessagePreview ?? ''}</span>
+          {tags.slice(0, 2).map((t) => (
+            <span key={t.id} className="tag-dot" style={{ background: t.color }} title={t.name} aria-label={`tag ${t.name}`} />
+          ))}
+          {chat.unreadCount > 0 && (
+            <span className="unread" data-testid="unread-badge">
+              {chat.unreadCount > 999 ? '999+' : chat.unreadCount}
+            </span>
+          )}
+        </span>
+      </span>
+    </button>
+  );
+});
+
+export function ChatList({ selectedId, onOpen, initialRect }: Props) {
+  const [search, setSearch] = useState('');
+  const [q, setQ] = useState('');
+  const [filter, setFilter] = useState<Filter>('all');
+  const [deviceId, setDeviceId] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setQ(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+
+  const filters: ChatFilters = useMemo(() => ({ ...(q ? { q } : {}), ...(deviceId ? { deviceId } : {}), ...(filter === 'unread' ? { unread: true } : {}), ...(filter === 'favorites' ? { favorite: true } : {}) }), [q, deviceId, filter]);
+  // Events keep a list current only while it is on screen: coming back asks again.
+  const main = useGetChatsInfiniteQuery(filters, { skip: filter === 'shared', refetchOnMountOrArgChange: true });
+  const favs = useGetChatsInfiniteQuery({ favorite: true, ...(deviceId ? { deviceId } : {}) }, { skip: filter !== 'all' || !!q, refetchOnMountOrArgChange: true });
+  // Pinning elsewhere (the contact card) refreshes the favorites section.
+  const { data: pins } = useGetFavoritesQuery();
+  useEffect(() => {
+    if (pins) void favs.refetch?.();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [pins]);
+  const shared = useGetSharedWithMeQuery(undefined, { refetchOnMountOrArgChange: true });
+  const { data: devices } = useGetChatDevicesQuery();
+
+  const rows = useMemo<ListRow[]>(() => {
+    const out: ListRow[] = [];
+    const favChats = favs.data?.pages.flatMap((p) => p.items) ?? [];
+    const sharedChats = (shared.data ?? []).filter((c) => !q || chatTitle(c).toLowerCase().includes(q.toLowerCase()));
+    if (filter === 'all' && !q && favChats.length) {
+      out.push({ kind: 'head', key: 'h:fav', label: 'Favorites' });
+      for (const c of favChats) out.push({ kind: 'chat', key: `f:${c.id}`, chat: c, section: 'fav' });
+    }
+    if ((filter === 'all' || filter === 'shared') && sharedChats.length) {
+      out.push({ kind: 'head', key: 'h:shared', label: 'Shared with me' });
+      for (const c of sharedChats) out.push({ kind: 'chat', key: `s:${c.id}`, chat: c, section: 'shared' });
+    }
+    if (filter !== 'shared') {
+      const all = main.data?.pages.flatMap((p) => p.items) ?? [];
+      const sharedIds = new Set(sharedChats.map((c) => c.id));
+      const favIds = new Set(favChats.map((c) => c.id));
+      const rest = all.filter((c) => !sharedIds.has(c.id) && !(filter === 'all' && !q && favIds.has(c.id)));
+      if (out.length && rest.length) out.push({ kind: 'head', key: 'h:all', label: 'Chats' });
+      for (const c of rest) out.push({ kind: 'chat', key: `a:${c.id}`, chat: c, section: 'all' });
+      if (main.hasNextPage) out.push({ kind: 'more', key: 'more' });
+    }
+    return out;
+  }, [main.data, main.hasNextPage, favs.data, shared.data, filter, q]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => (rows[i]?.kind === 'head' ? 34 : 72),
+    getItemKey: (i) => rows[i]!.key,
+    overscan: 6,
+    initialRect,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (lastIndex >= rows.length - 8 && main.hasNextPage && !main.isFetchingNextPage && !main.isFetching) void main.fetchNextPage();
+  }, [lastIndex, rows.length, main]);
+
+  // Arrow keys move between chats; the focused row is the only one in the tab order.
+  const [active, setActive] = useState(0);
+  const chatIndexes = useMemo(() => rows.flatMap((r, i) => (r.kind === 'chat' ? [i] : [])), [rows]);
+  const focusIndex = (i: number) => {
+    setActive(i);
+    virtualizer.scrollToIndex(i);
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-row-index="${i}"] button`)?.focus());
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    const pos = chatIndexes.indexOf(active);
+    if (e.key === 'ArrowDown' && pos < chatIndexes.length - 1) focusIndex(chatIndexes[pos + 1]!);
+    else if (e.key === 'ArrowUp' && pos > 0) focusIndex(chatIndexes[pos - 1]!);
+    else if (e.key === 'Home' && chatIndexes.length) focusIndex(chatIndexes[0]!);
+    else if (e.key === 'End' && chatIndexes.length) focusIndex(chatIndexes[chatIndexes.length - 1]!);
+    else return;
+    e.preventDefault();
+  };
+  const tabbable = chatIndexes.includes(active) ? active : chatIndexes[0];
+
+  const chips: [Filter, string][] = [
+    ['all', 'All'],
+    ['unread', 'Unread'],
+    ['favorites', 'Favorites'],
+    ['shared', 'Shared with me'],
+  ];
+  const err = main.error ?? shared.error;
+  return (
+    <section className="chat-list" aria-label="Chats">
+      <header className="list-head">
+        <h1>Chats</h1>
+        <div className="search-box">
+          <SearchIcon />
+          <label htmlFor="chat-search" className="sr-only">
+            Search chats
+          </label>
+          <input id="chat-search" type="search" placeholder="Search or start a chat" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </div>
+        <div className="chips" role="group" aria-label="Filter chats">
+          {chips.map(([f, label]) => (
+            <button key={f} type="button" className={`chip${filter === f ? ' on' : ''}`} aria-pressed={filter === f} onClick={() => setFilter(f)}>
+              {f === 'favorites' && <StarIcon filled={filter === f} />}
+              {label}
+            </button>
+          ))}
+          {devices && devices.length > 1 && (
+            <>
+              <label htmlFor="device-filter" className="sr-only">
+                Device
+              </label>
+              <select id="device-filter" className="chip" value={deviceId} onChange={(e) => setDeviceId(e.target.value)}>
+                <option value="">All devices</option>
+                {devices.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {d.name}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
+        </div>
+      </header>
+      {err && <p className="error pad">{errorMessage(err)}</p>}
+      <div className="list-scroll" ref={scroller} data-testid="chat-list">
+        {!main.isLoading && !main.isFetching && rows.length === 0 && <p className="muted pad">{q ? 'No chats match.' : filter === 'shared' ? 'Nothing is shared with you.' : 'No chats yet. Link a device to bring its chats.'}</p>}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }} role="list">
+          {items.map((v) => {
+            const r = rows[v.index]!;
+            return (
+              <div key={v.key} data-row-index={v.index} ref={virtualizer.measureElement} data-index={v.index} role="listitem" className="list-row" style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${v.start}px)` }}>
+                {r.kind === 'head' ? (
+                  <h2 className={`section-head${r.key === 'h:fav' ? ' fav' : ''}`} data-testid={`section-${r.key.slice(2)}`}>
+                    {r.label}
+                  </h2>
+                ) : r.kind === 'more' ? (
+                  <p className="muted pad" role="status">
+                    Loading more chats…
+                  </p>
+                ) : (
+                  <ChatRow chat={r.chat} section={r.section} selected={r.chat.id === selectedId} tabIndex={v.index === tabbable ? 0 : -1} onOpen={(c) => (setActive(v.index), onOpen(c))} onKeyDown={onKeyDown} />
+                )}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}

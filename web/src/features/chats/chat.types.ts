@@ -1,0 +1,67 @@
+export interface Tag {
+  id: string;
+  name: string;
+  color: string;
+}
+export interface Chat {
+  id: number;
+  deviceId: string;
+  jid: string;
+  name: string | null;
+  isGroup?: boolean;
+  lastMessageAt: string | null;
+  lastMessageId?: number | null;
+  lastMessagePreview: string | null;
+  unreadCount: number;
+  /** The CRM contact behind the chat, when there is one. */
+  crm?: { contactId: string; name: string; phone?: string; tags: Tag[] } | null;
+  /** How the caller sees this chat: 'grantee' and 'viewer' only read. */
+  access?: string;
+  canSend?: boolean;
+  favorite?: boolean;
+  deviceName?: string;
+  sharedBy?: { id: string; name: string } | null;
+}
+export interface Media {
+  mimetype: string | null;
+  filename: string | null;
+  size: number | null;
+  mediaId: string | null;
+}
+export type MessageStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
+export interface Message {
+  id: number;
+  chatId: number;
+  deviceId: string;
+  engineMessageId?: string | null;
+  clientId: string | null;
+  direction: 'in' | 'out';
+  from: string | null;
+  senderName: string | null;
+  type: string;
+  body: string | null;
+  media: Media | null;
+  replyTo: string | number | null;
+  status: MessageStatus;
+  error: string | null;
+  sentAt: string;
+  editedAt: string | null;
+  revoked: boolean;
+  /** Local only: the optimistic copy of a message the server has not confirmed. */
+  local?: { file?: File; replyTo?: number };
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface ChatFilters {
+  deviceId?: string;
+  unread?: boolean;
+  favorite?: boolean;
+  q?: string;
+}
+
+export const chatTitle = (c: Pick<Chat, 'name' | 'jid' | 'crm'>) => c.crm?.name ?? c.name ?? `+${c.jid.split('@')[0]}`;
+export const chatTags = (c: Chat): Tag[] => c.crm?.tags ?? [];
+export const chatContactId = (c: Chat) => c.crm?.contactId ?? null;
+export const canSendIn = (c: Chat) => (c.canSend !== undefined ? c.canSend : !['grantee', 'viewer'].includes(c.access ?? ''));

@@ -1,0 +1,200 @@
+import { api } from '../../api/api';
+import { listenWhileCached } from '../../api/realtime';
+import { applyChatUpdate, patchMessage, setChatRead, upsertMessage } from './chat-cache';
+import type { Chat, ChatFilters, Message, Page } from './chat.types';
+
+export const CHAT_PAGE = 50;
+export const MESSAGE_PAGE = 50;
+
+export interface Share {
+  userId: string;
+  name?: string;
+  email?: string;
+  createdAt?: string;
+}
+export interface Colleague {
+  id: string;
+  name: string;
+  email: string;
+}
+export interface SendArgs {
+  chatId: number;
+  clientId: string;
+  text: string;
+  replyTo?: number;
+  file?: File;
+}
+
+const msgStub = (a: SendArgs, deviceId: string): Message => ({
+  id: -Date.now(),
+  chatId: a.chatId,
+  deviceId,
+  clientId: a.clientId,
+  direction: 'out',
+  from: null,
+  senderName: null,
+  type: a.file ? (a.file.type.startsWith('image/') ? 'image' : 'document') : 'text',
+  body: a.text || null,
+  media: a.file ? { mimetype: a.file.type || null, filename: a.file.name, size: a.file.size, mediaId: null } : null,
+  replyTo: a.replyTo ?? null,
+  status: 'pending',
+  error: null,
+  sentAt: new Date().toISOString(),
+  editedAt: null,
+  revoked: false,
+  local: { file: a.file, replyTo: a.replyTo },
+});
+
+function sendBody(a: SendArgs) {
+  if (!a.file) return { clientId: a.clientId, text: a.text, ...(a.replyTo ? { replyTo: a.replyTo } : {}) };
+  const f = new FormData();
+  f.set('clientId', a.clientId);
+  if (a.text) f.set('text', a.text);
+  if (a.replyTo) f.set('replyTo', String(a.replyTo));
+  f.set('file', a.file, a.file.name);
+  return f;
+}
+
+/** Shared-with-me answers may carry the chat bare or wrapped with who shared it. */
+function normalizeShared(items: unknown[]): Chat[] {
+  return items.map((x) => {
+    const o = x as Chat & { chat?: Chat; sharedBy?: Chat['sharedBy']; owner?: Chat['sharedBy'] };
+    const c = o.chat ? { ...o.chat, sharedBy: o.sharedBy ?? o.owner ?? null } : o;
+    return { ...c, access: c.access ?? 'grantee', canSend: false };
+  });
+}
+
+export const chatsApi = api.injectEndpoints({
+  endpoints: (b) => ({
+    getChats: b.infiniteQuery<Page<Chat>, ChatFilters, string | null>({
+      infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (last) => last.nextCursor ?? undefined },
+      query: ({ queryArg, pageParam }) => ({ url: '/api/chats', params: { ...queryArg, limit: CHAT_PAGE, cursor: pageParam } }),
+      providesTags: ['Chat'],
+      async onCacheEntryAdded(filters, lifecycle) {
+        await listenWhileCached(lifecycle, (e) => {
+          if (e.type === 'chat.updated') {
+            let ok = true;
+            lifecycle.updateCachedData((d) => {
+              ok = applyChatUpdate(d, e.data as Chat, filters);
+            });
+            if (!ok) lifecycle.dispatch(api.util.invalidateTags(['Chat']));
+          } else if (e.type === 'contact.updated' || e.type === 'share.created' || e.type === 'share.revoked') {
+            // CRM names and tags or the set of visible chats changed: ask again.
+            lifecycle.dispatch(api.util.invalidateTags(['Chat', 'Share']));
+          }
+        });
+      },
+    }),
+    getChat: b.query<Chat, number>({
+      query: (id) => `/api/chats/${id}`,
+      providesTags: (_r, _e, id) => [{ type: 'Chat', id }],
+      async onCacheEntryAdded(id, lifecycle) {
+        await listenWhileCached(lifecycle, (e) => {
+          if (e.type === 'chat.updated' && (e.data as Chat).id === id) lifecycle.updateCachedData((c) => ({ ...c, ...(e.data as Chat) }));
+        });
+      },
+    }),
+    getSharedWithMe: b.query<Chat[], void>({
+      query: () => '/api/shared-with-me',
+      transformResponse: (r: { items: unknown[] } | unknown[]) => normalizeShared(Array.isArray(r) ? r : r.items),
+      providesTags: ['Share'],
+      async onCacheEntryAdded(_a, lifecycle) {
+        await listenWhileCached(lifecycle, (e) => {
+          if (e.type === 'chat.updated')
+            lifecycle.updateCachedData((list) => {
+              const i = list.findIndex((c) => c.id === (e.data as Chat).id);
+              if (i >= 0) list[i] = { ...list[i]!, ...(e.data as Chat), access: list[i]!.access, canSend: false };
+            });
+          if (e.type === 'share.created' || e.type === 'share.revoked') lifecycle.dispatch(api.util.invalidateTags(['Share']));
+        });
+      },
+    }),
+    getMessages: b.infiniteQuery<Page<Message>, number, string | null>({
+      infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (last) => last.nextCursor ?? undefined },
+      query: ({ queryArg, pageParam }) => ({ url: `/api/chats/${queryArg}/messages`, params: { limit: MESSAGE_PAGE, before: pageParam } }),
+      keepUnusedDataFor: 120,
+      async onCacheEntryAdded(chatId, lifecycle) {
+        await listenWhileCached(lifecycle, (e) => {
+          const m = e.data as Message;
+          if (m?.chatId !== chatId) return;
+          if (e.type === 'message.created') lifecycle.updateCachedData((d) => upsertMessage(d, m));
+          if (e.type === 'message.updated') lifecycle.updateCachedData((d) => void (patchMessage(d, m) || upsertMessage(d, m)));
+        });
+      },
+    }),
+    sendMessage: b.mutation<Message, SendArgs & { deviceId: string }>({
+      query: (a) => ({ url: `/api/chats/${a.chatId}/messages`, method: 'POST', body: sendBody(a) }),
+      // Shown at once as pending; the answer (or the socket, whichever is first) replaces it by clientId.
+      async onQueryStarted(a, { dispatch, queryFulfilled }) {
+        const stub = msgStub(a, a.deviceId);
+        dispatch(chatsApi.util.updateQueryData('getMessages', a.chatId, (d) => upsertMessage(d, stub)));
+        try {
+          const { data } = await queryFulfilled;
+          dispatch(chatsApi.util.updateQueryData('getMessages', a.chatId, (d) => upsertMessage(d, { ...data, local: undefined })));
+        } catch (err) {
+          const message = (err as { error?: { data?: { message?: string } } })?.error?.data?.message ?? 'Not sent';
+          dispatch(chatsApi.util.updateQueryData('getMessages', a.chatId, (d) => void patchMessage(d, { id: stub.id, clientId: a.clientId, status: 'failed', error: message })));
+        }
+      },
+    }),
+    retryMessage: b.mutation<Message, { id: number; chatId: number }>({
+      query: ({ id }) => ({ url: `/api/messages/${id}/retry`, method: 'POST' }),
+      async onQueryStarted({ id, chatId }, { dispatch, queryFulfilled }) {
+        dispatch(chatsApi.util.updateQueryData('getMessages', chatId, (d) => void patchMessage(d, { id, status: 'pending', error: null })));
+        try {
+          const { data } = await queryFulfilled;
+          dispatch(chatsApi.util.updateQueryData('getMessages', chatId, (d) => void patchMessage(d, data)));
+        } catch (err) {
+          const message = (err as { error?: { data?: { message?: string } } })?.error?.data?.message ?? 'Not sent';
+          dispatch(chatsApi.util.updateQueryData('getMessages', chatId, (d) => void patchMessage(d, { id, status: 'failed', error: message })));
+        }
+      },
+    }),
+    markRead: b.mutation<unknown, number>({
+      query: (id) => ({ url: `/api/chats/${id}/read`, method: 'POST' }),
+      async onQueryStarted(id, { dispatch, getState }) {
+        for (const { endpointName, originalArgs } of chatsApi.util.selectInvalidatedBy(getState(), ['Chat'])) {
+          if (endpointName === 'getChats') dispatch(chatsApi.util.updateQueryData('getChats', originalArgs as ChatFilters, (d) => setChatRead(d, id)));
+        }
+      },
+    }),
+    getShares: b.query<Share[], number>({
+      query: (id) => `/api/chats/${id}/shares`,
+      transformResponse: (r: { items: Share[] } | Share[]) => (Array.isArray(r) ? r : r.items),
+      providesTags: (_r, _e, id) => [{ type: 'Share', id }],
+    }),
+    addShare: b.mutation<unknown, { chatId: number; userId: string }>({
+      query: ({ chatId, userId }) => ({ url: `/api/chats/${chatId}/shares`, method: 'POST', body: { userId } }),
+      invalidatesTags: (_r, _e, a) => [{ type: 'Share', id: a.chatId }],
+    }),
+    removeShare: b.mutation<unknown, { chatId: number; userId: string }>({
+      query: ({ chatId, userId }) => ({ url: `/api/chats/${chatId}/shares/${userId}`, method: 'DELETE' }),
+      invalidatesTags: (_r, _e, a) => [{ type: 'Share', id: a.chatId }],
+    }),
+    /** Whom a chat may be shared with (admins list the organization; others type a user id). */
+    getColleagues: b.query<Colleague[], void>({
+      query: () => ({ url: '/api/users', params: { limit: 200 } }),
+      transformResponse: (r: { items: Colleague[] }) => r.items,
+    }),
+    getChatDevices: b.query<{ id: string; name: string }[], void>({
+      query: () => '/api/devices',
+      transformResponse: (r: { items: { id: string; name: string }[] }) => r.items.map(({ id, name }) => ({ id, name })),
+      providesTags: ['Device'],
+    }),
+  }),
+});
+
+export const {
+  useGetChatsInfiniteQuery,
+  useGetChatQuery,
+  useGetSharedWithMeQuery,
+  useGetMessagesInfiniteQuery,
+  useSendMessageMutation,
+  useRetryMessageMutation,
+  useMarkReadMutation,
+  useGetSharesQuery,
+  useAddShareMutation,
+  useRemoveShareMutation,
+  useGetColleaguesQuery,
+  useGetChatDevicesQuery,
+} = chatsApi;
