@@ -54,6 +54,19 @@ describe('pagination', () => {
     expect(await allPages(w, `/api/messages?chatId=${chat.id}&limit=5`, w.tokens.viewer)).toEqual(expected);
   });
 
+  it('when a message has reactions, then the conversation, the logs and the message show the current ones', async () => {
+    const chat = await makeChat(t.db, w.device, '4916100000009@s.whatsapp.net', 'Reacting');
+    const m = await makeMessage(t.db, w.device, chat, { body: 'nice', at: '2026-03-11T10:00:00Z' });
+    await t.db('message_reactions').insert([
+      { device_id: w.device.id, engine_message_id: m.engine_message_id, sender_jid: chat.jid, emoji: '👍', reacted_at: new Date('2026-03-11T10:01:00Z') },
+      { device_id: w.device.id, engine_message_id: m.engine_message_id, sender_jid: '4930100000@s.whatsapp.net', emoji: null, reacted_at: new Date('2026-03-11T10:02:00Z') },
+    ]);
+    const want = [{ emoji: '👍', from: chat.jid, at: '2026-03-11T10:01:00.000Z' }];
+    expect((await w.http.get(`/api/chats/${chat.id}/messages`, { token: w.tokens.viewer })).body.items[0].reactions).toEqual(want);
+    expect((await w.http.get(`/api/messages/${m.id}`, { token: w.tokens.viewer })).body.reactions).toEqual(want);
+    expect((await w.http.get(`/api/messages?chatId=${chat.id}`, { token: w.tokens.viewer })).body.items[0].reactions).toEqual(want);
+  });
+
   it('when a cursor is tampered with, then the answer is 400, not a server error', async () => {
     const bad = Buffer.from(JSON.stringify(["'; drop table chats; --", 1])).toString('base64url');
     for (const path of [`/api/chats?cursor=${bad}`, `/api/messages?cursor=${bad}`, `/api/chats/1/messages?before=${bad}`, `/api/search?q=x&cursor=${bad}`]) {

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import type { AuthUser } from '../../platform/http/auth-context.js';
+import { createDb } from '../../platform/db/knex.js';
 import { RealtimeHub } from './realtime.hub.js';
 import { EventsListener } from './realtime.listener.js';
 import { pruneEvents } from './realtime.repository.js';
@@ -18,26 +19,30 @@ export interface RealtimeConfig extends RealtimeOptions {
  * (appendEvents), so one replica or many behave the same. Nothing runs until `attach`.
  */
 export class RealtimeService {
-  private hub: RealtimeHub;
+  private hub?: RealtimeHub;
   private listener?: EventsListener;
   private server?: RealtimeServer;
+  private reads?: Knex;
 
   constructor(
     private readonly db: Knex,
     private readonly authenticate: (token: string) => Promise<AuthUser>,
     private readonly config: RealtimeConfig,
     private readonly logger: Logger,
-  ) {
-    this.hub = new RealtimeHub(db, logger);
-  }
+  ) {}
 
   /** Takes /ws upgrades on `server`, starts listening, and stops with the server. */
   attach(server: Server, registry?: client.Registry) {
     const connection = (this.db.client as { config: { connection: string } }).config.connection;
-    this.listener = new EventsListener(connection, (id) => this.hub.notify(id), this.logger);
-    const ready = this.listener.start().then(() => this.hub.init());
+    // Fan-out reads get their own two connections: a webhook backlog waiting on the shared pool must
+    // not delay pushing what is already committed.
+    const reads = (this.reads = createDb(connection, { min: 0, max: 2 }));
+    this.hub = new RealtimeHub(reads, this.logger);
+    const hub = this.hub;
+    this.listener = new EventsListener(connection, (id) => hub.notify(id), this.logger);
+    const ready = this.listener.start().then(() => hub.init());
     ready.catch((err) => this.logger.error({ err }, 'realtime could not start'));
-    const ws = new RealtimeServer(this.db, this.hub, ready, this.authenticate, this.config, this.logger);
+    const ws = new RealtimeServer(reads, hub, ready, this.authenticate, this.config, this.logger);
     this.server = ws;
     ws.start();
     server.on('upgrade', (req, socket, head) => {
@@ -60,13 +65,15 @@ export class RealtimeService {
   }
 
   async stop() {
-    this.hub.stop();
+    this.hub?.stop();
     await Promise.all([this.server?.stop(), this.listener?.stop()]);
+    await this.reads?.destroy();
+    this.reads = undefined;
   }
 
   private metrics(registry: client.Registry) {
     const ws = this.server!;
-    const hub = this.hub;
+    const hub = this.hub!;
     new client.Gauge({ name: 'ws_sockets_open', help: 'Open WebSocket connections on /ws', registers: [registry], collect() { this.set(ws.size); } });
     new client.Gauge({ name: 'ws_events_sent', help: 'Events pushed to sockets since start', registers: [registry], collect() { this.set(hub.dispatched); } });
     new client.Gauge({ name: 'ws_slow_sockets_closed', help: 'Sockets closed (1013) for a full send buffer since start', registers: [registry], collect() { this.set(ws.slowClosed); } });

@@ -133,6 +133,7 @@ export class SyncService {
       job = (await repo.saveProgress(this.db, job.id, { cursor })) ?? job;
     }
 
+    const startedAt = job.started_at;
     const chats = await this.allChats(adapter, session);
     const totalMessages = chats.every((c) => typeof c.messageCount === 'number')
       ? chats.reduce((n, c) => n + Math.min(c.messageCount ?? 0, this.opts.maxMessagesPerChat || Infinity), 0)
@@ -149,7 +150,10 @@ export class SyncService {
         const limit = Math.min(this.opts.pageSize, max - offset);
         const page = await adapter.listMessages(session, chat.jid, { offset, limit });
         if (page.length) {
-          const r = await this.ingest.writeNow([{ device, eventId: null, events: page.map((message) => ({ kind: 'message' as const, message })) }], { history: true });
+          // Messages newer than the import's start are live ones: their webhook stores them as such
+          // (unread, pushed to browsers); stored here first, they would pass silently as history.
+          const older = page.filter((m) => !startedAt || m.timestamp <= startedAt);
+          const r = await this.ingest.writeNow([{ device, eventId: null, events: older.map((message) => ({ kind: 'message' as const, message })) }], { history: true });
           offset += page.length;
           cursor = { ...cursor, chatJid: chat.jid, msgOffset: offset };
           job = (await repo.saveProgress(this.db, job.id, {
