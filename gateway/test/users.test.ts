@@ -160,3 +160,19 @@ describe('users', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('colleague directory', () => {
+  it('when any signed-in person asks for colleagues, then they get the active people of their own org, name and email only', async () => {
+    for (const who of ['viewer', 'editor', 'admin'] as const) {
+      const r = await http.get('/api/users/directory?limit=500', { token: tokens[who] });
+      expect(r.status).toBe(200);
+      expect(r.body.items.length).toBeGreaterThan(2);
+      for (const u of r.body.items) expect(Object.keys(u).sort()).toEqual(['email', 'id', 'name', 'role']);
+      const ids = new Set(r.body.items.map((u: { id: string }) => u.id));
+      const others = await t.db('users').whereNot({ org_id: org.id }).pluck('id');
+      expect(others.some((id: string) => ids.has(id))).toBe(false);
+    }
+    expect((await http.get('/api/users/directory')).status).toBe(401);
+    expect((await http.get('/api/users/directory?limit=0', { token: tokens.viewer })).status).toBe(400);
+  });
+});

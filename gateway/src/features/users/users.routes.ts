@@ -19,6 +19,12 @@ export function usersRoutes(api: Api, users: UsersService): Router {
     { method: 'get', path: '/api/users', summary: 'List users (filters role, q; newest first)', tags, auth: ['admin'], query: s.listUsersQuery, response: s.userPage },
     ({ query, req }) => users.list(actorOf(req), query),
   );
+  // Before /api/users/:id, which would take "directory" for an id.
+  api.route(
+    r,
+    { method: 'get', path: '/api/users/directory', summary: 'Colleagues of the caller’s organization (name, email) to share with or add to a number', tags, auth: 'user', query: s.directoryQuery, response: s.directorySchema },
+    ({ query, req }) => users.directory(actorOf(req), query),
+  );
   api.route(
     r,
     { method: 'get', path: '/api/users/:id', summary: 'Get a user', tags, auth: ['admin'], params: s.userIdParams, response: s.userSchema, responses: { 404: 'No such user here' } },

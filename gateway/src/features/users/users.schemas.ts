@@ -28,3 +28,6 @@ export const changePasswordBody = z.object({ oldPassword: z.string().max(200).op
 export const listUsersQuery = z.object({ ...pageQuery, role: role.optional(), q: z.string().trim().max(100).optional() });
 
 export const userPage = z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() });
+
+export const directoryQuery = z.object({ q: z.string().trim().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) });
+export const directorySchema = z.object({ items: z.array(z.object({ id: z.string().uuid(), name: z.string(), email: z.string(), role })) });

@@ -115,6 +115,13 @@ export class UsersService {
     return toPage(rows, f.limit, (r) => [r.created_key, r.id], presentUser);
   }
 
+  /** Colleagues anyone may pick (to share a chat, to add to a number): name and email only. */
+  async directory(actor: Actor, f: { q?: string; limit: number }) {
+    const rows = (await repo.listUsers(this.db, actor.user.orgId, { limit: f.limit, q: f.q })).slice(0, f.limit);
+    rows.sort((a, b) => a.name.localeCompare(b.name));
+    return { items: rows.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role })) };
+  }
+
   async get(actor: Actor, id: string) {
     const u = await repo.findActiveInOrg(this.db, actor.user.orgId, id);
     if (!u) throw notFound('User');

@@ -171,9 +171,9 @@ export const chatsApi = api.injectEndpoints({
       query: ({ chatId, userId }) => ({ url: `/api/chats/${chatId}/shares/${userId}`, method: 'DELETE' }),
       invalidatesTags: (_r, _e, a) => [{ type: 'Share', id: a.chatId }],
     }),
-    /** Whom a chat may be shared with (admins list the organization; others type a user id). */
+    /** Whom a chat may be shared with: the organization's people. */
     getColleagues: b.query<Colleague[], void>({
-      query: () => ({ url: '/api/users', params: { limit: 200 } }),
+      query: () => ({ url: '/api/users/directory', params: { limit: 500 } }),
       transformResponse: (r: { items: Colleague[] }) => r.items,
     }),
     getChatDevices: b.query<{ id: string; name: string }[], void>({

@@ -9,7 +9,7 @@ export function ShareDialog({ chat, onClose }: { chat: Chat; onClose(): void }) 
   const me = useSession()!.user;
   const dialog = useRef<HTMLDialogElement>(null);
   const { data: shares, error } = useGetSharesQuery(chat.id);
-  const { data: colleagues } = useGetColleaguesQuery(undefined, { skip: me.role !== 'admin' });
+  const { data: colleagues } = useGetColleaguesQuery();
   const [add, adding] = useAddShareMutation();
   const [remove] = useRemoveShareMutation();
   const [userId, setUserId] = useState('');
@@ -43,24 +43,17 @@ export function ShareDialog({ chat, onClose }: { chat: Chat; onClose(): void }) 
         {shares && shares.length === 0 && <li className="muted">Not shared with anyone.</li>}
       </ul>
       <form className="inline-form" onSubmit={submit}>
-        {me.role === 'admin' ? (
-          <label>
-            Colleague
-            <select value={userId} onChange={(e) => setUserId(e.target.value)} required autoFocus>
-              <option value="">Choose…</option>
-              {candidates.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name} ({u.email})
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : (
-          <label>
-            Colleague's user id
-            <input value={userId} onChange={(e) => setUserId(e.target.value.trim())} required autoFocus />
-          </label>
-        )}
+        <label>
+          Colleague
+          <select value={userId} onChange={(e) => setUserId(e.target.value)} required autoFocus>
+            <option value="">Choose…</option>
+            {candidates.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.email})
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit" className="primary" disabled={adding.isLoading}>
           Share read-only
         </button>

@@ -80,7 +80,7 @@ export function DeviceCard({ device, userId, isAdmin }: { device: Device; userId
           {errorMessage(err)}
         </p>
       )}
-      {showMembers && <DeviceMembers device={device} canManage={canManage} isAdmin={isAdmin} />}
+      {showMembers && <DeviceMembers device={device} canManage={canManage} />}
     </article>
   );
 }

@@ -3,9 +3,9 @@ import { errorMessage } from '../../api/http';
 import { useAddMemberMutation, useGetMembersQuery, useListColleaguesQuery, useRemoveMemberMutation, type Device } from './devices.api';
 
 /** People who work this number with its owner: agents answer, viewers read. */
-export function DeviceMembers({ device, canManage, isAdmin }: { device: Device; canManage: boolean; isAdmin: boolean }) {
+export function DeviceMembers({ device, canManage }: { device: Device; canManage: boolean }) {
   const { data, error } = useGetMembersQuery(device.id);
-  const { data: colleagues } = useListColleaguesQuery(undefined, { skip: !canManage || !isAdmin });
+  const { data: colleagues } = useListColleaguesQuery(undefined, { skip: !canManage });
   const [add, adding] = useAddMemberMutation();
   const [remove] = useRemoveMemberMutation();
   const [userId, setUserId] = useState('');
@@ -42,24 +42,17 @@ export function DeviceMembers({ device, canManage, isAdmin }: { device: Device; 
       )}
       {canManage && (
         <form className="inline-form" onSubmit={submit}>
-          {isAdmin ? (
-            <label>
-              Colleague
-              <select value={userId} onChange={(e) => setUserId(e.target.value)} required>
-                <option value="">Choose…</option>
-                {candidates.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name} ({u.email})
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : (
-            <label>
-              Colleague's user id
-              <input value={userId} onChange={(e) => setUserId(e.target.value.trim())} required pattern="[0-9a-fA-F-]{36}" />
-            </label>
-          )}
+          <label>
+            Colleague
+            <select value={userId} onChange={(e) => setUserId(e.target.value)} required>
+              <option value="">Choose…</option>
+              {candidates.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name} ({u.email})
+                </option>
+              ))}
+            </select>
+          </label>
           <label>
             Role
             <select value={role} onChange={(e) => setRole(e.target.value as 'agent' | 'viewer')}>

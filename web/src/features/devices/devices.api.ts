@@ -98,9 +98,9 @@ export const devicesApi = api.injectEndpoints({
       query: ({ id, userId }) => ({ url: `/api/devices/${id}/members/${userId}`, method: 'DELETE' }),
       invalidatesTags: (_r, _e, a) => [{ type: 'Member', id: a.id }],
     }),
-    /** Colleagues to add as members (admins may list the organization's people). */
+    /** Colleagues to add as members: the organization's people. */
     listColleagues: b.query<{ items: OrgUser[] }, void>({
-      query: () => ({ url: '/api/users', params: { limit: 200 } }),
+      query: () => ({ url: '/api/users/directory', params: { limit: 500 } }),
     }),
     getSync: b.query<SyncJob | null, string>({
       // No import yet is a 404: an empty state, not an error.
