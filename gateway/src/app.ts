@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import express, { type Express } from 'express';
@@ -25,6 +25,7 @@ import { tagsRoutes } from './features/tags/tags.routes.js';
 import { favoritesRoutes } from './features/favorites/favorites.routes.js';
 import { devicesRoutes } from './features/devices/devices.routes.js';
 import { webhooksRoutes } from './features/webhooks/webhooks.routes.js';
+import { webhookEdge } from './features/webhooks/webhooks.edge.js';
 import { syncRoutes } from './features/sync/sync.routes.js';
 import type { BackgroundJobs } from './background.js';
 import { buildServices, type Services } from './services.js';
@@ -56,7 +57,16 @@ export interface AppDeps {
 export type AppServices = Services;
 
 /** The whole HTTP app without listening, so tests can serve it on port 0. */
-export function createApp({ config, db, logger }: AppDeps): { app: Express; services: AppServices; background: BackgroundJobs; attach(server: Server): void } {
+export interface CreatedApp {
+  app: Express;
+  /** What the HTTP server runs: the webhook edge first, then the Express app. */
+  handler(req: IncomingMessage, res: ServerResponse): void;
+  services: AppServices;
+  background: BackgroundJobs;
+  attach(server: Server): void;
+}
+
+export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   const services = buildServices(config, db, logger);
   const { auth, users, audit, contacts, tags, favorites, engines, devices, webhooks, sync, background } = services;
 
@@ -125,8 +135,12 @@ export function createApp({ config, db, logger }: AppDeps): { app: Express; serv
   serveWeb(app, config);
   app.use(unknownRoute);
   app.use(errorHandler);
+  const edge = webhookEdge({ webhooks, logger, bodyLimit: config.WEBHOOK_BODY_LIMIT, observe: metrics.observe });
   return {
     app,
+    handler: (req, res) => {
+      if (!edge(req, res)) app(req, res);
+    },
     services,
     background,
     /** Hooks what needs the HTTP server itself (the WebSocket endpoint /ws). */

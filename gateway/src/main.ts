@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfig, ConfigError } from './config/config.js';
 import { createLogger } from './platform/logger.js';
 import { openDatabase } from './platform/db/database.js';
@@ -34,8 +34,8 @@ async function main() {
     if (created) logger.info({ created }, 'demo seed applied');
   }
 
-  const { app, background, attach } = createApp({ config, db: database.db, logger });
-  const server: Server = app.listen(config.PORT, config.HOST);
+  const { handler, background, attach } = createApp({ config, db: database.db, logger });
+  const server: Server = createServer(handler).listen(config.PORT, config.HOST);
   attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

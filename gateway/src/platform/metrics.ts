@@ -5,6 +5,8 @@ import type { Db } from './db/knex.js';
 export interface Metrics {
   registry: client.Registry;
   middleware: RequestHandler;
+  /** For handlers outside Express (the webhook edge): record one request. */
+  observe(method: string, route: string, status: number, seconds: number): void;
   handler: RequestHandler;
 }
 
@@ -49,5 +51,8 @@ export function createMetrics(db: Db): Metrics {
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   };
 
-  return { registry, middleware, handler };
+  const observe = (method: string, route: string, status: number, seconds: number) =>
+    duration.observe({ method, route, status: String(status) }, seconds);
+
+  return { registry, middleware, handler, observe };
 }

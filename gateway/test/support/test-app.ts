@@ -2,7 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -50,10 +50,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
     ...env,
   });
   const db = createDb(database.url, { min: 0, max: 5 });
-  const { app, services, background, attach } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
+  const { app, handler, services, background, attach } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
   if (opts.background !== false) background.start();
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+    const s = createServer(handler).listen(port, '127.0.0.1', () => resolve(s));
   });
   attach(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

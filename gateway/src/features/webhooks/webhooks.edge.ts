@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { AppError } from '../../platform/errors.js';
+import type { WebhooksService } from './webhooks.service.js';
+
+const PATH = /^\/webhooks\/([a-z]+)\/([^/?#]+)\/?(?:\?.*)?$/;
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const ROUTE = '/webhooks/:engine/:deviceId';
+
+/**
+ * The engines' callbacks, served before Express: they are the gateway's hottest path, and the
+ * browser-facing middleware (routing tables, security headers, CORS, per-request logger objects)
+ * costs more than the work itself. Same contract as the Express route: raw bytes, the project's
+ * error shape, a request id, metrics, one log line per request.
+ */
+export function webhookEdge(opts: {
+  webhooks: WebhooksService;
+  logger: Logger;
+  bodyLimit: string; // e.g. 64mb
+  observe(method: string, route: string, status: number, seconds: number): void;
+}) {
+  const bodyLimitBytes = sizeInBytes(opts.bodyLimit);
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST' || !req.url) return false;
+    const m = PATH.exec(req.url);
+    if (!m) return false;
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const reqId = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', reqId);
+    const finish = (status: number, body: unknown, err?: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      opts.observe('POST', ROUTE, status, ms / 1000);
+      const line = { reqId, req: { method: 'POST', url: req.url }, res: { statusCode: status }, responseTime: Math.round(ms) };
+      if (status >= 500) opts.logger.error({ ...line, err }, 'request failed');
+      else opts.logger.info(line, 'request completed');
+    };
+    const fail = (err: unknown) => {
+      const e = err instanceof AppError ? err : new AppError('internal', 500, 'Something went wrong on our side; the request id is in the X-Request-Id header');
+      finish(e.status, { error: { code: e.code, message: e.message } }, err);
+    };
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > bodyLimitBytes) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on('error', fail);
+    req.on('end', () => {
+      if (tooLarge) return fail(new AppError('payload_too_large', 413, `The request body exceeds the limit of ${bodyLimitBytes} bytes`));
+      const log = opts.logger.child({ reqId });
+      let deviceId: string;
+      try {
+        deviceId = decodeURIComponent(m[2]!);
+      } catch {
+        return fail(new AppError('unknown_device', 404, 'No such device'));
+      }
+      opts.webhooks
+        .receive(m[1]!, deviceId, { body: Buffer.concat(chunks, size), headers: req.headers }, log)
+        .then(() => finish(200, { ok: true }), fail);
+    });
+    return true;
+  };
+}
+
+/** `512kb`, `64mb`, `100b` → bytes (the config schema allows only these forms). */
+function sizeInBytes(v: string): number {
+  const m = /^(\d+)(b|kb|mb)$/i.exec(v);
+  if (!m) throw new Error(`not a size: ${v}`);
+  return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
