@@ -56,6 +56,8 @@ for (const engine of ['waha', 'wuzapi'] as const) {
       expect(await count('messages', { device_id: device.id })).toBe(270);
       expect(await count('chats', { device_id: device.id })).toBe(6);
       expect(await count('messages', { device_id: device.id, direction: 'out' })).toBe(90);
+      // History is old news: nothing imported (or pushed by the engine as HistorySync) is unread.
+      expect(await count('chats', { device_id: device.id, unread_count: 0 })).toBe(6);
       const chat = await env.t.db('chats').where({ device_id: device.id }).orderBy('jid').first();
       expect(chat.last_message_at).toBeTruthy();
       expect(chat.name).toMatch(/History Contact/);

@@ -129,7 +129,10 @@ describe.each(['form', 'json'] as const)('WuzAPI webhooks (%s format)', (format)
   });
 
   it('when HistorySync arrives, then every message in it becomes a message event', () => {
-    const events = hook.find(run.path, (j) => j.type === 'HistorySync').flatMap((r) => wuz.parseWebhook(r).events);
+    const parsed = hook.find(run.path, (j) => j.type === 'HistorySync').map((r) => wuz.parseWebhook(r));
+    // Marked as history, so the gateway stores it like an import (not unread, no live events).
+    expect(parsed.every((p) => p.history === true)).toBe(true);
+    const events = parsed.flatMap((p) => p.events);
     expect(events).toHaveLength(15);
     const ids = new Set(events.map((e) => (e as any).message.id));
     expect(ids.size).toBe(15);

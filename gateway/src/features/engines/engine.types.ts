@@ -167,6 +167,8 @@ export interface ParsedWebhook {
   /** The engine's delivery id (WAHA envelope id); null when the engine gives none (WuzAPI). */
   eventId: string | null;
   events: EngineEvent[];
+  /** Old messages pushed by the engine (WuzAPI HistorySync): stored as history, not as news. */
+  history?: boolean;
 }
 
 /** The HTTP edge of a webhook as it arrived: exact bytes, lower-cased headers. */

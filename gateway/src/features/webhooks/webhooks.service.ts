@@ -56,7 +56,9 @@ export class WebhooksService {
       if (e.message.media.base64 && this.storeInlineMedia) e.message.media = await this.storeInlineMedia({ orgId: device.orgId, deviceId: device.id }, e.message.media);
       else if (e.message.media.url) remoteMedia = true;
     }
-    await this.ingest.submit({ device, eventId: parsed.eventId, events });
+    // History the engine pushes (WuzAPI HistorySync) is stored like an import: not unread, no events.
+    if (parsed.history) await this.ingest.writeNow([{ device, eventId: parsed.eventId, events }], { history: true });
+    else await this.ingest.submit({ device, eventId: parsed.eventId, events });
     if (remoteMedia) this.onRemoteMedia();
   }
 

@@ -134,5 +134,5 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
     default:
       break; // Presence, ChatPresence and the rest are not consumed
   }
-  return { eventId: null, events };
+  return { eventId: null, events, ...(post.type === 'HistorySync' ? { history: true } : {}) };
 }
