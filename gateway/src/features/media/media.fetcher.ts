@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PollingWorker } from '../../platform/polling-worker.js';
 import type { Logger } from 'pino';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { EngineKind } from '../engines/engine.types.js';
@@ -27,53 +28,18 @@ interface Claimed {
  * store, outside the webhook's path: claimed with SKIP LOCKED so replicas share the work, retried
  * with backoff, then announced with message.updated.
  */
-export class MediaFetcher {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
-
+export class MediaFetcher extends PollingWorker {
   constructor(
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
     private readonly media: MediaService,
     private readonly opts: { pollMs: number; retryBaseMs: number },
-    private readonly logger: Logger,
-  ) {}
-
-  start() {
-    this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.opts.pollMs);
-    this.timer.unref();
-    this.kick();
+    logger: Logger,
+  ) {
+    super(opts.pollMs, logger, 'media fetch');
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  /** Look now (a webhook just brought media links). */
-  kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err) => this.logger.warn({ err }, 'media fetch cycle failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  private async drain() {
+  protected async drain() {
     for (;;) {
       const rows = await this.claim();
       await Promise.all(rows.map((r) => this.fetchOne(r)));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messageSchema as conversationMessage } from '../messages/messages.schemas.js';
 
 // Multipart forms send every field as text: numbers are coerced, so one schema fits JSON and forms.
 export const chatMessageBody = z.object({
@@ -18,22 +19,5 @@ export const sendBody = z.object({
 export const chatIdParams = z.object({ id: z.coerce.number().int().positive() });
 export const messageIdParams = z.object({ id: z.coerce.number().int().positive() });
 
-export const messageSchema = z.object({
-  id: z.number(),
-  chatId: z.number(),
-  deviceId: z.string(),
-  engineMessageId: z.string().nullable(),
-  clientId: z.string().nullable(),
-  direction: z.enum(['in', 'out']),
-  from: z.string().nullable(),
-  senderName: z.string().nullable(),
-  type: z.string(),
-  body: z.string().nullable(),
-  media: z.object({ mimetype: z.string().nullable(), filename: z.string().nullable(), size: z.number().nullable(), mediaId: z.string().nullable() }).nullable(),
-  replyTo: z.string().nullable(),
-  status: z.string(),
-  error: z.string().nullable(),
-  sentAt: z.string().nullable(),
-  editedAt: z.string().nullable(),
-  revoked: z.boolean(),
-});
+// The message as presentMessage shapes it (the conversation's shape, without reactions).
+export const messageSchema = conversationMessage.omit({ reactions: true });

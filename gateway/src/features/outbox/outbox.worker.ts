@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PollingWorker } from '../../platform/polling-worker.js';
 import type { Logger } from 'pino';
 import { AppError } from '../../platform/errors.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -28,53 +29,18 @@ function certainlyNotSent(err: unknown): boolean {
  * engine does not already have the message: WuzAPI by reusing the id chosen before the first
  * attempt, WAHA by looking for it among the chat's latest messages (its echo joins it otherwise).
  */
-export class OutboxWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
-
+export class OutboxWorker extends PollingWorker {
   constructor(
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
     private readonly media: MediaService,
     private readonly opts: OutboxOptions,
-    private readonly logger: Logger,
-  ) {}
-
-  start() {
-    this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.opts.pollMs);
-    this.timer.unref();
-    this.kick();
+    logger: Logger,
+  ) {
+    super(opts.pollMs, logger, 'outbox');
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  /** Something is due now (a new message, a retry). */
-  kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err) => this.logger.warn({ err }, 'outbox cycle failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  private async drain() {
+  protected async drain() {
     const batch = this.opts.batch ?? 16;
     for (;;) {
       this.again = false;
