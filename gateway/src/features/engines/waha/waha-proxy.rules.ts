@@ -3,6 +3,7 @@
 // Unknown top-level names are treated as a session slot: a wrong guess breaks a call, never crosses sessions.
 import type { ProxyRules } from '../engine.types.js';
 import { isObj } from '../engine-http.js';
+import { splitProxyPath } from '../proxy-path.js';
 
 /** /api/<name> routes that are not /api/{session}/… (compared lower-case: Express routes ignore case). */
 const GLOBAL = new Set([
@@ -13,31 +14,6 @@ const GLOBAL = new Set([
 ]);
 /** Global routes that belong to the server, not to a session. */
 const ADMIN = new Set(['server', 'keys', 'version', 'health', 'apps']);
-
-interface Split {
-  segments: string[];
-  query: URLSearchParams;
-  /** A segment that could escape the route (dot segments, encoded slashes): refused. */
-  unsafe: boolean;
-}
-
-function split(path: string): Split {
-  const q = path.indexOf('?');
-  const rawPath = q >= 0 ? path.slice(0, q) : path;
-  const query = new URLSearchParams(q >= 0 ? path.slice(q + 1) : '');
-  let unsafe = false;
-  const segments = rawPath.split('/').filter((s) => s !== '').map((s) => {
-    let d = s;
-    try {
-      d = decodeURIComponent(s);
-    } catch {
-      unsafe = true;
-    }
-    if (d === '.' || d === '..' || d.includes('/') || d.includes('\\')) unsafe = true;
-    return d;
-  });
-  return { segments, query, unsafe };
-}
 
 const join = (segments: string[], query: URLSearchParams) => {
   const p = `/${segments.map(encodeURIComponent).join('/')}`;
@@ -51,7 +27,7 @@ export function wahaProxyRules(baseUrl: string, apiKey: string, session: string)
     authHeaders: { 'X-Api-Key': apiKey },
 
     isAdminPath(method, path) {
-      const { segments, unsafe } = split(path);
+      const { segments, unsafe } = splitProxyPath(path);
       if (unsafe || segments[0]?.toLowerCase() !== 'api' || segments.length < 2) return true; // dashboard, docs, ws…
       const top = segments[1]!.toLowerCase();
       if (ADMIN.has(top)) return true;
@@ -66,7 +42,7 @@ export function wahaProxyRules(baseUrl: string, apiKey: string, session: string)
     },
 
     forceSession(path, body) {
-      const { segments, query } = split(path);
+      const { segments, query } = splitProxyPath(path);
       let global = true;
       if (segments[0]?.toLowerCase() === 'api' && segments.length >= 2) {
         const top = segments[1]!.toLowerCase();

@@ -2,21 +2,12 @@
 // one. Admin routes are refused, and so are the user's webhook/HMAC settings (they would take its
 // webhooks away from the gateway).
 import type { ProxyRules } from '../engine.types.js';
+import { splitProxyPath } from '../proxy-path.js';
 
+/** Lower-cased segments: WuzAPI's routes ignore case, so its admin checks must too. */
 function segmentsOf(path: string): { segments: string[]; unsafe: boolean } {
-  const p = path.split('?')[0]!;
-  let unsafe = false;
-  const segments = p.split('/').filter((s) => s !== '').map((s) => {
-    let d = s;
-    try {
-      d = decodeURIComponent(s);
-    } catch {
-      unsafe = true;
-    }
-    if (d === '.' || d === '..' || d.includes('/') || d.includes('\\')) unsafe = true;
-    return d.toLowerCase();
-  });
-  return { segments, unsafe };
+  const { segments, unsafe } = splitProxyPath(path);
+  return { segments: segments.map((x) => x.toLowerCase()), unsafe };
 }
 
 export function wuzapiProxyRules(baseUrl: string, token: string): ProxyRules {
