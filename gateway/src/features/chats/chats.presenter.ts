@@ -1,4 +1,5 @@
 import type { CrmBadge } from '../contacts/contacts.service.js';
+import { isoSql } from '../messages/messages.presenter.js';
 
 export interface ChatRow {
   id: number;
@@ -23,6 +24,12 @@ export const presentChat = (c: ChatRow) => ({
   lastMessagePreview: c.last_message_preview,
   unreadCount: c.unread_count,
 });
+
+/** `presentChat` as a SQL expression over a chats row `c` (see `presentMessageSql`). */
+export const presentChatSql = (c: string) => `jsonb_build_object(
+  'id', ${c}.id, 'deviceId', ${c}.device_id, 'jid', ${c}.jid, 'name', ${c}.name, 'isGroup', ${c}.is_group,
+  'lastMessageAt', ${isoSql(`${c}.last_message_at`)}, 'lastMessageId', ${c}.last_message_id,
+  'lastMessagePreview', ${c}.last_message_preview, 'unreadCount', ${c}.unread_count)`;
 
 export type ChatAccessName = 'owner' | 'agent' | 'viewer' | 'grantee';
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import { MicroBatcher } from './micro-batcher.js';
 import { writeBatch } from './ingest.writer.js';
-import type { IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
+import type { IngestItem, IngestOptions, IngestResult, KnownChat } from './ingest.types.js';
 
 /**
  * The one way engine events reach the database. Live webhooks go through a micro-batcher (one
@@ -15,6 +15,8 @@ export class IngestService {
   onStatusChanges: (changes: IngestResult['statusChanges']) => void = () => undefined;
   private readonly batcher: MicroBatcher<IngestItem, void>;
   private readonly knownContacts = new LRUCache<string, string>({ max: 200_000 });
+  // Chats are never re-keyed; a device's removal deletes its chats, but its webhooks then answer 404.
+  private readonly knownChats = new LRUCache<string, KnownChat>({ max: 200_000 });
 
   constructor(
     private readonly db: Knex,
@@ -30,8 +32,9 @@ export class IngestService {
   }
 
   async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-    const result = await this.db.transaction((trx) => writeBatch(trx, items, { ...opts, knownContacts: this.knownContacts }));
+    const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats });
     for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
+    for (const [key, chat] of result.chatsSeen) this.knownChats.set(key, chat);
     if (result.statusChanges.length) this.onStatusChanges(result.statusChanges);
     return result;
   }

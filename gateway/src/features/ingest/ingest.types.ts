@@ -21,12 +21,21 @@ export interface IngestOptions {
   history?: boolean;
   /** Contact names this process already stored (key device|jid → names); unchanged ones are skipped. */
   knownContacts?: { get(key: string): string | undefined };
+  /** Chats this process already knows (key device|jid): their id, and whether they have a name. */
+  knownChats?: { get(key: string): KnownChat | undefined };
+}
+
+export interface KnownChat {
+  id: number;
+  named: boolean;
 }
 
 export interface IngestResult {
   insertedMessages: number;
   /** Contact names written, to remember once the transaction has committed. */
   contactsWritten: [string, string][];
+  /** Chats read or created (key device|jid), to remember once the transaction has committed. */
+  chatsSeen: [string, KnownChat][];
   /** Devices whose status changed in this batch, old → new (the caller reacts after commit). */
   statusChanges: { deviceId: string; from: string; to: string }[];
 }

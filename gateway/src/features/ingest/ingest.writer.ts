@@ -1,39 +1,49 @@
 import type { Knex } from 'knex';
 import { phoneOfJid } from '../engines/jid.js';
-import { ACK, type AckName, type EngineContact, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
+import { ACK, type AckName, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
 import { appendEvents, type NewEvent } from '../realtime/event-log.js';
 import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
-import { presentChat, type ChatRow } from '../chats/chats.presenter.js';
+import { MESSAGE_COLUMNS } from '../messages/messages.repository.js';
+import { prepared } from '../../platform/db/prepared.js';
 import type { DeviceCtx, IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
+import { ensureChats, joinEchoes, knownChatIds, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
 
 /**
- * Stores one batch of normalized engine events in the caller's transaction, idempotently: unique
- * keys make any number of repeats, in any order, one row. Bulk statements take their rows as one
- * jsonb parameter (jsonb_to_recordset), so a batch is a handful of round trips whatever its size.
+ * Stores one batch of normalized engine events, idempotently: unique keys make any number of
+ * repeats, in any order, one row. Bulk statements take their rows as one jsonb parameter
+ * (jsonb_to_recordset), so a batch is a handful of round trips whatever its size; the usual live
+ * batch (new messages to chats this process knows) is a single statement and no transaction.
  */
-export async function writeBatch(trx: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-  const fresh = await dropSeenDeliveries(trx, items);
-  const bag = collect(fresh);
-  const events: NewEvent[] = [];
-  const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [] };
+export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
+  const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [], chatsSeen: [] };
+  if (!items.some(needsReceipt)) {
+    const bag = collect(items);
+    const msgs = [...bag.messages.values()];
+    const chats = knownChatIds(msgs, opts.knownChats);
+    const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length;
+    if (chats && !more && !newContacts(bag.contacts, opts.knownContacts).length && (opts.history || !mayBeEchoes(msgs))) {
+      if (msgs.length) result.insertedMessages = await storeMessages(db, msgs, chats, !!opts.history);
+      return result;
+    }
+  }
+  return db.transaction((trx) => writeInTransaction(trx, items, opts, result));
+}
 
+async function writeInTransaction(trx: Knex, items: IngestItem[], opts: IngestOptions, result: IngestResult): Promise<IngestResult> {
+  const bag = collect(await dropSeenDeliveries(trx, items));
+  const events: NewEvent[] = [];
   await upsertLids(trx, bag.lids);
   if (bag.messages.size) {
-    const chats = await ensureChats(trx, [...bag.messages.values()]);
-    if (!opts.history) await joinEchoes(trx, [...bag.messages.values()], chats);
-    const { inserted, updated } = await upsertMessages(trx, [...bag.messages.values()], chats, !!opts.history);
-    result.insertedMessages = inserted.length;
-    if (!opts.history) {
-      const touched = await bumpChats(trx, inserted);
-      const byId = bag.devices;
-      for (const m of inserted) events.push(messageEvent('message.created', byId.get(m.device_id)!, m));
-      for (const m of updated) events.push(messageEvent('message.updated', byId.get(m.device_id)!, m));
-      for (const c of touched) events.push({ orgId: byId.get(c.device_id)!.orgId, deviceId: c.device_id, chatId: Number(c.id), type: 'chat.updated', data: presentChat(c) });
-    }
+    const msgs = [...bag.messages.values()];
+    const chats = await ensureChats(trx, msgs, opts.knownChats, result.chatsSeen);
+    if (!opts.history) await joinEchoes(trx, msgs, chats);
+    result.insertedMessages = await storeMessages(trx, msgs, chats, !!opts.history);
   }
   for (const m of await applyUpdates(trx, bag)) events.push(messageEvent('message.updated', bag.devices.get(m.device_id)!, m));
   await upsertReactions(trx, bag);
-  result.contactsWritten = await upsertContacts(trx, bag.contacts, opts.knownContacts);
+  const contacts = newContacts(bag.contacts, opts.knownContacts);
+  await upsertContacts(trx, contacts);
+  result.contactsWritten = contacts.map(([key, names]) => [key, names]);
   for (const s of bag.states) {
     const change = await applyDeviceState(trx, s.device, s.state);
     if (change) {
@@ -49,7 +59,7 @@ export async function writeBatch(trx: Knex, items: IngestItem[], opts: IngestOpt
 
 interface Bag {
   devices: Map<string, DeviceCtx>;
-  messages: Map<string, EngineMessage & { device: DeviceCtx }>; // key device|id, merged
+  messages: Map<string, BatchMessage>; // key device|id, merged
   acks: Map<string, { device: DeviceCtx; id: string; ack: number }>;
   edits: Map<string, { device: DeviceCtx; id: string; body: string; at: Date }>;
   revokes: Map<string, { device: DeviceCtx; id: string; at: Date }>;
@@ -114,7 +124,7 @@ function collect(items: IngestItem[]): Bag {
 
 const stripNulls = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
 
-function mergeMessage(a: EngineMessage & { device: DeviceCtx }, b: EngineMessage, device: DeviceCtx) {
+function mergeMessage(a: BatchMessage, b: EngineMessage, device: DeviceCtx) {
   const ack = (m: EngineMessage) => (m.ack ? ACK[m.ack] : -2);
   return {
     ...a,
@@ -124,15 +134,22 @@ function mergeMessage(a: EngineMessage & { device: DeviceCtx }, b: EngineMessage
     ack: ack(b) > ack(a) ? b.ack : a.ack,
     source: a.source ?? b.source,
     device,
-  } as EngineMessage & { device: DeviceCtx };
+  } as BatchMessage;
 }
+
+/**
+ * Messages, contacts and LID pairs need no receipt: their keys already make any repeat one row and no
+ * event. Deliveries with anything else (acks, edits, reactions, status…) are receipted by delivery id.
+ */
+const KEYED: ReadonlySet<EngineEvent['kind']> = new Set(['message', 'contact', 'lid', 'qr']);
+const needsReceipt = (i: IngestItem) => !!i.eventId && i.events.some((e) => !KEYED.has(e.kind));
 
 /** Deliveries whose engine id was already processed are dropped whole (WAHA retries, duplicates). */
 async function dropSeenDeliveries(trx: Knex, items: IngestItem[]): Promise<IngestItem[]> {
-  const withId = items.filter((i) => i.eventId);
+  const withId = items.filter(needsReceipt);
   if (!withId.length) return items;
   const unique = new Map(withId.map((i) => [`${i.device.id}|${i.eventId}`, { device_id: i.device.id, engine_event_id: i.eventId }]));
-  const { rows } = await trx.raw(
+  const { rows } = await prepared(trx, 'ingest_receipts',
     `INSERT INTO webhook_receipts (device_id, engine_event_id)
      SELECT device_id, engine_event_id FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_event_id text)
      ORDER BY device_id, engine_event_id
@@ -142,7 +159,7 @@ async function dropSeenDeliveries(trx: Knex, items: IngestItem[]): Promise<Inges
   const fresh = new Set(rows.map((r: { device_id: string; engine_event_id: string }) => `${r.device_id}|${r.engine_event_id}`));
   const taken = new Set<string>();
   return items.filter((i) => {
-    if (!i.eventId) return true;
+    if (!needsReceipt(i)) return true;
     const key = `${i.device.id}|${i.eventId}`;
     if (!fresh.has(key) || taken.has(key)) return false;
     taken.add(key);
@@ -152,9 +169,10 @@ async function dropSeenDeliveries(trx: Knex, items: IngestItem[]): Promise<Inges
 
 // ---------- statements ----------
 
+
 async function upsertLids(trx: Knex, lids: Bag['lids']) {
   if (!lids.size) return;
-  await trx.raw(
+  await prepared(trx, 'ingest_lids',
     `INSERT INTO lid_map (device_id, lid, phone_jid)
      SELECT device_id, lid, phone_jid FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, lid text, phone_jid text)
      ORDER BY device_id, lid
@@ -164,167 +182,7 @@ async function upsertLids(trx: Knex, lids: Bag['lids']) {
   );
 }
 
-/** Resolves LID chats through the map, creates missing chats, and returns (device|jid) → chat id. */
-async function ensureChats(trx: Knex, msgs: (EngineMessage & { device: DeviceCtx })[]) {
-  const lidKeys = msgs.filter((m) => m.chatJid.endsWith('@lid')).map((m) => ({ device_id: m.device.id, lid: m.chatJid }));
-  if (lidKeys.length) {
-    const { rows } = await trx.raw(
-      `SELECT l.device_id, l.lid, l.phone_jid FROM lid_map l JOIN jsonb_to_recordset(?::jsonb) AS x(device_id uuid, lid text)
-       ON l.device_id = x.device_id AND l.lid = x.lid`,
-      [JSON.stringify(lidKeys)],
-    );
-    const map = new Map<string, string>(rows.map((r: { device_id: string; lid: string; phone_jid: string }) => [`${r.device_id}|${r.lid}`, r.phone_jid]));
-    for (const m of msgs) {
-      const pn = map.get(`${m.device.id}|${m.chatJid}`);
-      if (pn) {
-        if (m.senderJid === m.chatJid) m.senderJid = pn;
-        m.chatJid = pn;
-      }
-    }
-  }
-  const chats = new Map<string, { org_id: string; device_id: string; jid: string; name: string | null; is_group: boolean }>();
-  for (const m of msgs) {
-    const key = `${m.device.id}|${m.chatJid}`;
-    const name = !m.isGroup && !m.fromMe ? (m.pushName ?? null) : null;
-    const prev = chats.get(key);
-    chats.set(key, { org_id: m.device.orgId, device_id: m.device.id, jid: m.chatJid, name: prev?.name ?? name, is_group: m.isGroup });
-  }
-  // One round trip: rows this statement inserted or renamed come from `ins`; the others already existed.
-  const { rows } = await trx.raw(
-    `WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, jid text, name text, is_group boolean)),
-     ins AS (
-       INSERT INTO chats (org_id, device_id, jid, name, is_group)
-       SELECT org_id, device_id, jid, name, is_group FROM x
-       ORDER BY device_id, jid -- one lock order for every writer, so concurrent batches cannot deadlock
-       ON CONFLICT (device_id, jid) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
-       WHERE chats.name IS NULL AND EXCLUDED.name IS NOT NULL
-       RETURNING id, device_id, jid)
-     SELECT id, device_id, jid FROM ins
-     UNION ALL
-     SELECT c.id, c.device_id, c.jid FROM chats c JOIN x ON c.device_id = x.device_id AND c.jid = x.jid
-     WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.device_id = c.device_id AND ins.jid = c.jid)`,
-    [JSON.stringify([...chats.values()])],
-  );
-  const ids = new Map<string, number>(rows.map((r: { id: number; device_id: string; jid: string }) => [`${r.device_id}|${r.jid}`, Number(r.id)]));
-  // A chat another batch committed while this statement waited on it is invisible to the statement's
-  // snapshot; a second statement (a fresh snapshot) finds it.
-  const missing = [...chats.entries()].filter(([k]) => !ids.has(k)).map(([, c]) => c);
-  if (missing.length) {
-    const { rows: late } = await trx.raw(
-      `SELECT c.id, c.device_id, c.jid FROM chats c JOIN jsonb_to_recordset(?::jsonb) AS x(device_id uuid, jid text) ON c.device_id = x.device_id AND c.jid = x.jid`,
-      [JSON.stringify(missing)],
-    );
-    for (const r of late as { id: number; device_id: string; jid: string }[]) ids.set(`${r.device_id}|${r.jid}`, Number(r.id));
-  }
-  return ids;
-}
-
-/**
- * WAHA echoes what we send (message.any, source api). When the echo's id is not on any row yet, it
- * is our outbox row still waiting for its id (the echo can beat the send's answer, or the answer may
- * lack the id): the oldest recent row of that chat without an engine id, same text, same media-ness,
- * takes the echo's id, so the insert below lands on it (ON CONFLICT) instead of making a second row.
- * Row locks make this safe against the outbox worker writing the id at the same moment.
- */
-async function joinEchoes(trx: Knex, msgs: (EngineMessage & { device: DeviceCtx })[], chats: Map<string, number>) {
-  for (const m of msgs) {
-    if (!m.fromMe || m.source !== 'api') continue;
-    const chatId = chats.get(`${m.device.id}|${m.chatJid}`);
-    if (!chatId) continue;
-    await trx.raw(
-      `UPDATE messages SET engine_message_id = ?, engine_full_id = COALESCE(engine_full_id, ?), updated_at = now()
-       WHERE id = (
-         SELECT o.id FROM messages o
-         WHERE o.chat_id = ? AND o.direction = 'out' AND o.engine_message_id IS NULL AND o.ack IN (0, 1)
-           AND COALESCE(o.body, '') = ? AND (o.media IS NULL) = ? AND o.created_at > now() - interval '10 minutes'
-           AND NOT EXISTS (SELECT 1 FROM messages t WHERE t.device_id = ? AND t.engine_message_id = ?)
-         ORDER BY o.id LIMIT 1 FOR UPDATE)
-         AND engine_message_id IS NULL`,
-      [m.id, m.engineFullId ?? null, chatId, m.body ?? '', !m.media, m.device.id, m.id],
-    );
-  }
-}
-
-type StoredMessage = MessageRow & { org_id: string; inserted: boolean };
-
-async function upsertMessages(trx: Knex, msgs: (EngineMessage & { device: DeviceCtx })[], chats: Map<string, number>, history: boolean) {
-  const rows = msgs.map((m) => ({
-    org_id: m.device.orgId,
-    device_id: m.device.id,
-    chat_id: chats.get(`${m.device.id}|${m.chatJid}`),
-    engine_message_id: m.id,
-    engine_full_id: m.engineFullId ?? null,
-    direction: m.fromMe ? 'out' : 'in',
-    sender_jid: m.senderJid,
-    sender_name: m.fromMe ? null : (m.pushName ?? null),
-    type: m.type,
-    body: m.body,
-    media: m.media
-      ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, engineUrl: m.media.url ?? null, hasInline: !!m.media.base64, mediaId: m.media.mediaId ?? null }
-      : null,
-    reply_to_engine_id: m.replyToId ?? null,
-    // Our own messages seen in an engine echo are at least sent; incoming ones carry no delivery state.
-    ack: m.fromMe ? Math.max(m.ack ? ACK[m.ack] : ACK.sent, ACK.sent) : 0,
-    source: history ? 'history' : (m.source ?? 'app'),
-    sent_at: m.timestamp.toISOString(),
-  }));
-  // Updates (acks, edits, revokes) that arrived before their message are taken from the pending
-  // table in the same statement, so a new row is born with them.
-  const { rows: out } = await trx.raw(
-    `WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, engine_message_id text, engine_full_id text,
-       direction text, sender_jid text, sender_name text, type text, body text, media jsonb, reply_to_engine_id text, ack smallint, source text, sent_at timestamptz)),
-     p AS (DELETE FROM message_updates_pending p USING x WHERE p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id RETURNING p.*)
-     INSERT INTO messages (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, type, body, media,
-       reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at)
-     SELECT x.org_id, x.device_id, x.chat_id, x.engine_message_id, x.engine_full_id, x.direction, x.sender_jid, x.sender_name, x.type,
-       CASE WHEN p.revoked_at IS NOT NULL THEN NULL ELSE COALESCE(p.edited_body, x.body) END, x.media,
-       x.reply_to_engine_id, GREATEST(x.ack, COALESCE(p.ack, x.ack)), x.source, x.sent_at, p.edited_at, p.revoked_at
-     FROM x LEFT JOIN p ON p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id
-     ORDER BY x.device_id, x.engine_message_id
-     ON CONFLICT (device_id, engine_message_id) DO UPDATE SET
-       ack = GREATEST(messages.ack, EXCLUDED.ack),
-       engine_full_id = COALESCE(messages.engine_full_id, EXCLUDED.engine_full_id),
-       updated_at = now()
-     WHERE EXCLUDED.ack > messages.ack OR (messages.engine_full_id IS NULL AND EXCLUDED.engine_full_id IS NOT NULL)
-     RETURNING messages.*, (xmax = 0) AS inserted`,
-    [JSON.stringify(rows)],
-  );
-  const stored = out as StoredMessage[];
-  return { inserted: stored.filter((r) => r.inserted), updated: stored.filter((r) => !r.inserted) };
-}
-
-/** Last message, preview and unread count of the chats that got new messages. */
-async function bumpChats(trx: Knex, inserted: StoredMessage[]): Promise<ChatRow[]> {
-  if (!inserted.length) return [];
-  const per = new Map<number, { chat_id: number; unread: number; reset: boolean; mid: number; at: string; preview: string }>();
-  const sorted = [...inserted].sort((a, b) => new Date(a.sent_at).getTime() - new Date(b.sent_at).getTime() || Number(a.id) - Number(b.id));
-  for (const m of sorted) {
-    const c = per.get(Number(m.chat_id)) ?? { chat_id: Number(m.chat_id), unread: 0, reset: false, mid: 0, at: '', preview: '' };
-    // Writing from the phone reads the chat there: unread restarts after our own message.
-    if (m.direction === 'out') Object.assign(c, { unread: 0, reset: true });
-    else c.unread++;
-    Object.assign(c, { mid: Number(m.id), at: new Date(m.sent_at).toISOString(), preview: preview(m) });
-    per.set(c.chat_id, c);
-  }
-  // Rows are locked in id order first: concurrent batches touching the same chats then wait for
-  // each other instead of deadlocking.
-  const { rows } = await trx.raw(
-    `WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(chat_id bigint, unread int, reset boolean, mid bigint, at timestamptz, preview text)),
-     locked AS (SELECT c.id FROM chats c WHERE c.id IN (SELECT chat_id FROM v) ORDER BY c.id FOR UPDATE)
-     UPDATE chats c SET
-       unread_count = CASE WHEN v.reset THEN v.unread ELSE c.unread_count + v.unread END,
-       last_message_id = CASE WHEN c.last_message_at IS NULL OR v.at >= c.last_message_at THEN v.mid ELSE c.last_message_id END,
-       last_message_preview = CASE WHEN c.last_message_at IS NULL OR v.at >= c.last_message_at THEN v.preview ELSE c.last_message_preview END,
-       last_message_at = GREATEST(c.last_message_at, v.at),
-       updated_at = now()
-     FROM v JOIN locked l ON l.id = v.chat_id
-     WHERE c.id = v.chat_id RETURNING c.*`,
-    [JSON.stringify([...per.values()])],
-  );
-  return rows as ChatRow[];
-}
-
-const preview = (m: { body: string | null; type: string }) => (m.body ? m.body.slice(0, 140) : `[${m.type}]`);
+type StoredMessage = MessageRow & { org_id: string };
 
 /** Acks only move forward; edits keep the newest; revokes clear the body. Unknown targets wait as pending. */
 async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
@@ -341,7 +199,7 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
   if (!keyed.size) return [];
   const json = JSON.stringify([...keyed.values()]);
   const cols = `device_id uuid, engine_message_id text, ack smallint, edited_body text, edited_at timestamptz, revoked_at timestamptz`;
-  const { rows } = await trx.raw(
+  const { rows } = await prepared(trx, 'ingest_updates',
     `UPDATE messages m SET
        ack = GREATEST(m.ack, COALESCE(v.ack, m.ack)),
        body = CASE WHEN v.revoked_at IS NOT NULL OR m.revoked_at IS NOT NULL THEN NULL
@@ -354,10 +212,10 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
        AND (COALESCE(v.ack, -9) > m.ack
             OR (v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at > m.edited_at))
             OR (v.revoked_at IS NOT NULL AND m.revoked_at IS NULL))
-     RETURNING m.*`,
+     RETURNING ${MESSAGE_COLUMNS}`,
     [json],
   );
-  await trx.raw(
+  await prepared(trx, 'ingest_pending',
     `INSERT INTO message_updates_pending (device_id, engine_message_id, ack, edited_body, edited_at, revoked_at)
      SELECT v.device_id, v.engine_message_id, v.ack, v.edited_body, v.edited_at, v.revoked_at FROM jsonb_to_recordset(?::jsonb) AS v(${cols})
      WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.device_id = v.device_id AND m.engine_message_id = v.engine_message_id)
@@ -373,7 +231,7 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
 
 async function upsertReactions(trx: Knex, bag: Bag) {
   if (!bag.reactions.size) return;
-  await trx.raw(
+  await prepared(trx, 'ingest_reactions',
     `INSERT INTO message_reactions (device_id, engine_message_id, sender_jid, emoji, reacted_at)
      SELECT device_id, engine_message_id, sender_jid, emoji, reacted_at FROM jsonb_to_recordset(?::jsonb)
        AS x(device_id uuid, engine_message_id text, sender_jid text, emoji text, reacted_at timestamptz)
@@ -384,17 +242,19 @@ async function upsertReactions(trx: Knex, bag: Bag) {
   );
 }
 
-async function upsertContacts(trx: Knex, all: Bag['contacts'], known?: IngestOptions['knownContacts']): Promise<[string, string][]> {
-  const contacts = new Map<string, { device: DeviceCtx; c: EngineContact }>();
-  const written: [string, string][] = [];
+/** The contacts of a batch whose names this process has not stored yet, with those names. */
+function newContacts(all: Bag['contacts'], known?: IngestOptions['knownContacts']) {
+  const out: [string, string, { device: DeviceCtx; c: EngineContact }][] = [];
   for (const [key, v] of all) {
     const names = `${v.c.pushName ?? ''}|${v.c.fullName ?? ''}|${v.c.businessName ?? ''}`;
-    if (known?.get(key) === names) continue; // already stored with these names
-    contacts.set(key, v);
-    written.push([key, names]);
+    if (known?.get(key) !== names) out.push([key, names, v]);
   }
-  if (!contacts.size) return written;
-  await trx.raw(
+  return out;
+}
+
+async function upsertContacts(trx: Knex, contacts: ReturnType<typeof newContacts>) {
+  if (!contacts.length) return;
+  await prepared(trx, 'ingest_contacts',
     `INSERT INTO wa_contacts (org_id, device_id, jid, push_name, full_name, business_name)
      SELECT org_id, device_id, jid, push_name, full_name, business_name FROM jsonb_to_recordset(?::jsonb)
        AS x(org_id uuid, device_id uuid, jid text, push_name text, full_name text, business_name text)
@@ -409,7 +269,7 @@ async function upsertContacts(trx: Knex, all: Bag['contacts'], known?: IngestOpt
         OR (EXCLUDED.business_name IS NOT NULL AND EXCLUDED.business_name IS DISTINCT FROM wa_contacts.business_name)`,
     [
       JSON.stringify(
-        [...contacts.values()].map(({ device, c }) => ({
+        contacts.map(([, , { device, c }]) => ({
           org_id: device.orgId,
           device_id: device.id,
           jid: c.jid,
@@ -420,11 +280,10 @@ async function upsertContacts(trx: Knex, all: Bag['contacts'], known?: IngestOpt
       ),
     ],
   );
-  return written;
 }
 
 async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionState) {
-  const { rows } = await trx.raw(
+  const { rows } = await prepared(trx, 'ingest_device_state',
     `UPDATE devices d SET
        status = ?, status_at = CASE WHEN d.status <> ? THEN now() ELSE d.status_at END,
        connected_at = CASE WHEN ? = 'connected' AND d.status <> 'connected' THEN now() ELSE d.connected_at END,

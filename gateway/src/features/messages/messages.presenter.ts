@@ -43,6 +43,22 @@ export const presentMessage = (m: MessageRow) => ({
   revoked: !!m.revoked_at,
 });
 
+/** A timestamp as `Date.toISOString()` writes it, in SQL. */
+export const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * `presentMessage` as a SQL expression over a messages row `m`, for events a statement writes itself
+ * (the ingest stores a batch and its events in one statement). A test holds the two equal.
+ */
+export const presentMessageSql = (m: string) => `jsonb_build_object(
+  'id', ${m}.id, 'chatId', ${m}.chat_id, 'deviceId', ${m}.device_id, 'engineMessageId', ${m}.engine_message_id,
+  'clientId', ${m}.client_id, 'direction', ${m}.direction, 'from', ${m}.sender_jid, 'senderName', ${m}.sender_name,
+  'type', ${m}.type, 'body', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END,
+  'media', CASE WHEN jsonb_typeof(${m}.media) = 'object' THEN jsonb_build_object('mimetype', ${m}.media->'mimetype',
+    'filename', ${m}.media->'filename', 'size', ${m}.media->'size', 'mediaId', ${m}.media->'mediaId') END,
+  'replyTo', ${m}.reply_to_engine_id, 'status', ${m}.status, 'error', ${m}.error, 'sentAt', ${isoSql(`${m}.sent_at`)},
+  'editedAt', ${isoSql(`${m}.edited_at`)}, 'revoked', ${m}.revoked_at IS NOT NULL)`;
+
 export interface ReactionRow {
   engine_message_id?: string;
   sender_jid: string;

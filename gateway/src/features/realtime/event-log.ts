@@ -34,6 +34,6 @@ export async function appendEvents(trx: Knex, events: NewEvent[]): Promise<numbe
        RETURNING id)
      SELECT max(id) AS max_id, pg_notify(?, max(id)::text) FROM ins`,
     [JSON.stringify(rows), EVENTS_CHANNEL],
-  );
+  ).options({ name: 'append_events' }); // prepared once per connection: every write path runs it
   return out[0]?.max_id === null ? null : Number(out[0].max_id);
 }

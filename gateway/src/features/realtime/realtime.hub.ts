@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { resolveAudiences } from './realtime.audience.js';
-import { eventsAfter, idBounds, type EventRow } from './realtime.repository.js';
+import { eventIdsAfter, eventsAfter, idBounds, type EventRow } from './realtime.repository.js';
 import { eventFrame, RoundCache } from './realtime.frames.js';
 
 /** A socket as the hub sees it. */
@@ -107,9 +107,13 @@ export class RealtimeHub {
     this.lastDrainAt = Date.now();
     try {
       while (!this.stopped) {
-        const rows = await eventsAfter(this.db, this.last, PAGE);
+        // With no socket here, the ids are enough to move on (no event data read or parsed).
+        const idsOnly = this.subs.size === 0;
+        const rows = idsOnly ? await eventIdsAfter(this.db, this.last, PAGE) : await eventsAfter(this.db, this.last, PAGE);
+        if (idsOnly && this.subs.size) continue; // a socket joined meanwhile: read these events in full
         const ready = this.settled(rows);
-        if (ready.length) await this.dispatch(ready);
+        if (ready.length && idsOnly) this.last = ready[ready.length - 1]!.id;
+        else if (ready.length) await this.dispatch(ready as EventRow[]);
         if (ready.length < rows.length) {
           // Waiting for a missing id: look again shortly rather than on the next NOTIFY.
           clearTimeout(this.holeTimer);
@@ -129,7 +133,7 @@ export class RealtimeHub {
   }
 
   /** The rows that follow `last` without a gap (a gap older than HOLE_WAIT_MS is given up on). */
-  private settled(rows: EventRow[]): EventRow[] {
+  private settled<R extends { id: number }>(rows: R[]): R[] {
     let expected = this.last + 1;
     let n = 0;
     for (const r of rows) {

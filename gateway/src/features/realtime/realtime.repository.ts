@@ -20,6 +20,12 @@ export function eventsAfter(db: Knex, afterId: number, limit: number): Promise<E
   return db('events').where('id', '>', afterId).orderBy('id').limit(limit).select(cols(db));
 }
 
+/** Only the ids of the next rows: what the fan-out needs to move on while no socket is connected. */
+export async function eventIdsAfter(db: Knex, afterId: number, limit: number): Promise<{ id: number }[]> {
+  const { rows } = await db.raw('SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]).options({ name: 'event_ids_after' });
+  return rows;
+}
+
 /**
  * Rows in (afterId, upTo] that may concern `user`: of their org and of a device they see, a chat
  * shared with them, or an org-wide/share type. A coarse cut in SQL; the audience decides exactly.
