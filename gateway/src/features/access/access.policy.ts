@@ -53,6 +53,14 @@ export type ChatAccess = 'owner' | 'agent' | 'viewer' | 'grantee' | null;
 
 /** May send into a chat (owner or agent); viewers and grantees read only. */
 export const canSend = (a: ChatAccess) => a === 'owner' || a === 'agent';
+
+/**
+ * `canSend(chatAccess(...))` as a SQL condition on a chat's device `d`, for a write that checks who
+ * may send in the same statement (one round trip). Its bindings, in order: `senderBindings(user)`.
+ */
+export const SENDER_SQL = `d.org_id = ? AND d.deleted_at IS NULL
+  AND (d.owner_id = ? OR EXISTS (SELECT 1 FROM device_members sm WHERE sm.device_id = d.id AND sm.user_id = ? AND sm.role = 'agent'))`;
+export const senderBindings = (user: Pick<AuthUser, 'id' | 'orgId'>) => [user.orgId, user.id, user.id];
 /** May share a chat or delete its messages (owner or agent, never a grantee). */
 export const canManage = (a: ChatAccess) => a === 'owner' || a === 'agent';
 

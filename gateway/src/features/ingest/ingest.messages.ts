@@ -105,8 +105,13 @@ export async function ensureChats(trx: Knex, msgs: BatchMessage[], known: Ingest
 
 type ChatKeyRow = { id: number; device_id: string; jid: string; named: boolean };
 
-/** Whether any of `msgs` may be the engine's echo of a message we sent (see `joinEchoes`). */
-export const mayBeEchoes = (msgs: BatchMessage[]) => msgs.some((m) => m.fromMe && m.source === 'api');
+/**
+ * Whether any of `msgs` may be the engine's echo of an outbox row still waiting for its id (see
+ * `joinEchoes`). An echo of an id this process already wrote on its row (`knownSent`) lands on that
+ * row through the message key alone.
+ */
+export const mayBeEchoes = (msgs: BatchMessage[], knownSent: IngestOptions['knownSent']) =>
+  msgs.some((m) => m.fromMe && m.source === 'api' && !knownSent?.has(`${m.device.id}|${m.id}`));
 
 /**
  * WAHA echoes what we send (message.any, source api). When the echo's id is not on any row yet, it

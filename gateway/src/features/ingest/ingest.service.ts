@@ -17,6 +17,8 @@ export class IngestService {
   private readonly knownContacts = new LRUCache<string, string>({ max: 200_000 });
   // Chats are never re-keyed; a device's removal deletes its chats, but its webhooks then answer 404.
   private readonly knownChats = new LRUCache<string, KnownChat>({ max: 200_000 });
+  // Ids our outbox wrote on its rows: their echoes need no join (see mayBeEchoes). Echoes come within seconds.
+  private readonly knownSent = new LRUCache<string, true>({ max: 10_000, ttl: 10 * 60_000 });
 
   constructor(
     private readonly db: Knex,
@@ -32,11 +34,16 @@ export class IngestService {
   }
 
   async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-    const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats });
+    const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats, knownSent: this.knownSent });
     for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
     for (const [key, chat] of result.chatsSeen) this.knownChats.set(key, chat);
     if (result.statusChanges.length) this.onStatusChanges(result.statusChanges);
     return result;
+  }
+
+  /** The outbox wrote `engineId` on its row (committed). */
+  sentWithId(deviceId: string, engineId: string) {
+    this.knownSent.set(`${deviceId}|${engineId}`, true);
   }
 
   close() {

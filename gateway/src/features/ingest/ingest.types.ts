@@ -21,6 +21,8 @@ export interface IngestOptions {
   history?: boolean;
   /** Contact names this process already stored (key device|jid → names); unchanged ones are skipped. */
   knownContacts?: { get(key: string): string | undefined };
+  /** Engine ids (key device|id) this process's outbox has written on their rows once sent. */
+  knownSent?: { has(key: string): boolean };
   /** Chats this process already knows (key device|jid): their id, and whether they have a name. */
   knownChats?: { get(key: string): KnownChat | undefined };
 }

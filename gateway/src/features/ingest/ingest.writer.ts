@@ -21,7 +21,7 @@ export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOpti
     const msgs = [...bag.messages.values()];
     const chats = knownChatIds(msgs, opts.knownChats);
     const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length;
-    if (chats && !more && !newContacts(bag.contacts, opts.knownContacts).length && (opts.history || !mayBeEchoes(msgs))) {
+    if (chats && !more && !newContacts(bag.contacts, opts.knownContacts).length && (opts.history || !mayBeEchoes(msgs, opts.knownSent))) {
       if (msgs.length) result.insertedMessages = await storeMessages(db, msgs, chats, !!opts.history);
       return result;
     }

@@ -2,8 +2,10 @@
 // here on purpose: POST /api/messages/:id/retry puts a failed message (-1) back to pending (0).
 import type { Knex } from 'knex';
 import { EVENTS_CHANNEL, appendEvents } from '../realtime/event-log.js';
-import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
+import { presentMessage, presentMessageSql, type MessageRow } from '../messages/messages.presenter.js';
 import type { EngineKind } from '../engines/engine.types.js';
+import type { AuthUser } from '../../platform/http/auth-context.js';
+import { SENDER_SQL, senderBindings } from '../access/access.policy.js';
 
 export type OutRow = MessageRow & { org_id: string; attempts: number; send_uncertain: boolean; created_at: Date; deleted_at: Date | null };
 
@@ -20,9 +22,9 @@ export interface NewOut {
  * Writes the pending message, its message.created event (+ NOTIFY) and the chat's last message in
  * ONE statement (one round trip, atomic). The event is the presenter's output for this row, with
  * the three values only the database knows (id, device, our own JID) filled in by SQL.
- * Returns null when the client id is already taken on this device.
+ * Returns null when `sender` may not send in this chat, or the client id is already taken on this device.
  */
-export async function insertPending(db: Knex, m: NewOut): Promise<OutRow | null> {
+export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 'id' | 'orgId'>): Promise<OutRow | null> {
   const sentAt = new Date();
   const draft = presentMessage({
     id: 0, chat_id: m.chatId, device_id: '', engine_message_id: null, client_id: m.clientId, direction: 'out', sender_jid: null, sender_name: null,
@@ -33,7 +35,7 @@ export async function insertPending(db: Knex, m: NewOut): Promise<OutRow | null>
     `WITH m AS (
        INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at, attempts, next_attempt_at)
        SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, 0, ?
-       FROM chats c JOIN devices d ON d.id = c.device_id WHERE c.id = ?
+       FROM chats c JOIN devices d ON d.id = c.device_id WHERE c.id = ? AND ${SENDER_SQL}
        ON CONFLICT (device_id, client_id) DO NOTHING
        RETURNING *),
      ev AS (
@@ -45,8 +47,8 @@ export async function insertPending(db: Knex, m: NewOut): Promise<OutRow | null>
          last_message_preview = COALESCE(left(NULLIF(m.body, ''), 140), '[' || m.type || ']')
        FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
      SELECT m.*, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified FROM m`,
-    [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, sentAt, m.chatId, JSON.stringify(draft), EVENTS_CHANNEL],
-  );
+    [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, sentAt, m.chatId, ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
+  ).options({ name: 'outbox_insert_pending' });
   return (rows[0] as OutRow | undefined) ?? null;
 }
 
@@ -105,14 +107,51 @@ export const replyTarget = (db: Knex, deviceId: string, engineId: string) =>
 
 const event = (m: OutRow) => ({ orgId: m.org_id, deviceId: m.device_id, chatId: Number(m.chat_id), type: 'message.updated' as const, data: presentMessage(m) });
 
+/** The engine took the message. Says whether the chat's next message is waiting (due now). */
+export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }): Promise<{ hasNext: boolean; engineId: string | null }> {
+  const engineId = result.id ?? row.engine_message_id ?? null;
+  try {
+    const alone = await markSentAlone(db, row, engineId, result.engineFullId ?? null);
+    if (alone) return { ...alone, engineId };
+  } catch (err) {
+    // The id was given to another row meanwhile (an echo joined it): sort it out below, under locks.
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
+  await markSentSwapping(db, row, engineId, result.engineFullId ?? null);
+  return { hasNext: true, engineId };
+}
+
 /**
- * The engine took the message. Its id may already sit on another row: WAHA's echo can arrive first
- * and be joined to the wrong one of two identical pending messages (then the two swap ids), or, if
- * no pending row matched, become a row of its own (then it is folded into ours).
+ * The usual outcome, in one statement: no other row holds the engine's id. Takes early acks, clears
+ * the lease, appends message.updated (+ NOTIFY), and says whether the chat has a next message waiting
+ * (it is due now). Null when another row holds the id.
  */
-export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }): Promise<OutRow | null> {
+async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null): Promise<{ hasNext: boolean } | null> {
+  const { rows } = await db.raw(
+    `WITH holder AS (SELECT id FROM messages WHERE device_id = ? AND engine_message_id = ? AND id <> ?),
+     early AS (DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING ack),
+     upd AS (
+       UPDATE messages SET engine_message_id = COALESCE(?, engine_message_id), engine_full_id = COALESCE(engine_full_id, ?),
+         ack = GREATEST(ack, 1, (SELECT max(ack) FROM early)), next_attempt_at = NULL, error = NULL, send_uncertain = false, updated_at = now()
+       WHERE id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING *),
+     ev AS (
+       INSERT INTO events (org_id, device_id, chat_id, type, data)
+       SELECT org_id, device_id, chat_id, 'message.updated', ${presentMessageSql('upd')} FROM upd RETURNING id)
+     SELECT EXISTS (SELECT 1 FROM holder) AS held,
+       EXISTS (SELECT 1 FROM messages n WHERE n.chat_id = ? AND n.direction = 'out' AND n.ack = 0 AND n.next_attempt_at IS NOT NULL AND n.id > ?) AS has_next,
+       (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified`,
+    [row.device_id, engineId, row.id, row.device_id, engineId, engineId, engineFullId, row.id, row.chat_id, row.id, EVENTS_CHANNEL],
+  ).options({ name: 'outbox_mark_sent' });
+  return rows[0].held ? null : { hasNext: rows[0].has_next };
+}
+
+/**
+ * The engine's id already sits on another row: WAHA's echo was joined to the wrong one of two
+ * identical pending messages (then the two swap ids), or no pending row matched and it became a row
+ * of its own (then it is folded into ours).
+ */
+async function markSentSwapping(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null): Promise<OutRow | null> {
   return db.transaction(async (trx) => {
-    const engineId = result.id ?? row.engine_message_id ?? null;
     let ackFrom = 1;
     if (engineId) {
       const holder = await trx('messages').where({ device_id: row.device_id, engine_message_id: engineId }).whereNot('id', row.id).forUpdate().first();
@@ -137,7 +176,7 @@ export async function markSent(db: Knex, row: Claimed, result: { id: string | nu
       `UPDATE messages SET engine_message_id = COALESCE(?, engine_message_id), engine_full_id = COALESCE(engine_full_id, ?),
          ack = GREATEST(ack, ?), next_attempt_at = NULL, error = NULL, send_uncertain = false, updated_at = now()
        WHERE id = ? RETURNING *`,
-      [engineId, result.engineFullId ?? null, ackFrom, row.id],
+      [engineId, engineFullId, ackFrom, row.id],
     );
     const m = rows[0] as OutRow | undefined;
     if (m) await appendEvents(trx, [event(m)]);

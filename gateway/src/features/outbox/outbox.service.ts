@@ -42,8 +42,9 @@ export class OutboxService {
   }
 
   async sendToChat(user: AuthUser, chatId: number, input: SendInput, upload: Upload | null = null): Promise<Sent> {
-    await this.requireSender(user, chatId);
     const text = input.text ?? null;
+    // Checked first when something else would be read or stored; a plain text send checks it in its insert.
+    if (upload || !text || input.replyTo) await this.requireSender(user, chatId);
     if (!upload && !text) throw badInput('text', 'a text or a file is required');
     const clientId = input.clientId ?? null;
 
@@ -64,13 +65,14 @@ export class OutboxService {
     }
     const replyToEngineId = input.replyTo ? await this.replyTarget(chatId, input.replyTo) : null;
     const body = type === 'audio' ? null : text; // a voice note has no caption
-    const row = await repo.insertPending(this.db, { chatId, clientId, type, body, media, replyToEngineId });
+    const row = await repo.insertPending(this.db, { chatId, clientId, type, body, media, replyToEngineId }, user);
     if (!row) {
+      await this.requireSender(user, chatId); // nothing written: not allowed here (404/403), or a repeated client id
       const again = clientId ? await this.existing(chatId, clientId) : null;
       if (!again) throw new AppError('send_conflict', 409, 'The message could not be written; try again');
       return again;
     }
-    this.worker.kick();
+    setImmediate(() => this.worker.kick()); // after this answer is on its way: the claim need not hold it up
     return { created: true, message: presentMessage(row) };
   }
 

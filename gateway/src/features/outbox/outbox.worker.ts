@@ -30,6 +30,9 @@ function certainlyNotSent(err: unknown): boolean {
  * attempt, WAHA by looking for it among the chat's latest messages (its echo joins it otherwise).
  */
 export class OutboxWorker extends PollingWorker {
+  /** A send's engine id is on its row (committed); the ingest then knows its echo needs no join. */
+  onSent: (deviceId: string, engineId: string) => void = () => undefined;
+
   constructor(
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
@@ -45,16 +48,18 @@ export class OutboxWorker extends PollingWorker {
     for (;;) {
       this.again = false;
       const rows = await repo.claimDue(this.db, batch, this.opts.leaseMs);
-      await Promise.all(rows.map((r) => this.deliver(r)));
-      // Sending one message of a chat makes its next one due: go round again while there was work.
-      if (rows.length === 0 || this.stopped) return;
+      const next = await Promise.all(rows.map((r) => this.deliver(r)));
+      // Sending one message of a chat makes its next one due: go round again when one is waiting
+      // (or the claim was full); a send written meanwhile kicks another cycle on its own.
+      if (this.stopped || (rows.length < batch && !next.includes(true))) return;
     }
   }
 
-  private async deliver(row: repo.Claimed) {
+  /** Resolves true when the chat's next message may have become due. */
+  private async deliver(row: repo.Claimed): Promise<boolean> {
     if (row.device_deleted_at) {
       await repo.markFailure(this.db, row, 'device_deleted: the device was removed', false, { ...this.opts, maxAttempts: 0 });
-      return;
+      return true; // failed for good: the chat's next message is due
     }
     const session: EngineSession = { engine: row.engine, session: row.engine_session, baseUrl: row.engine_url, token: row.engine_token, engineRef: row.engine_ref };
     try {
@@ -66,13 +71,9 @@ export class OutboxWorker extends PollingWorker {
       }
       if (row.was_uncertain && !plannedId) {
         const found = await this.alreadyOnEngine(adapter, session, row);
-        if (found) {
-          await repo.markSent(this.db, row, found);
-          return;
-        }
+        if (found) return await this.sent(row, found);
       }
-      const result = await this.send(adapter, session, row, plannedId);
-      await repo.markSent(this.db, row, result);
+      return await this.sent(row, await this.send(adapter, session, row, plannedId));
     } catch (err) {
       const reason = err instanceof AppError ? `${err.code}: ${err.message}` : `internal: ${(err as Error).message ?? String(err)}`;
       this.logger.warn({ messageId: row.id, attempt: row.attempts, reason }, 'send attempt failed');
@@ -80,8 +81,14 @@ export class OutboxWorker extends PollingWorker {
         this.logger.error({ err: e, messageId: row.id }, 'could not record a failed send');
         return null;
       });
-      void failed;
+      return failed?.ack === -1; // failed for good: the chat's next message is due
     }
+  }
+
+  private async sent(row: repo.Claimed, result: SendResult): Promise<boolean> {
+    const { hasNext, engineId } = await repo.markSent(this.db, row, result);
+    if (engineId) this.onSent(row.device_id, engineId);
+    return hasNext;
   }
 
   private async send(adapter: EngineAdapter, session: EngineSession, row: repo.Claimed, id: string | null): Promise<SendResult> {
