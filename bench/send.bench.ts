@@ -33,8 +33,6 @@ export async function run(): Promise<Figure[]> {
   try {
     const token = await login(gw.url);
     const device = await connectedDevice(gw, token, pg);
-    await call(gw.simUrl, 'POST', `/_sim/sessions/${device.engineSession}/scan`, { body: {} });
-    await until('connected', 15_000, async () => (await call(gw.url, 'GET', `/api/devices/${device.id}`, { token })).body?.status === 'connected');
     const first = await call<{ chatId: number }>(gw.url, 'POST', '/api/messages/send', { token, body: { deviceId: device.id, to: '+4915199990000', text: 'bench start' } });
     if (first.status !== 202) throw new Error(`send answered ${first.status}`);
     const chatId = first.body.chatId;

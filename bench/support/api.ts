@@ -28,5 +28,8 @@ export async function until<T>(what: string, ms: number, check: () => Promise<T 
 export async function connectedDevice(gw: { url: string; simUrl: string }, token: string, pg: { first(sql: string, args: unknown[]): Promise<any> }) {
   const d = (await call<{ id: string; engineSession: string }>(gw.url, 'POST', '/api/devices', { token, body: { name: 'Bench phone', engine: 'waha' } })).body;
   await until('qr', 15_000, async () => (await call(gw.url, 'GET', `/api/devices/${d.id}/qr`, { token })).body?.qr);
+  // Paired, as a number in use is (a number left at its QR re-announces it every 20 s).
+  await call(gw.simUrl, 'POST', `/_sim/sessions/${d.engineSession}/scan`, { body: {} });
+  await until('connected', 15_000, async () => (await call(gw.url, 'GET', `/api/devices/${d.id}`, { token })).body?.status === 'connected');
   return { ...d, secret: (await pg.first('SELECT webhook_secret FROM devices WHERE id = $1', [d.id])).webhook_secret as string };
 }

@@ -28,7 +28,7 @@ export function knownChatIds(msgs: BatchMessage[], known: IngestOptions['knownCh
 
 /**
  * Resolves LID chats through the map, creates missing chats, and returns (device|jid) → chat id.
- * `seen` collects the ids read, for the caller to remember once the transaction has committed.
+ * `seen` collects the ids read, for the caller to remember once they are committed.
  */
 export async function ensureChats(trx: Knex, msgs: BatchMessage[], known: IngestOptions['knownChats'], seen: IngestResult['chatsSeen']) {
   const lidKeys = msgs.filter((m) => m.chatJid.endsWith('@lid')).map((m) => ({ device_id: m.device.id, lid: m.chatJid }));

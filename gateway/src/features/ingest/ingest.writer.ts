@@ -12,19 +12,29 @@ import { ensureChats, joinEchoes, knownChatIds, mayBeEchoes, storeMessages, type
  * Stores one batch of normalized engine events, idempotently: unique keys make any number of
  * repeats, in any order, one row. Bulk statements take their rows as one jsonb parameter
  * (jsonb_to_recordset), so a batch is a handful of round trips whatever its size; the usual live
- * batch (new messages to chats this process knows) is a single statement and no transaction.
+ * batch (new messages) is a single statement and no transaction, two when it starts a chat.
  */
 export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
   const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [], chatsSeen: [] };
-  if (!items.some(needsReceipt)) {
-    const bag = collect(items);
-    const msgs = [...bag.messages.values()];
-    const chats = knownChatIds(msgs, opts.knownChats);
-    const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length;
-    if (chats && !more && !newContacts(bag.contacts, opts.knownContacts).length && (opts.history || !mayBeEchoes(msgs, opts.knownSent))) {
-      if (msgs.length) result.insertedMessages = await storeMessages(db, msgs, chats, !!opts.history);
-      return result;
-    }
+  const bag = collect(items);
+  // WhatsApp's contact names stand apart (keyed, no event, needed by nothing else here): they are
+  // written beside the rest, on their own connection, off the batch's critical path.
+  const contacts = newContacts(bag.contacts, opts.knownContacts);
+  const [, rest] = await Promise.all([upsertContacts(db, contacts), writeRest(db, items, bag, opts, result)]);
+  rest.contactsWritten = contacts.map(([key, names]) => [key, names]);
+  return rest;
+}
+
+async function writeRest(db: Knex, items: IngestItem[], bag: Bag, opts: IngestOptions, result: IngestResult): Promise<IngestResult> {
+  const msgs = [...bag.messages.values()];
+  const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length;
+  if (!items.some(needsReceipt) && !more && (opts.history || !mayBeEchoes(msgs, opts.knownSent))) {
+    if (!msgs.length) return result;
+    // New chats are written first, on their own: a chat left without its message by a failed
+    // statement is harmless (the engine retries the delivery; sending to a number also starts one).
+    const chats = knownChatIds(msgs, opts.knownChats) ?? (await ensureChats(db, msgs, opts.knownChats, result.chatsSeen));
+    result.insertedMessages = await storeMessages(db, msgs, chats, !!opts.history);
+    return result;
   }
   return db.transaction((trx) => writeInTransaction(trx, items, opts, result));
 }
@@ -41,9 +51,6 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], opts: IngestOp
   }
   for (const m of await applyUpdates(trx, bag)) events.push(messageEvent('message.updated', bag.devices.get(m.device_id)!, m));
   await upsertReactions(trx, bag);
-  const contacts = newContacts(bag.contacts, opts.knownContacts);
-  await upsertContacts(trx, contacts);
-  result.contactsWritten = contacts.map(([key, names]) => [key, names]);
   for (const s of bag.states) {
     const change = await applyDeviceState(trx, s.device, s.state);
     if (change) {
@@ -252,9 +259,9 @@ function newContacts(all: Bag['contacts'], known?: IngestOptions['knownContacts'
   return out;
 }
 
-async function upsertContacts(trx: Knex, contacts: ReturnType<typeof newContacts>) {
+async function upsertContacts(db: Knex, contacts: ReturnType<typeof newContacts>) {
   if (!contacts.length) return;
-  await prepared(trx, 'ingest_contacts',
+  await prepared(db, 'ingest_contacts',
     `INSERT INTO wa_contacts (org_id, device_id, jid, push_name, full_name, business_name)
      SELECT org_id, device_id, jid, push_name, full_name, business_name FROM jsonb_to_recordset(?::jsonb)
        AS x(org_id uuid, device_id uuid, jid text, push_name text, full_name text, business_name text)
@@ -288,7 +295,7 @@ async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionStat
        status = ?, status_at = CASE WHEN d.status <> ? THEN now() ELSE d.status_at END,
        connected_at = CASE WHEN ? = 'connected' AND d.status <> 'connected' THEN now() ELSE d.connected_at END,
        jid = COALESCE(?, d.jid), phone = COALESCE(?, d.phone), push_name = COALESCE(?, d.push_name), updated_at = now()
-     FROM (SELECT id, status AS old_status FROM devices WHERE id = ? FOR UPDATE) o
+     FROM (SELECT id, status AS old_status FROM devices WHERE id = ? FOR NO KEY UPDATE) o
      WHERE d.id = o.id AND d.deleted_at IS NULL
        -- After a logout the engine restarts the session and offers a QR; to us the device stays
        -- logged out until someone asks for that QR again.

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventRow } from './realtime.repository.js';
+import { prepared } from '../../platform/db/prepared.js';
 
 /**
  * Who may receive each event of a batch, decided now (not when the event was written), so a removed
@@ -23,52 +24,54 @@ export async function resolveAudiences(db: Knex, events: EventRow[], candidates:
   const chatIds = [...new Set(events.filter((e) => e.chat_id !== null && isChatEvent(e.type)).map((e) => Number(e.chat_id)))];
   const people = [...candidates];
 
-  // The batch's live devices, with their owners and members among connected, active users.
-  const devices = new Map<string, { orgId: string; users: Map<string, string> }>();
-  if (deviceIds.length) {
-    const { rows } = await db.raw(
-      `SELECT d.id AS device_id, d.org_id, x.user_id, x.role
-         FROM devices d
-         LEFT JOIN LATERAL (
-           SELECT y.user_id, y.role
-             FROM (SELECT d.owner_id AS user_id, 'owner' AS role
-                   UNION ALL SELECT m.user_id, m.role FROM device_members m WHERE m.device_id = d.id) y
-             JOIN users u ON u.id = y.user_id AND u.deleted_at IS NULL AND u.org_id = d.org_id
-            WHERE y.user_id = ANY(?::uuid[])) x ON true
-        WHERE d.id = ANY(?::uuid[]) AND d.deleted_at IS NULL`,
-      [people, deviceIds],
-    );
-    for (const r of rows as { device_id: string; org_id: string; user_id: string | null; role: string | null }[]) {
-      let d = devices.get(r.device_id);
-      if (!d) devices.set(r.device_id, (d = { orgId: r.org_id, users: new Map() }));
-      if (r.user_id) d.users.set(r.user_id, r.role!);
-    }
-  }
-
-  // Grantees of the batch's chats (chat events only; share events name their grantee).
-  const grantees = new Map<number, string[]>();
-  if (chatIds.length) {
-    const { rows } = await db.raw(
-      `SELECT s.chat_id, s.grantee_id FROM chat_shares s
-         JOIN chats c ON c.id = s.chat_id
-         JOIN users u ON u.id = s.grantee_id AND u.deleted_at IS NULL AND u.org_id = c.org_id
-        WHERE s.chat_id = ANY(?::bigint[]) AND s.grantee_id = ANY(?::uuid[])`,
-      [chatIds, people],
-    );
-    for (const r of rows as { chat_id: number; grantee_id: string }[]) {
-      const list = grantees.get(Number(r.chat_id)) ?? [];
-      list.push(r.grantee_id);
-      grantees.set(Number(r.chat_id), list);
-    }
-  }
-
-  // Active users for org-wide events and named grantees.
+  // The three lookups are independent: they run side by side (three pool connections, one wait).
   const needsUsers = events.some((e) => e.type === 'contact.updated' || e.type.startsWith('share.'));
-  const active = new Map<string, string>(); // user id → org id
-  if (needsUsers) {
-    const rows = await db('users').whereIn('id', people).whereNull('deleted_at').select('id', 'org_id');
-    for (const r of rows as { id: string; org_id: string }[]) active.set(r.id, r.org_id);
+  const [deviceRows, granteeRows, userRows] = await Promise.all([
+    // The batch's live devices, with their owners and members among connected, active users.
+    deviceIds.length
+      ? prepared(
+          db,
+          'audience_devices',
+          `SELECT d.id AS device_id, d.org_id, x.user_id, x.role
+             FROM devices d
+             LEFT JOIN LATERAL (
+               SELECT y.user_id, y.role
+                 FROM (SELECT d.owner_id AS user_id, 'owner' AS role
+                       UNION ALL SELECT m.user_id, m.role FROM device_members m WHERE m.device_id = d.id) y
+                 JOIN users u ON u.id = y.user_id AND u.deleted_at IS NULL AND u.org_id = d.org_id
+                WHERE y.user_id = ANY(?::uuid[])) x ON true
+            WHERE d.id = ANY(?::uuid[]) AND d.deleted_at IS NULL`,
+          [people, deviceIds],
+        ).then((r) => r.rows as { device_id: string; org_id: string; user_id: string | null; role: string | null }[])
+      : [],
+    // Grantees of the batch's chats (chat events only; share events name their grantee).
+    chatIds.length
+      ? prepared(
+          db,
+          'audience_grantees',
+          `SELECT s.chat_id, s.grantee_id FROM chat_shares s
+             JOIN chats c ON c.id = s.chat_id
+             JOIN users u ON u.id = s.grantee_id AND u.deleted_at IS NULL AND u.org_id = c.org_id
+            WHERE s.chat_id = ANY(?::bigint[]) AND s.grantee_id = ANY(?::uuid[])`,
+          [chatIds, people],
+        ).then((r) => r.rows as { chat_id: number; grantee_id: string }[])
+      : [],
+    // Active users for org-wide events and named grantees.
+    needsUsers ? (db('users').whereIn('id', people).whereNull('deleted_at').select('id', 'org_id') as Promise<{ id: string; org_id: string }[]>) : [],
+  ]);
+  const devices = new Map<string, { orgId: string; users: Map<string, string> }>();
+  for (const r of deviceRows) {
+    let d = devices.get(r.device_id);
+    if (!d) devices.set(r.device_id, (d = { orgId: r.org_id, users: new Map() }));
+    if (r.user_id) d.users.set(r.user_id, r.role!);
   }
+  const grantees = new Map<number, string[]>();
+  for (const r of granteeRows) {
+    const list = grantees.get(Number(r.chat_id)) ?? [];
+    list.push(r.grantee_id);
+    grantees.set(Number(r.chat_id), list);
+  }
+  const active = new Map<string, string>(userRows.map((r) => [r.id, r.org_id])); // user id → org id
 
   for (const e of events) {
     const to = new Set<string>();
