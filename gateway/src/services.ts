@@ -106,7 +106,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
   }, logger.child({ component: 'outbox' }));
-  outboxWorker.onSent = (deviceId, engineId) => ingest.sentWithId(deviceId, engineId);
+  outboxWorker.onSent = (deviceId, { engineId, ack, fullId }) => ingest.sentWithId(deviceId, engineId, { ack, fullId });
   const outbox = new OutboxService(db, media, outboxWorker, config.PHONE_DEFAULT_REGION);
   background.addWorker(outboxWorker);
   background.addWorker(mediaFetcher);

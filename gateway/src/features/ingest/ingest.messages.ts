@@ -111,7 +111,22 @@ type ChatKeyRow = { id: number; device_id: string; jid: string; named: boolean }
  * row through the message key alone.
  */
 export const mayBeEchoes = (msgs: BatchMessage[], knownSent: IngestOptions['knownSent']) =>
-  msgs.some((m) => m.fromMe && m.source === 'api' && !knownSent?.has(`${m.device.id}|${m.id}`));
+  msgs.some((m) => m.fromMe && m.source === 'api' && !knownSent?.get(`${m.device.id}|${m.id}`));
+
+/** The ack a message is stored with: our own are at least sent; incoming ones carry no delivery state. */
+const storedAck = (m: EngineMessage) => (m.fromMe ? Math.max(m.ack ? ACK[m.ack] : ACK.sent, ACK.sent) : 0);
+
+/**
+ * Drops echoes that would change nothing: our own sends, already marked sent by this process with at
+ * least the echo's ack and the engine's full id. (Most echoes of what we send; the insert would be a no-op.)
+ */
+export function dropKnownEchoes(messages: Map<string, BatchMessage>, knownSent: IngestOptions['knownSent']) {
+  for (const [key, m] of messages) {
+    if (!m.fromMe || m.source !== 'api') continue;
+    const sent = knownSent?.get(`${m.device.id}|${m.id}`);
+    if (sent && storedAck(m) <= sent.ack && (sent.fullId || !m.engineFullId)) messages.delete(key);
+  }
+}
 
 /**
  * WAHA echoes what we send (message.any, source api). When the echo's id is not on any row yet, it
@@ -166,8 +181,7 @@ export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<s
       ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, engineUrl: m.media.url ?? null, hasInline: !!m.media.base64, mediaId: m.media.mediaId ?? null }
       : null,
     reply_to_engine_id: m.replyToId ?? null,
-    // Our own messages seen in an engine echo are at least sent; incoming ones carry no delivery state.
-    ack: m.fromMe ? Math.max(m.ack ? ACK[m.ack] : ACK.sent, ACK.sent) : 0,
+    ack: storedAck(m),
     source: history ? 'history' : (m.source ?? 'app'),
     sent_at: m.timestamp.toISOString(),
   }));

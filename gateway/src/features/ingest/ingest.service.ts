@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import { MicroBatcher } from './micro-batcher.js';
 import { writeBatch } from './ingest.writer.js';
-import type { IngestItem, IngestOptions, IngestResult, KnownChat } from './ingest.types.js';
+import type { IngestItem, IngestOptions, IngestResult, KnownChat, SentState } from './ingest.types.js';
 
 /**
  * The one way engine events reach the database. Live webhooks go through a micro-batcher (one
@@ -18,7 +18,7 @@ export class IngestService {
   // Chats are never re-keyed; a device's removal deletes its chats, but its webhooks then answer 404.
   private readonly knownChats = new LRUCache<string, KnownChat>({ max: 200_000 });
   // Ids our outbox wrote on its rows: their echoes need no join (see mayBeEchoes). Echoes come within seconds.
-  private readonly knownSent = new LRUCache<string, true>({ max: 10_000, ttl: 10 * 60_000 });
+  private readonly knownSent = new LRUCache<string, SentState>({ max: 10_000, ttl: 10 * 60_000 });
 
   constructor(
     private readonly db: Knex,
@@ -41,9 +41,9 @@ export class IngestService {
     return result;
   }
 
-  /** The outbox wrote `engineId` on its row (committed). */
-  sentWithId(deviceId: string, engineId: string) {
-    this.knownSent.set(`${deviceId}|${engineId}`, true);
+  /** The outbox wrote `engineId` on its row (committed), with this ack and full id. */
+  sentWithId(deviceId: string, engineId: string, state: SentState) {
+    this.knownSent.set(`${deviceId}|${engineId}`, state);
   }
 
   close() {

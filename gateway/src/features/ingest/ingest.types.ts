@@ -21,10 +21,16 @@ export interface IngestOptions {
   history?: boolean;
   /** Contact names this process already stored (key device|jid → names); unchanged ones are skipped. */
   knownContacts?: { get(key: string): string | undefined };
-  /** Engine ids (key device|id) this process's outbox has written on their rows once sent. */
-  knownSent?: { has(key: string): boolean };
+  /** Engine ids (key device|id) this process's outbox wrote on their rows once sent, with what it wrote. */
+  knownSent?: { get(key: string): SentState | undefined };
   /** Chats this process already knows (key device|jid): their id, and whether they have a name. */
   knownChats?: { get(key: string): KnownChat | undefined };
+}
+
+/** What the outbox wrote on a sent message's row: its ack, and whether it has the engine's full id. */
+export interface SentState {
+  ack: number;
+  fullId: boolean;
 }
 
 export interface KnownChat {

@@ -6,7 +6,7 @@ import { presentMessage, type MessageRow } from '../messages/messages.presenter.
 import { MESSAGE_COLUMNS } from '../messages/messages.repository.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { DeviceCtx, IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
-import { ensureChats, joinEchoes, knownChatIds, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
+import { dropKnownEchoes, ensureChats, joinEchoes, knownChatIds, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
 
 /**
  * Stores one batch of normalized engine events, idempotently: unique keys make any number of
@@ -17,6 +17,7 @@ import { ensureChats, joinEchoes, knownChatIds, mayBeEchoes, storeMessages, type
 export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
   const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [], chatsSeen: [] };
   const bag = collect(items);
+  if (!opts.history) dropKnownEchoes(bag.messages, opts.knownSent);
   // WhatsApp's contact names stand apart (keyed, no event, needed by nothing else here): they are
   // written beside the rest, on their own connection, off the batch's critical path.
   const contacts = newContacts(bag.contacts, opts.knownContacts);

@@ -88,7 +88,7 @@ export async function claimDue(db: Knex, limit: number, leaseMs: number): Promis
      RETURNING m.*, c.send_uncertain AS was_uncertain, ch.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token, d.engine_ref,
        d.deleted_at AS device_deleted_at`,
     [limit, leaseMs],
-  );
+  ).options({ name: 'outbox_claim_due' }); // prepared: planning it cost as much as running it
   return rows as Claimed[];
 }
 
@@ -107,18 +107,24 @@ export const replyTarget = (db: Knex, deviceId: string, engineId: string) =>
 
 const event = (m: OutRow) => ({ orgId: m.org_id, deviceId: m.device_id, chatId: Number(m.chat_id), type: 'message.updated' as const, data: presentMessage(m) });
 
+/** What marking a message sent tells the worker: whether the chat's next is due, and what was written. */
+export interface MarkedSent {
+  hasNext: boolean;
+  sent: { engineId: string; ack: number; fullId: boolean } | null;
+}
+
 /** The engine took the message. Says whether the chat's next message is waiting (due now). */
-export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }): Promise<{ hasNext: boolean; engineId: string | null }> {
+export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }): Promise<MarkedSent> {
   const engineId = result.id ?? row.engine_message_id ?? null;
   try {
     const alone = await markSentAlone(db, row, engineId, result.engineFullId ?? null);
-    if (alone) return { ...alone, engineId };
+    if (alone) return alone;
   } catch (err) {
     // The id was given to another row meanwhile (an echo joined it): sort it out below, under locks.
     if ((err as { code?: string }).code !== '23505') throw err;
   }
   await markSentSwapping(db, row, engineId, result.engineFullId ?? null);
-  return { hasNext: true, engineId };
+  return { hasNext: true, sent: null };
 }
 
 /**
@@ -126,7 +132,7 @@ export async function markSent(db: Knex, row: Claimed, result: { id: string | nu
  * the lease, appends message.updated (+ NOTIFY), and says whether the chat has a next message waiting
  * (it is due now). Null when another row holds the id.
  */
-async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null): Promise<{ hasNext: boolean } | null> {
+async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null): Promise<MarkedSent | null> {
   const { rows } = await db.raw(
     `WITH holder AS (SELECT id FROM messages WHERE device_id = ? AND engine_message_id = ? AND id <> ?),
      early AS (DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING ack),
@@ -139,10 +145,11 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
        SELECT org_id, device_id, chat_id, 'message.updated', ${presentMessageSql('upd')} FROM upd RETURNING id)
      SELECT EXISTS (SELECT 1 FROM holder) AS held,
        EXISTS (SELECT 1 FROM messages n WHERE n.chat_id = ? AND n.direction = 'out' AND n.ack = 0 AND n.next_attempt_at IS NOT NULL AND n.id > ?) AS has_next,
-       (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified`,
+       (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified,
+       (SELECT json_build_object('engineId', engine_message_id, 'ack', ack, 'fullId', engine_full_id IS NOT NULL) FROM upd) AS sent`,
     [row.device_id, engineId, row.id, row.device_id, engineId, engineId, engineFullId, row.id, row.chat_id, row.id, EVENTS_CHANNEL],
   ).options({ name: 'outbox_mark_sent' });
-  return rows[0].held ? null : { hasNext: rows[0].has_next };
+  return rows[0].held ? null : { hasNext: rows[0].has_next, sent: rows[0].sent?.engineId ? rows[0].sent : null };
 }
 
 /**

@@ -31,7 +31,7 @@ function certainlyNotSent(err: unknown): boolean {
  */
 export class OutboxWorker extends PollingWorker {
   /** A send's engine id is on its row (committed); the ingest then knows its echo needs no join. */
-  onSent: (deviceId: string, engineId: string) => void = () => undefined;
+  onSent: (deviceId: string, sent: NonNullable<repo.MarkedSent['sent']>) => void = () => undefined;
 
   constructor(
     private readonly db: Knex,
@@ -86,8 +86,8 @@ export class OutboxWorker extends PollingWorker {
   }
 
   private async sent(row: repo.Claimed, result: SendResult): Promise<boolean> {
-    const { hasNext, engineId } = await repo.markSent(this.db, row, result);
-    if (engineId) this.onSent(row.device_id, engineId);
+    const { hasNext, sent } = await repo.markSent(this.db, row, result);
+    if (sent) this.onSent(row.device_id, sent);
     return hasNext;
   }
 
