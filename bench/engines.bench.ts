@@ -7,8 +7,13 @@ import type { Figure } from './support/report.js';
 
 export const title = 'Engines: signed webhook ingest and history import';
 
+/** Runs autocannon; `lastAnswerAt` is when the last answer came (its own duration counts whole seconds). */
 const fire = (opts: autocannon.Options) =>
-  new Promise<autocannon.Result>((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
+  new Promise<autocannon.Result & { lastAnswerAt: number }>((resolve, reject) => {
+    let lastAnswerAt = 0;
+    const run = autocannon(opts, (err, r) => (err ? reject(err) : resolve({ ...r, lastAnswerAt })));
+    run.on('response', () => (lastAnswerAt = Date.now()));
+  });
 
 const EVENTS = 30_000;
 
@@ -54,7 +59,7 @@ export async function run(): Promise<Figure[]> {
       amount: EVENTS,
       requests: [{ method: 'POST', path, setupRequest: (req) => ({ ...req, ...deliveries[next++ % EVENTS]! }) }],
     });
-    const seconds = (Date.now() - t0) / 1000;
+    const seconds = (ingest.lastAnswerAt - t0) / 1000; // every delivery is stored once answered
     const stored = Number((await pg.first('SELECT count(*) AS n FROM messages WHERE device_id = $1', [device.id])).n) - before;
     if (ingest.non2xx) throw new Error(`${ingest.non2xx} webhook answers were not 2xx`);
     if (stored !== EVENTS) throw new Error(`stored ${stored} of ${EVENTS} messages`);

@@ -36,7 +36,7 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at, attempts, next_attempt_at)
        SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, 0, ?
        FROM chats c JOIN devices d ON d.id = c.device_id WHERE c.id = ? AND ${SENDER_SQL}
-       ON CONFLICT (device_id, client_id) DO NOTHING
+       ON CONFLICT (device_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
        RETURNING *),
      ev AS (
        INSERT INTO events (org_id, device_id, chat_id, type, data)
