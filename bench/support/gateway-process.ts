@@ -29,11 +29,12 @@ export interface GatewayProcess {
  * The real gateway in its own process (so load generator and server do not share an event loop),
  * on embedded PostgreSQL in a temporary directory unless DATABASE_URL is set. Demo seed included.
  */
-/** Spawns a node process of this repository and resolves once its output shows `ready`. */
+/**
+ * Spawns a node process of this repository's built output (what `npm start` runs, so the figures
+ * are production's; `npm run bench` builds first) and resolves once its output shows `ready`.
+ */
 async function spawnNode(args: string[], env: Record<string, string>, ready: string) {
-  const flags = args.filter((a) => a.startsWith('--'));
-  const rest = args.filter((a) => !a.startsWith('--'));
-  const child = spawn(process.execPath, [...flags, '--conditions=source', '--import', 'tsx', ...rest], { cwd: repo, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: repo, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 90_000);
@@ -60,11 +61,11 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   chmodSync(dataDir, 0o755);
   const [port, pgPort, simPort] = [await freePort(), await freePort(), await freePort()];
   const simUrl = `http://127.0.0.1:${simPort}`;
-  const stopSim = await spawnNode(['engine-sim/src/main.ts'], { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn' }, simUrl);
+  const stopSim = await spawnNode(['engine-sim/dist/main.js'], { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn' }, simUrl);
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there, to find where time goes.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const stopGateway = await spawnNode(
-    [...prof, 'gateway/src/main.ts'],
+    [...prof, 'gateway/dist/main.js'],
     {
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       PORT: String(port),

@@ -55,7 +55,8 @@ export function webhookEdge(opts: {
     req.on('error', fail);
     req.on('end', () => {
       if (tooLarge) return fail(new AppError('payload_too_large', 413, `The request body exceeds the limit of ${bodyLimitBytes} bytes`));
-      const log = opts.logger.child({ reqId });
+      // Only the rare warning needs the request id: no child logger per delivery.
+      const log = { warn: (o: object, msg: string) => opts.logger.warn({ reqId, ...o }, msg) };
       let deviceId: string;
       try {
         deviceId = decodeURIComponent(m[2]!);

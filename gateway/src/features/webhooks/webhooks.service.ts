@@ -32,7 +32,7 @@ export class WebhooksService {
     private readonly logger: Logger,
   ) {}
 
-  async receive(engine: string, deviceId: string, raw: RawWebhook, log: Logger = this.logger): Promise<void> {
+  async receive(engine: string, deviceId: string, raw: RawWebhook, log: { warn(obj: object, msg: string): void } = this.logger): Promise<void> {
     if (!(ENGINE_KINDS as readonly string[]).includes(engine) || !UUID.test(deviceId)) throw unknownDevice();
     const device = await this.device(engine as EngineKind, deviceId);
     const adapter = this.engines.adapter(device.engine);
