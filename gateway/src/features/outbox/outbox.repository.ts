@@ -1,6 +1,7 @@
 // The outbox's SQL. The ack column only moves forward (GREATEST everywhere), with one exception made
 // here on purpose: POST /api/messages/:id/retry puts a failed message (-1) back to pending (0).
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/db/prepared.js';
 import { EVENTS_CHANNEL, appendEvents } from '../realtime/event-log.js';
 import { presentMessage, presentMessageSql, type MessageRow } from '../messages/messages.presenter.js';
 import type { EngineKind } from '../engines/engine.types.js';
@@ -31,7 +32,9 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
     type: m.type, body: m.body, media: m.media, reply_to_engine_id: m.replyToEngineId, ack: 0, status: 'pending', error: null, source: 'api',
     sent_at: sentAt, edited_at: null, revoked_at: null,
   });
-  const { rows } = await db.raw(
+  const { rows } = await prepared(
+    db,
+    'outbox_insert_pending',
     `WITH m AS (
        INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at, attempts, next_attempt_at)
        SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, 0, ?
@@ -48,7 +51,7 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
      SELECT m.*, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified FROM m`,
     [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, sentAt, m.chatId, ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
-  ).options({ name: 'outbox_insert_pending' });
+  );
   return (rows[0] as OutRow | undefined) ?? null;
 }
 
@@ -74,7 +77,9 @@ export interface Claimed extends OutRow {
  * claim side by side. Each claim marks the send as possibly done until its outcome is known.
  */
 export async function claimDue(db: Knex, limit: number, leaseMs: number): Promise<Claimed[]> {
-  const { rows } = await db.raw(
+  const { rows } = await prepared(
+    db,
+    'outbox_claim_due',
     `WITH c AS (
        SELECT m.id, m.send_uncertain FROM messages m
        WHERE m.direction = 'out' AND m.ack = 0 AND m.next_attempt_at IS NOT NULL AND m.next_attempt_at <= now()
@@ -88,7 +93,7 @@ export async function claimDue(db: Knex, limit: number, leaseMs: number): Promis
      RETURNING m.*, c.send_uncertain AS was_uncertain, ch.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token, d.engine_ref,
        d.deleted_at AS device_deleted_at`,
     [limit, leaseMs],
-  ).options({ name: 'outbox_claim_due' }); // prepared: planning it cost as much as running it
+  );
   return rows as Claimed[];
 }
 
@@ -133,7 +138,9 @@ export async function markSent(db: Knex, row: Claimed, result: { id: string | nu
  * (it is due now). Null when another row holds the id.
  */
 async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null): Promise<MarkedSent | null> {
-  const { rows } = await db.raw(
+  const { rows } = await prepared(
+    db,
+    'outbox_mark_sent',
     `WITH holder AS (SELECT id FROM messages WHERE device_id = ? AND engine_message_id = ? AND id <> ?),
      early AS (DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING ack),
      upd AS (
@@ -148,7 +155,7 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
        (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified,
        (SELECT json_build_object('engineId', engine_message_id, 'ack', ack, 'fullId', engine_full_id IS NOT NULL) FROM upd) AS sent`,
     [row.device_id, engineId, row.id, row.device_id, engineId, engineId, engineFullId, row.id, row.chat_id, row.id, EVENTS_CHANNEL],
-  ).options({ name: 'outbox_mark_sent' });
+  );
   return rows[0].held ? null : { hasNext: rows[0].has_next, sent: rows[0].sent?.engineId ? rows[0].sent : null };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/db/prepared.js';
 
 export const EVENTS_CHANNEL = 'gateway_events';
 
@@ -27,13 +28,15 @@ export interface NewEvent {
 export async function appendEvents(trx: Knex, events: NewEvent[]): Promise<number | null> {
   if (!events.length) return null;
   const rows = events.map((e) => ({ org_id: e.orgId, device_id: e.deviceId ?? null, chat_id: e.chatId ?? null, type: e.type, data: e.data }));
-  const { rows: out } = await trx.raw(
+  const { rows: out } = await prepared(
+    trx,
+    'append_events',
     `WITH ins AS (
        INSERT INTO events (org_id, device_id, chat_id, type, data)
        SELECT org_id, device_id, chat_id, type, data FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, type text, data jsonb)
        RETURNING id)
      SELECT max(id) AS max_id, pg_notify(?, max(id)::text) FROM ins`,
     [JSON.stringify(rows), EVENTS_CHANNEL],
-  ).options({ name: 'append_events' }); // prepared once per connection: every write path runs it
+  );
   return out[0]?.max_id === null ? null : Number(out[0].max_id);
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { prepared } from '../../platform/db/prepared.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { EventType } from './event-log.js';
 import { visibleDeviceIds } from '../access/access.policy.js';
@@ -22,7 +23,7 @@ export function eventsAfter(db: Knex, afterId: number, limit: number): Promise<E
 
 /** Only the ids of the next rows: what the fan-out needs to move on while no socket is connected. */
 export async function eventIdsAfter(db: Knex, afterId: number, limit: number): Promise<{ id: number }[]> {
-  const { rows } = await db.raw('SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]).options({ name: 'event_ids_after' });
+  const { rows } = await prepared(db, 'event_ids_after', 'SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
   return rows;
 }
 
