@@ -13,22 +13,9 @@ const chatKey = (m: BatchMessage) => `${m.device.id}|${m.chatJid}`;
 const nameFor = (m: BatchMessage) => (!m.isGroup && !m.fromMe ? (m.pushName ?? null) : null);
 
 /**
- * The chat ids of `msgs` when this process knows every one of them already (and none could get a
- * name from this batch), so the batch needs no chat statement; otherwise null.
- */
-export function knownChatIds(msgs: BatchMessage[], known: IngestOptions['knownChats']): Map<string, number> | null {
-  const ids = new Map<string, number>();
-  for (const m of msgs) {
-    const hit = m.chatJid.endsWith('@lid') ? undefined : known?.get(chatKey(m));
-    if (!hit || (!hit.named && nameFor(m))) return null;
-    ids.set(chatKey(m), hit.id);
-  }
-  return ids;
-}
-
-/**
  * Resolves LID chats through the map, creates missing chats, and returns (device|jid) → chat id.
- * `seen` collects the ids read, for the caller to remember once they are committed.
+ * `seen` collects the ids read, for the caller to remember once they are committed. When this
+ * process knows every chat already (and none can get a name from this batch), no statement runs.
  */
 export async function ensureChats(trx: Knex, msgs: BatchMessage[], known: IngestOptions['knownChats'], seen: IngestResult['chatsSeen']) {
   const lidKeys = msgs.filter((m) => m.chatJid.endsWith('@lid')).map((m) => ({ device_id: m.device.id, lid: m.chatJid }));

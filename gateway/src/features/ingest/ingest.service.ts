@@ -17,7 +17,7 @@ export class IngestService {
   private readonly knownContacts = new LRUCache<string, string>({ max: 200_000 });
   // Chats are never re-keyed; a device's removal deletes its chats, but its webhooks then answer 404.
   private readonly knownChats = new LRUCache<string, KnownChat>({ max: 200_000 });
-  // Ids our outbox wrote on its rows: their echoes need no join (see mayBeEchoes). Echoes come within seconds.
+  // Ids our outbox wrote on its rows: their echoes need no join, or no statement (see mayBeEchoes, dropKnownEchoes).
   private readonly knownSent = new LRUCache<string, SentState>({ max: 10_000, ttl: 10 * 60_000 });
 
   constructor(

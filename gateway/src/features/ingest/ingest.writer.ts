@@ -6,7 +6,7 @@ import { presentMessage, type MessageRow } from '../messages/messages.presenter.
 import { MESSAGE_COLUMNS } from '../messages/messages.repository.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { DeviceCtx, IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
-import { dropKnownEchoes, ensureChats, joinEchoes, knownChatIds, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
+import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
 
 /**
  * Stores one batch of normalized engine events, idempotently: unique keys make any number of
@@ -16,8 +16,7 @@ import { dropKnownEchoes, ensureChats, joinEchoes, knownChatIds, mayBeEchoes, st
  */
 export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
   const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [], chatsSeen: [] };
-  const bag = collect(items);
-  if (!opts.history) dropKnownEchoes(bag.messages, opts.knownSent);
+  const bag = batchOf(items, opts);
   // WhatsApp's contact names stand apart (keyed, no event, needed by nothing else here): they are
   // written beside the rest, on their own connection, off the batch's critical path.
   const contacts = newContacts(bag.contacts, opts.knownContacts);
@@ -33,15 +32,16 @@ async function writeRest(db: Knex, items: IngestItem[], bag: Bag, opts: IngestOp
     if (!msgs.length) return result;
     // New chats are written first, on their own: a chat left without its message by a failed
     // statement is harmless (the engine retries the delivery; sending to a number also starts one).
-    const chats = knownChatIds(msgs, opts.knownChats) ?? (await ensureChats(db, msgs, opts.knownChats, result.chatsSeen));
+    const chats = await ensureChats(db, msgs, opts.knownChats, result.chatsSeen);
     result.insertedMessages = await storeMessages(db, msgs, chats, !!opts.history);
     return result;
   }
-  return db.transaction((trx) => writeInTransaction(trx, items, opts, result));
+  return db.transaction((trx) => writeInTransaction(trx, items, bag, opts, result));
 }
 
-async function writeInTransaction(trx: Knex, items: IngestItem[], opts: IngestOptions, result: IngestResult): Promise<IngestResult> {
-  const bag = collect(await dropSeenDeliveries(trx, items));
+async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts: IngestOptions, result: IngestResult): Promise<IngestResult> {
+  const fresh = await dropSeenDeliveries(trx, items);
+  const bag = fresh.length === items.length ? all : batchOf(fresh, opts);
   const events: NewEvent[] = [];
   await upsertLids(trx, bag.lids);
   if (bag.messages.size) {
@@ -64,6 +64,13 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], opts: IngestOp
 }
 
 // ---------- collecting a batch ----------
+
+/** A batch's events merged by key, without the echoes that would change nothing. */
+function batchOf(items: IngestItem[], opts: IngestOptions): Bag {
+  const bag = collect(items);
+  if (!opts.history) dropKnownEchoes(bag.messages, opts.knownSent);
+  return bag;
+}
 
 interface Bag {
   devices: Map<string, DeviceCtx>;
