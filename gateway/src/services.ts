@@ -107,6 +107,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
   }, logger.child({ component: 'outbox' }));
   outboxWorker.onSent = (deviceId, { engineId, ack, fullId }) => ingest.sentWithId(deviceId, engineId, { ack, fullId });
+  ingest.sendsSettled = (deviceId) => outboxWorker.settled(deviceId);
   const outbox = new OutboxService(db, media, outboxWorker, config.PHONE_DEFAULT_REGION);
   background.addWorker(outboxWorker);
   background.addWorker(mediaFetcher);

@@ -108,6 +108,31 @@ describe('WAHA echo of our own send', () => {
     }
   });
 
+  it('when the echo arrives while the send’s answer is on its way, then it waits for the answer and lands on the sent row (one row)', async () => {
+    const text = `echo waits ${randomUUID()}`;
+    const before = env.relay.deliveries.length;
+    let idAtAnswer: string | null = 'not answered';
+    proxy.onSend = async (answer) => {
+      await eventually(async () => env.relay.deliveries.slice(before).some((d) => d.body.toString().includes(text)), 5_000, 'echo sent');
+      await new Promise((r) => setTimeout(r, 100)); // the echo is in before the answer
+      idAtAnswer = (await rows(text))[0]?.engine_message_id ?? null;
+      return answer;
+    };
+    try {
+      const r = await send(text);
+      const sent = await waitStatus(env, r.body.id, 'sent');
+      await env.sim.webhooksIdle(5_000);
+      // Joined on arrival, the echo would have written the row a first time before the answer.
+      expect(idAtAnswer).toBeNull();
+      const all = await rows(text);
+      expect(all).toHaveLength(1);
+      expect(all[0].engine_message_id).toBe(sent.engine_message_id);
+      expect(all[0].next_attempt_at).toBeNull();
+    } finally {
+      proxy.onSend = null;
+    }
+  });
+
   it('when the send’s answer carries no id, then the row is sent and the echo gives it the id (one row)', async () => {
     const text = `echo only ${randomUUID()}`;
     env.relay.forward = false;

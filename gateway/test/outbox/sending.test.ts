@@ -47,6 +47,32 @@ describe('sending through the outbox', () => {
     expect(created.data).toMatchObject({ id: r.body.id, deviceId: d.id, status: 'pending', clientId: r.body.clientId });
   });
 
+  it.each([
+    ['waha', () => [waha, wahaChat] as const],
+    ['wuzapi', () => [wuz, wuzChat] as const],
+  ])('when sends to one chat follow each other faster than the %s engine answers, then they go out once each, in the order they were answered', async (_e, pick) => {
+    const [d, chatId] = pick();
+    const run = randomUUID().slice(0, 8);
+    const texts = Array.from({ length: 12 }, (_, i) => `in order ${run} ${String(i).padStart(2, '0')}`);
+    const ids: number[] = [];
+    const other = await inboundChat(env, d, `+49151${Math.floor(Math.random() * 1e7)}`);
+    await faults(env, { latencyMs: 40 }); // each send takes longer than the next POST
+    try {
+      for (const text of texts) ids.push((await send(chatId, { clientId: randomUUID(), text })).body.id);
+      // Another chat's send does not queue behind this chat's.
+      const aside = await send(other.chatId, { clientId: randomUUID(), text: `aside ${run}` });
+      await waitStatus(env, aside.body.id, 'sent');
+      expect((await messageRow(env, ids.at(-1)!)).status).toBe('pending');
+      for (const id of ids) await waitStatus(env, id, 'sent');
+    } finally {
+      await faults(env, { latencyMs: 0 });
+    }
+    const sent = (await sentBy(env, d)).map((s) => String(s.request.text ?? s.request.Body)).filter((t) => t.startsWith(`in order ${run}`));
+    expect(sent).toEqual(texts);
+    const rows = await env.t.db('messages').whereIn('id', ids).orderBy('id');
+    expect(rows.map((r) => [r.attempts, r.next_attempt_at, r.send_uncertain])).toEqual(ids.map(() => [1, null, false]));
+  });
+
   it('when the same clientId is sent twice (at once and again later), then both answers are the same message and the engine sends once', async () => {
     const clientId = randomUUID();
     const text = `twice ${clientId}`;

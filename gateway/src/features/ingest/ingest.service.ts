@@ -28,9 +28,20 @@ export class IngestService {
     this.batcher = new MicroBatcher((items) => this.flush(items), opts);
   }
 
+  /**
+   * Set by the outbox: resolves once this process's sends in flight on the device have their engine
+   * ids on their rows (null when there are none). An echo that beats its send's answer then needs no join.
+   */
+  sendsSettled: (deviceId: string) => Promise<void> | null = () => null;
+
   /** Resolves once the delivery is durable (committed). */
   submit(item: IngestItem): Promise<void> {
-    return this.batcher.submit(item);
+    const wait = this.mayEchoOurSend(item) ? this.sendsSettled(item.device.id) : null;
+    return wait ? wait.then(() => this.batcher.submit(item)) : this.batcher.submit(item);
+  }
+
+  private mayEchoOurSend(item: IngestItem) {
+    return item.events.some((e) => e.kind === 'message' && e.message.fromMe && e.message.source === 'api' && !this.knownSent.has(`${item.device.id}|${e.message.id}`));
   }
 
   async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {

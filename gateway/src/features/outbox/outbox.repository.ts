@@ -19,13 +19,22 @@ export interface NewOut {
   replyToEngineId: string | null;
 }
 
+/** A pending message as written; `leased` when it was written already claimed by this process. */
+export type Pending = Claimed & { leased: boolean };
+
 /**
  * Writes the pending message, its message.created event (+ NOTIFY) and the chat's last message in
  * ONE statement (one round trip, atomic). The event is the presenter's output for this row, with
  * the three values only the database knows (id, device, our own JID) filled in by SQL.
+ *
+ * With `leaseMs`, a message that is the only one its chat has waiting is written already claimed
+ * (as claimDue would: attempt 1, leased, uncertain until its outcome is known), so the caller
+ * delivers it without a claim. A send answered before this one began is visible here, so a chat's
+ * sends still go out in the order they were answered; sends to one chat racing each other have no
+ * order to keep.
  * Returns null when `sender` may not send in this chat, or the client id is already taken on this device.
  */
-export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 'id' | 'orgId'>): Promise<OutRow | null> {
+export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 'id' | 'orgId'>, leaseMs: number | null = null): Promise<Pending | null> {
   const sentAt = new Date();
   const draft = presentMessage({
     id: 0, chat_id: m.chatId, device_id: '', engine_message_id: null, client_id: m.clientId, direction: 'out', sender_jid: null, sender_name: null,
@@ -36,9 +45,14 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
     db,
     'outbox_insert_pending',
     `WITH m AS (
-       INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at, attempts, next_attempt_at)
-       SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, 0, ?
-       FROM chats c JOIN devices d ON d.id = c.device_id WHERE c.id = ? AND ${SENDER_SQL}
+       INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at,
+         attempts, send_uncertain, next_attempt_at)
+       SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, l.leased::int, l.leased,
+         now() + (CASE WHEN l.leased THEN ? ELSE 0 END * interval '1 millisecond')
+       FROM chats c JOIN devices d ON d.id = c.device_id
+       CROSS JOIN LATERAL (SELECT ?::boolean AND NOT EXISTS (
+         SELECT 1 FROM messages o WHERE o.chat_id = c.id AND o.direction = 'out' AND o.ack = 0 AND o.next_attempt_at IS NOT NULL) AS leased) l
+       WHERE c.id = ? AND ${SENDER_SQL}
        ON CONFLICT (device_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
        RETURNING *),
      ev AS (
@@ -49,10 +63,13 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        UPDATE chats SET last_message_id = m.id, last_message_at = m.sent_at, updated_at = now(),
          last_message_preview = COALESCE(left(NULLIF(m.body, ''), 140), '[' || m.type || ']')
        FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
-     SELECT m.*, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified FROM m`,
-    [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, sentAt, m.chatId, ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
+     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, c.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token,
+       d.engine_ref, d.deleted_at AS device_deleted_at, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified
+     FROM m JOIN chats c ON c.id = m.chat_id JOIN devices d ON d.id = m.device_id`,
+    [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, leaseMs ?? 0, leaseMs !== null, m.chatId,
+      ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
   );
-  return (rows[0] as OutRow | undefined) ?? null;
+  return (rows[0] as Pending | undefined) ?? null;
 }
 
 export const byClientId = (db: Knex, deviceId: string, clientId: string) =>
@@ -112,32 +129,40 @@ export const replyTarget = (db: Knex, deviceId: string, engineId: string) =>
 
 const event = (m: OutRow) => ({ orgId: m.org_id, deviceId: m.device_id, chatId: Number(m.chat_id), type: 'message.updated' as const, data: presentMessage(m) });
 
-/** What marking a message sent tells the worker: whether the chat's next is due, and what was written. */
+/** What marking a message sent tells the worker: the chat's next message (leased to it), or whether one waits, and what was written. */
 export interface MarkedSent {
+  /** The chat's next message, already claimed for this worker (only when `leaseMs` was given). */
+  next: Claimed | null;
+  /** Something else may be due (a next message not leased here): worth a claim. */
   hasNext: boolean;
   sent: { engineId: string; ack: number; fullId: boolean } | null;
 }
 
-/** The engine took the message. Says whether the chat's next message is waiting (due now). */
-export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }): Promise<MarkedSent> {
+/**
+ * The engine took the message. With `leaseMs`, the chat's next message, when it is the oldest
+ * waiting and due, is claimed in the same statement (a chat's messages go out one after another,
+ * so the claim of the next is what every send but the first needs anyway).
+ */
+export async function markSent(db: Knex, row: Claimed, result: { id: string | null; engineFullId?: string | null }, leaseMs: number | null = null): Promise<MarkedSent> {
   const engineId = result.id ?? row.engine_message_id ?? null;
   try {
-    const alone = await markSentAlone(db, row, engineId, result.engineFullId ?? null);
+    const alone = await markSentAlone(db, row, engineId, result.engineFullId ?? null, leaseMs);
     if (alone) return alone;
   } catch (err) {
     // The id was given to another row meanwhile (an echo joined it): sort it out below, under locks.
     if ((err as { code?: string }).code !== '23505') throw err;
   }
   await markSentSwapping(db, row, engineId, result.engineFullId ?? null);
-  return { hasNext: true, sent: null };
+  return { next: null, hasNext: true, sent: null };
 }
 
 /**
  * The usual outcome, in one statement: no other row holds the engine's id. Takes early acks, clears
- * the lease, appends message.updated (+ NOTIFY), and says whether the chat has a next message waiting
- * (it is due now). Null when another row holds the id.
+ * the lease, appends message.updated (+ NOTIFY), and claims the chat's next message when it is the
+ * oldest waiting and due; not skipping a locked one keeps the order (whoever holds it sends it).
+ * Null when another row holds the id.
  */
-async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null): Promise<MarkedSent | null> {
+async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, engineFullId: string | null, leaseMs: number | null): Promise<MarkedSent | null> {
   const { rows } = await prepared(
     db,
     'outbox_mark_sent',
@@ -149,14 +174,28 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
        WHERE id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING *),
      ev AS (
        INSERT INTO events (org_id, device_id, chat_id, type, data)
-       SELECT org_id, device_id, chat_id, 'message.updated', ${presentMessageSql('upd')} FROM upd RETURNING id)
-     SELECT EXISTS (SELECT 1 FROM holder) AS held,
-       EXISTS (SELECT 1 FROM messages n WHERE n.chat_id = ? AND n.direction = 'out' AND n.ack = 0 AND n.next_attempt_at IS NOT NULL AND n.id > ?) AS has_next,
+       SELECT org_id, device_id, chat_id, 'message.updated', ${presentMessageSql('upd')} FROM upd RETURNING id),
+     waiting AS (
+       SELECT n.id, n.send_uncertain FROM messages n
+       WHERE n.chat_id = ? AND n.direction = 'out' AND n.ack = 0 AND n.next_attempt_at IS NOT NULL AND n.id <> ? AND EXISTS (SELECT 1 FROM upd)
+       ORDER BY n.id LIMIT 1),
+     lease AS (
+       UPDATE messages m SET attempts = m.attempts + 1, send_uncertain = true, updated_at = now(),
+         next_attempt_at = now() + (? * interval '1 millisecond')
+       FROM waiting w WHERE ?::boolean AND m.id = w.id AND m.ack = 0 AND m.next_attempt_at <= now()
+       RETURNING m.*, w.send_uncertain AS was_uncertain)
+     SELECT EXISTS (SELECT 1 FROM holder) AS held, EXISTS (SELECT 1 FROM waiting) AS has_next,
        (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified,
-       (SELECT json_build_object('engineId', engine_message_id, 'ack', ack, 'fullId', engine_full_id IS NOT NULL) FROM upd) AS sent`,
-    [row.device_id, engineId, row.id, row.device_id, engineId, engineId, engineFullId, row.id, row.chat_id, row.id, EVENTS_CHANNEL],
+       (SELECT json_build_object('engineId', engine_message_id, 'ack', ack, 'fullId', engine_full_id IS NOT NULL) FROM upd) AS sent,
+       (SELECT to_jsonb(l) || jsonb_build_object('chat_jid', c.jid, 'engine', d.engine, 'engine_session', d.engine_session, 'engine_url', d.engine_url,
+           'engine_token', d.engine_token, 'engine_ref', d.engine_ref, 'device_deleted_at', d.deleted_at)
+        FROM lease l JOIN chats c ON c.id = l.chat_id JOIN devices d ON d.id = l.device_id) AS next`,
+    [row.device_id, engineId, row.id, row.device_id, engineId, engineId, engineFullId, row.id, row.chat_id, row.id, leaseMs ?? 0, leaseMs !== null, EVENTS_CHANNEL],
   );
-  return rows[0].held ? null : { hasNext: rows[0].has_next, sent: rows[0].sent?.engineId ? rows[0].sent : null };
+  const r = rows[0];
+  if (r.held) return null;
+  const next = (r.next as Claimed | null) ?? null;
+  return { next, hasNext: r.has_next && !next, sent: r.sent?.engineId ? r.sent : null };
 }
 
 /**

@@ -65,14 +65,15 @@ export class OutboxService {
     }
     const replyToEngineId = input.replyTo ? await this.replyTarget(chatId, input.replyTo) : null;
     const body = type === 'audio' ? null : text; // a voice note has no caption
-    const row = await repo.insertPending(this.db, { chatId, clientId, type, body, media, replyToEngineId }, user);
+    const row = await repo.insertPending(this.db, { chatId, clientId, type, body, media, replyToEngineId }, user, this.worker.leaseMs);
     if (!row) {
       await this.requireSender(user, chatId); // nothing written: not allowed here (404/403), or a repeated client id
       const again = clientId ? await this.existing(chatId, clientId) : null;
       if (!again) throw new AppError('send_conflict', 409, 'The message could not be written; try again');
       return again;
     }
-    setImmediate(() => this.worker.kick()); // after this answer is on its way: the claim need not hold it up
+    // After this answer is on its way: delivering need not hold it up.
+    setImmediate(() => (row.leased ? this.worker.deliverLeased(row) : this.worker.written(chatId)));
     return { created: true, message: presentMessage(row) };
   }
 

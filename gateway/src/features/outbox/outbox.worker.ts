@@ -16,6 +16,9 @@ export interface OutboxOptions {
   batch?: number;
 }
 
+/** How long an echo of our own send waits for that send's answer before it is joined to its row instead. */
+const ECHO_WAIT_MS = 500;
+
 /** Failures that prove the engine did not take the message; anything else (a timeout, a reset) may have sent it. */
 function certainlyNotSent(err: unknown): boolean {
   if (!(err instanceof AppError)) return false;
@@ -43,25 +46,111 @@ export class OutboxWorker extends PollingWorker {
     super(opts.pollMs, logger, 'outbox');
   }
 
+  private readonly delivering = new Set<Promise<void>>();
+  /** Chats this process is delivering to; `kick` when a send was written meanwhile that no lease took. */
+  private readonly chatsInFlight = new Map<number, { kick: boolean }>();
+
+  /** How long a send claimed along the way (at insert, or as a chat's next) is ours; null while stopping. */
+  get leaseMs(): number | null {
+    return this.stopped ? null : this.opts.leaseMs;
+  }
+
+  /** A send was written pending, not leased: a claim finds it, unless this process is delivering to its chat (that leases it next). */
+  written(chatId: number) {
+    const flight = this.chatsInFlight.get(chatId);
+    if (flight) flight.kick = true;
+    else this.kick();
+  }
+
+  /** Per device, the sends between their engine call and their row marked sent. */
+  private readonly sending = new Map<string, Set<Promise<void>>>();
+
+  /**
+   * Resolves once the device's sends now in flight are marked sent or failed, or after
+   * ECHO_WAIT_MS (a slow engine call must not hold a webhook's answer long); null when none are.
+   */
+  settled(deviceId: string): Promise<void> | null {
+    const now = this.sending.get(deviceId);
+    if (!now?.size) return null;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, ECHO_WAIT_MS)));
+    return Promise.race([Promise.allSettled([...now]), late]).then(() => clearTimeout(timer));
+  }
+
+  private inFlight(deviceId: string): () => void {
+    let done!: () => void;
+    const p = new Promise<void>((r) => (done = r));
+    const set = this.sending.get(deviceId) ?? new Set();
+    this.sending.set(deviceId, set.add(p));
+    return () => {
+      done();
+      set.delete(p);
+      if (!set.size) this.sending.delete(deviceId);
+    };
+  }
+
+  /** Set when a claim found no room: a delivery that ends then claims again. */
+  private full = false;
+
+  /** Delivers a send claimed by this process (at insert, or by a claim), then its chat's next ones. */
+  deliverLeased(row: repo.Claimed) {
+    const p: Promise<void> = this.deliverChat(row)
+      .then((due) => {
+        if (!due && !this.full) return;
+        this.full = false;
+        this.kick();
+      })
+      .catch((err) => this.logger.warn({ err, messageId: row.id }, 'outbox delivery failed'))
+      .finally(() => this.delivering.delete(p));
+    this.delivering.add(p);
+  }
+
+  override async stop() {
+    await super.stop();
+    await Promise.allSettled([...this.delivering]);
+  }
+
+  /** Claims what is due, up to `batch` deliveries in flight; each chat's chain then runs on its own. */
   protected async drain() {
     const batch = this.opts.batch ?? 16;
     for (;;) {
       this.again = false;
-      const rows = await repo.claimDue(this.db, batch, this.opts.leaseMs);
-      const next = await Promise.all(rows.map((r) => this.deliver(r)));
-      // Sending one message of a chat makes its next one due: go round again when one is waiting
-      // (or the claim was full); a send written meanwhile kicks another cycle on its own.
-      if (this.stopped || (rows.length < batch && !next.includes(true))) return;
+      const room = batch - this.delivering.size;
+      if (room <= 0) {
+        this.full = true;
+        return;
+      }
+      const rows = await repo.claimDue(this.db, room, this.opts.leaseMs);
+      for (const row of rows) this.deliverLeased(row);
+      if (this.stopped || rows.length < room) return;
     }
   }
 
-  /** Resolves true when the chat's next message may have become due. */
-  private async deliver(row: repo.Claimed): Promise<boolean> {
+  /**
+   * Delivers a claimed send, then the chat's next ones as each send leases its successor. Resolves
+   * true when something may be due that this chain did not take.
+   */
+  private async deliverChat(first: repo.Claimed): Promise<boolean> {
+    const chatId = Number(first.chat_id);
+    const flight = this.chatsInFlight.has(chatId) ? null : { kick: false };
+    if (flight) this.chatsInFlight.set(chatId, flight);
+    let due = false;
+    try {
+      for (let row: repo.Claimed | null = first; row; ) ({ next: row, due } = await this.deliver(row));
+    } finally {
+      if (flight) this.chatsInFlight.delete(chatId);
+    }
+    return due || !!flight?.kick;
+  }
+
+  private async deliver(row: repo.Claimed): Promise<{ next: repo.Claimed | null; due: boolean }> {
+    const failedForGood = { next: null, due: true }; // the chat's next message is due
     if (row.device_deleted_at) {
       await repo.markFailure(this.db, row, 'device_deleted: the device was removed', false, { ...this.opts, maxAttempts: 0 });
-      return true; // failed for good: the chat's next message is due
+      return failedForGood;
     }
     const session: EngineSession = { engine: row.engine, session: row.engine_session, baseUrl: row.engine_url, token: row.engine_token, engineRef: row.engine_ref };
+    const landed = this.inFlight(row.device_id);
     try {
       const adapter = this.engines.adapter(row.engine, session);
       let plannedId = row.engine_message_id;
@@ -81,14 +170,16 @@ export class OutboxWorker extends PollingWorker {
         this.logger.error({ err: e, messageId: row.id }, 'could not record a failed send');
         return null;
       });
-      return failed?.ack === -1; // failed for good: the chat's next message is due
+      return failed?.ack === -1 ? failedForGood : { next: null, due: false };
+    } finally {
+      landed();
     }
   }
 
-  private async sent(row: repo.Claimed, result: SendResult): Promise<boolean> {
-    const { hasNext, sent } = await repo.markSent(this.db, row, result);
+  private async sent(row: repo.Claimed, result: SendResult) {
+    const { next, hasNext, sent } = await repo.markSent(this.db, row, result, this.leaseMs);
     if (sent) this.onSent(row.device_id, sent);
-    return hasNext;
+    return { next, due: hasNext };
   }
 
   private async send(adapter: EngineAdapter, session: EngineSession, row: repo.Claimed, id: string | null): Promise<SendResult> {
