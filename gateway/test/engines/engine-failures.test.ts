@@ -88,3 +88,35 @@ describe.each(['waha', 'wuzapi'] as const)('%s adapter failures', (kind: EngineK
     expect(e.message).toMatch(/ECONNREFUSED/);
   });
 });
+
+describe('engine media downloads', () => {
+  // A plain HTTP server standing in for an engine's file route: chunked (no length) or with a length.
+  let server: import('node:http').Server;
+  let base = '';
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    server = createServer((req, res) => {
+      const size = Number(new URL(req.url!, 'http://x').searchParams.get('size'));
+      const body = Buffer.alloc(size, 7);
+      if (req.url!.startsWith('/chunked')) {
+        res.writeHead(200, { 'content-type': 'image/jpeg; charset=binary' });
+        for (let i = 0; i < size; i += 1024) res.write(body.subarray(i, i + 1024));
+        res.end();
+      } else res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': size }).end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it.each(['/sized', '/chunked'])('when a file from %s is within the limit, then its bytes and type come back; over it, 502 with 413 and no retry', async (route) => {
+    const { EngineHttp } = await import('../../src/features/engines/engine-http.js');
+    const http = new EngineHttp({ engine: 'WAHA', timeoutMs: 2000, retries: 2 });
+    const ok = await http.download({ baseUrl: base, path: `${route}?size=5000` }, 5000);
+    expect(ok.data.length).toBe(5000);
+    expect(ok.contentType).toBe('image/jpeg');
+    const e = await failure(http.download({ baseUrl: base, path: `${route}?size=5001` }, 5000));
+    expect(e).toMatchObject({ code: 'engine_rejected', status: 502 });
+    expect(e.message).toMatch(/larger than 5000 bytes/);
+  });
+});

@@ -2,7 +2,7 @@
 // exponential backoff only for idempotent calls, and engine failures turned into the API's three errors.
 // Also the small defensive readers both adapters use (engines change shapes between versions).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import axios, { type AxiosInstance } from 'axios';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { engineRejected, engineTimeout, engineUnreachable } from './engine-errors.js';
 
@@ -96,13 +96,11 @@ type Failure = { kind: 'timeout' } | { kind: 'unreachable'; cause: string } | { 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 
-export class EngineHttp {
-  private readonly client: AxiosInstance;
+/** One keep-alive connection pool for every engine call of the process (undici: far less work per call than node:http). */
+const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 
-  constructor(private readonly o: EngineHttpOptions) {
-    // Text in, parsed here: engines answer JSON, empty bodies and plain text, and decide by status.
-    this.client = axios.create({ validateStatus: () => true, responseType: 'text', transformResponse: [(d: unknown) => d], maxRedirects: 0 });
-  }
+export class EngineHttp {
+  constructor(private readonly o: EngineHttpOptions) {}
 
   async call(req: EngineRequest): Promise<EngineResponse> {
     const idempotent = req.method === 'GET' || req.idempotent === true;
@@ -129,21 +127,18 @@ export class EngineHttp {
     let last: Failure = { kind: 'unreachable', cause: 'no attempt' };
     for (let attempt = 1; attempt <= 1 + Math.max(0, this.o.retries); attempt++) {
       for (const h of hooks) h({ engine: this.o.engine, method: 'GET', url, body: undefined, attempt });
-      try {
-        const res = await this.client.request<ArrayBuffer>({
-          method: 'GET', url, headers: req.headers, timeout: this.o.timeoutMs, responseType: 'arraybuffer', transformResponse: [(d: unknown) => d],
-          maxContentLength: maxBytes, signal: AbortSignal.timeout(this.o.timeoutMs),
-        });
-        if (res.status >= 200 && res.status < 300) {
-          const type = res.headers['content-type'];
-          return { data: Buffer.from(res.data), contentType: typeof type === 'string' ? type.split(';')[0]!.trim() : null };
+      const r = await this.exchange('GET', url, undefined, req.headers ?? {}, maxBytes);
+      if (r.kind === 'ok') {
+        if (r.status >= 200 && r.status < 300) {
+          const type = r.headers['content-type'];
+          return { data: r.body, contentType: typeof type === 'string' ? type.split(';')[0]!.trim() : null };
         }
-        last = { kind: 'status', status: res.status, data: parseBody(Buffer.from(res.data ?? []).toString('utf8')) };
-        if (!RETRY_STATUSES.has(res.status)) break;
-      } catch (e) {
-        const err = e as { code?: string; message?: string; name?: string };
-        if (err.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(err.message ?? '')) throw engineRejected(this.o.engine, 413, `media larger than ${maxBytes} bytes`);
-        last = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || err.name === 'CanceledError' ? { kind: 'timeout' } : { kind: 'unreachable', cause: err.code ?? err.message ?? 'network error' };
+        last = { kind: 'status', status: r.status, data: parseBody(r.body.toString('utf8')) };
+        if (!RETRY_STATUSES.has(r.status)) break;
+      } else if (r.kind === 'too_large') {
+        throw engineRejected(this.o.engine, 413, `media larger than ${maxBytes} bytes`);
+      } else {
+        last = r;
       }
       if (attempt <= this.o.retries) await sleep(Math.min(2000, (this.o.retryBaseMs ?? 100) * 2 ** (attempt - 1)));
     }
@@ -151,24 +146,41 @@ export class EngineHttp {
   }
 
   private async once(req: EngineRequest, url: string): Promise<({ kind: 'ok'; status: number; data: unknown }) | Failure> {
+    const headers = { accept: 'application/json', ...(req.body === undefined ? {} : { 'content-type': 'application/json' }), ...req.headers };
+    const r = await this.exchange(req.method, url, req.body === undefined ? undefined : JSON.stringify(req.body), headers, Infinity);
+    if (r.kind === 'too_large') return { kind: 'unreachable', cause: 'answer too large' };
+    if (r.kind !== 'ok') return r;
+    const data = parseBody(r.body.toString('utf8'));
+    if ((r.status >= 200 && r.status < 300) || req.accept?.includes(r.status)) return { kind: 'ok', status: r.status, data };
+    return { kind: 'status', status: r.status, data };
+  }
+
+  /** One HTTP exchange under the deadline: the status, headers and whole body (at most `maxBytes`), or why there is none. */
+  private async exchange(
+    method: Dispatcher.HttpMethod, url: string, body: string | undefined, headers: Record<string, string>, maxBytes: number,
+  ): Promise<{ kind: 'ok'; status: number; headers: Dispatcher.ResponseData['headers']; body: Buffer } | { kind: 'too_large' } | Exclude<Failure, { kind: 'status' }>> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.o.timeoutMs);
     try {
-      const res = await this.client.request<string>({
-        method: req.method,
-        url,
-        data: req.body === undefined ? undefined : JSON.stringify(req.body),
-        headers: { Accept: 'application/json', ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...req.headers },
-        timeout: this.o.timeoutMs,
-        signal: deadline.signal,
-      });
-      const data = parseBody(res.data);
-      if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return { kind: 'ok', status: res.status, data };
-      return { kind: 'status', status: res.status, data };
+      const res = await request(url, { method, body, headers, dispatcher: agent, signal: deadline.signal });
+      res.body.on('error', () => undefined); // a body given up on (too large) ends in an abort nobody waits for
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.body.destroy();
+        return { kind: 'too_large' };
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) return { kind: 'too_large' }; // leaving the loop destroys the body
+        chunks.push(chunk as Buffer);
+      }
+      return { kind: 'ok', status: res.statusCode, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      if (deadline.signal.aborted || err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return { kind: 'timeout' };
-      return { kind: 'unreachable', cause: err.code ?? err.message ?? 'network error' };
+      if (deadline.signal.aborted) return { kind: 'timeout' };
+      const err = e as { code?: string; message?: string; cause?: { code?: string } };
+      return { kind: 'unreachable', cause: err.code && !err.code.startsWith('UND_ERR') ? err.code : (err.cause?.code ?? err.code ?? err.message ?? 'network error') };
     } finally {
       clearTimeout(timer);
     }
