@@ -153,6 +153,17 @@ describe('auth', () => {
       });
     }
 
+    it('when a token that was accepted expires, then it is refused from then on (401)', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const tok = jwt.sign({ ...claims(), exp }, TEST_SECRET, { algorithm: 'HS256', ...opts });
+      expect((await http.get('/api/auth/me', { token: tok })).status).toBe(200);
+      expect((await http.get('/api/auth/me', { token: tok })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+      const r = await http.get('/api/auth/me', { token: tok });
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe('invalid_token');
+    });
+
     it('when no token is sent, then 401 unauthorized', async () => {
       const r = await http.get('/api/auth/me');
       expect(r.status).toBe(401);

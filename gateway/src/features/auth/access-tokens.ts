@@ -1,5 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { jwtVerifyAsync } from './jwt-verify.js';
 
 export interface AccessClaims {
@@ -12,6 +13,9 @@ export interface AccessClaims {
 export class AccessTokens {
   // A KeyObject made once: given a string, jsonwebtoken rebuilds the key on every call (~1 ms each).
   private readonly key: KeyObject;
+  // Tokens already verified, until their expiry: the same string carries the same signature, so
+  // every request after a tab's first skips the HMAC and the claim checks.
+  private readonly verified = new LRUCache<string, AccessClaims>({ max: 10_000, ttlAutopurge: false });
 
   constructor(private readonly opts: { secret: string; issuer: string; audience: string; ttlSeconds: number }) {
     this.key = createSecretKey(Buffer.from(opts.secret, 'utf8'));
@@ -31,11 +35,17 @@ export class AccessTokens {
     return this.opts.ttlSeconds;
   }
 
-  verify(token: string): Promise<AccessClaims> {
-    return jwtVerifyAsync(token, this.key, {
+  async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) return { ...known };
+    const payload = await jwtVerifyAsync(token, this.key, {
       algorithms: ['HS256'],
       issuer: this.opts.issuer,
       audience: this.opts.audience,
-    }) as Promise<AccessClaims>;
+    });
+    const claims = payload as AccessClaims;
+    const ttl = typeof payload.exp === 'number' ? payload.exp * 1000 - Date.now() : 0;
+    if (ttl > 0) this.verified.set(token, claims, { ttl });
+    return claims;
   }
 }
