@@ -8,6 +8,9 @@ import type { EngineKind } from '../engines/engine.types.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { SENDER_SQL, senderBindings } from '../access/access.policy.js';
 
+/** What a claimed send needs besides its row, from its chat (ch) and device (d): see `Claimed`. */
+const CLAIMED_FROM_CHAT_AND_DEVICE = `ch.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token, d.engine_ref, d.deleted_at AS device_deleted_at`;
+
 export type OutRow = MessageRow & { org_id: string; attempts: number; send_uncertain: boolean; created_at: Date; deleted_at: Date | null };
 
 export interface NewOut {
@@ -63,9 +66,8 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        UPDATE chats SET last_message_id = m.id, last_message_at = m.sent_at, updated_at = now(),
          last_message_preview = COALESCE(left(NULLIF(m.body, ''), 140), '[' || m.type || ']')
        FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
-     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, c.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token,
-       d.engine_ref, d.deleted_at AS device_deleted_at, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified
-     FROM m JOIN chats c ON c.id = m.chat_id JOIN devices d ON d.id = m.device_id`,
+     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, ${CLAIMED_FROM_CHAT_AND_DEVICE}, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified
+     FROM m JOIN chats ch ON ch.id = m.chat_id JOIN devices d ON d.id = m.device_id`,
     [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, leaseMs ?? 0, leaseMs !== null, m.chatId,
       ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
   );
@@ -107,8 +109,7 @@ export async function claimDue(db: Knex, limit: number, leaseMs: number): Promis
        next_attempt_at = now() + (? * interval '1 millisecond')
      FROM c, chats ch, devices d
      WHERE m.id = c.id AND ch.id = m.chat_id AND d.id = m.device_id
-     RETURNING m.*, c.send_uncertain AS was_uncertain, ch.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token, d.engine_ref,
-       d.deleted_at AS device_deleted_at`,
+     RETURNING m.*, c.send_uncertain AS was_uncertain, ${CLAIMED_FROM_CHAT_AND_DEVICE}`,
     [limit, leaseMs],
   );
   return rows as Claimed[];
@@ -187,15 +188,14 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
      SELECT EXISTS (SELECT 1 FROM holder) AS held, EXISTS (SELECT 1 FROM waiting) AS has_next,
        (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified,
        (SELECT json_build_object('engineId', engine_message_id, 'ack', ack, 'fullId', engine_full_id IS NOT NULL) FROM upd) AS sent,
-       (SELECT to_jsonb(l) || jsonb_build_object('chat_jid', c.jid, 'engine', d.engine, 'engine_session', d.engine_session, 'engine_url', d.engine_url,
-           'engine_token', d.engine_token, 'engine_ref', d.engine_ref, 'device_deleted_at', d.deleted_at)
-        FROM lease l JOIN chats c ON c.id = l.chat_id JOIN devices d ON d.id = l.device_id) AS next`,
+       l.*, ${CLAIMED_FROM_CHAT_AND_DEVICE}
+     FROM (SELECT 1) one LEFT JOIN lease l ON true LEFT JOIN chats ch ON ch.id = l.chat_id LEFT JOIN devices d ON d.id = l.device_id`,
     [row.device_id, engineId, row.id, row.device_id, engineId, engineId, engineFullId, row.id, row.chat_id, row.id, leaseMs ?? 0, leaseMs !== null, EVENTS_CHANNEL],
   );
-  const r = rows[0];
-  if (r.held) return null;
-  const next = (r.next as Claimed | null) ?? null;
-  return { next, hasNext: r.has_next && !next, sent: r.sent?.engineId ? r.sent : null };
+  const { held, has_next: hasNext, notified: _n, sent, ...lease } = rows[0];
+  if (held) return null;
+  const next = lease.id ? (lease as Claimed) : null;
+  return { next, hasNext: hasNext && !next, sent: sent?.engineId ? sent : null };
 }
 
 /**
