@@ -93,12 +93,15 @@ export async function ensureChats(trx: Knex, msgs: BatchMessage[], known: Ingest
 type ChatKeyRow = { id: number; device_id: string; jid: string; named: boolean };
 
 /**
- * Whether any of `msgs` may be the engine's echo of an outbox row still waiting for its id (see
- * `joinEchoes`). An echo of an id this process already wrote on its row (`knownSent`) lands on that
- * row through the message key alone.
+ * Whether `m` may be the engine's echo of an outbox row still waiting for its id (see `joinEchoes`).
+ * An echo of an id this process already wrote on its row (`knownSent`) lands on that row through the
+ * message key alone.
  */
+export const mayBeUnjoinedEcho = (deviceId: string, m: EngineMessage, knownSent: IngestOptions['knownSent']) =>
+  m.fromMe && m.source === 'api' && !knownSent?.get(`${deviceId}|${m.id}`);
+
 export const mayBeEchoes = (msgs: BatchMessage[], knownSent: IngestOptions['knownSent']) =>
-  msgs.some((m) => m.fromMe && m.source === 'api' && !knownSent?.get(`${m.device.id}|${m.id}`));
+  msgs.some((m) => mayBeUnjoinedEcho(m.device.id, m, knownSent));
 
 /** The ack a message is stored with: our own are at least sent; incoming ones carry no delivery state. */
 const storedAck = (m: EngineMessage) => (m.fromMe ? Math.max(m.ack ? ACK[m.ack] : ACK.sent, ACK.sent) : 0);

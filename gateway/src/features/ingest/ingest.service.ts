@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import { MicroBatcher } from './micro-batcher.js';
 import { writeBatch } from './ingest.writer.js';
+import { mayBeUnjoinedEcho } from './ingest.messages.js';
 import type { IngestItem, IngestOptions, IngestResult, KnownChat, SentState } from './ingest.types.js';
 
 /**
@@ -41,7 +42,7 @@ export class IngestService {
   }
 
   private mayEchoOurSend(item: IngestItem) {
-    return item.events.some((e) => e.kind === 'message' && e.message.fromMe && e.message.source === 'api' && !this.knownSent.has(`${item.device.id}|${e.message.id}`));
+    return item.events.some((e) => e.kind === 'message' && mayBeUnjoinedEcho(item.device.id, e.message, this.knownSent));
   }
 
   async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
