@@ -76,6 +76,9 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
 
   const app = express();
   app.disable('x-powered-by');
+  // API answers are per-user and live (the socket says when to refetch): no SHA-1 of every body for
+  // an ETag nobody revalidates. Static web files keep their own ETags.
+  app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogger(logger));
   app.use(metrics.middleware);
@@ -89,40 +92,42 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
       },
     }),
   );
-  app.use(cors({ origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
+  // With no origin allowed, cors() would only call next(): not mounted at all then.
+  if (config.corsOrigins.length) app.use(cors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
 
   app.use(healthRoutes(db));
   app.get('/metrics', metrics.handler);
 
-  app.use(authRoutes(api, auth, loginRateLimits({
+  authRoutes(api, auth, loginRateLimits({
     windowSeconds: config.LOGIN_RATE_WINDOW_SECONDS,
     perIp: config.LOGIN_RATE_MAX_PER_IP,
     perEmail: config.LOGIN_RATE_MAX_PER_EMAIL,
-  })));
-  app.use(usersRoutes(api, users));
-  app.use(auditRoutes(api, audit));
-  app.use(contactsRoutes(api, contacts, { db, audit, importMaxRows: config.CONTACTS_IMPORT_MAX_ROWS, importMaxBytes: config.CONTACTS_IMPORT_MAX_BYTES }));
-  app.use(tagsRoutes(api, tags));
-  app.use(favoritesRoutes(api, favorites));
-  app.use(devicesRoutes(api, devices));
-  app.use(syncRoutes(api, sync));
+  }));
+  usersRoutes(api, users);
+  auditRoutes(api, audit);
+  contactsRoutes(api, contacts, { db, audit, importMaxRows: config.CONTACTS_IMPORT_MAX_ROWS, importMaxBytes: config.CONTACTS_IMPORT_MAX_BYTES });
+  tagsRoutes(api, tags);
+  favoritesRoutes(api, favorites);
+  devicesRoutes(api, devices);
+  syncRoutes(api, sync);
   // --- conversations (reading, search, shares) routes ---
-  app.use(chatsRoutes(api, services.chats));
-  app.use(messagesRoutes(api, services.messages));
-  app.use(sharesRoutes(api, services.shares));
-  app.use(searchRoutes(api, services.search));
+  chatsRoutes(api, services.chats);
+  messagesRoutes(api, services.messages);
+  sharesRoutes(api, services.shares);
+  searchRoutes(api, services.search);
   // --- end conversations routes ---
   // --- outbox and media routes ---
-  app.use(outboxRoutes(api, services.outbox, { mediaMaxBytes: config.MEDIA_MAX_BYTES }));
-  app.use(mediaRoutes(api, services.media));
+  outboxRoutes(api, services.outbox, { mediaMaxBytes: config.MEDIA_MAX_BYTES });
+  mediaRoutes(api, services.media);
   // --- end outbox and media routes ---
   // --- realtime routes ---
   app.use(realtimeRoutes(registry));
   // --- end realtime routes ---
   // --- system (demo info for the web) routes ---
-  app.use(systemRoutes(api, config));
+  systemRoutes(api, config);
   // --- end system routes ---
+  app.use(api.router);
   app.use(proxyRoutes(registry, new ProxyService(db, engines), authenticate(auth), config.ENGINE_TIMEOUT_MS));
 
   const document = buildDocument(registry, config.PUBLIC_URL);

@@ -1,13 +1,10 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Api } from '../../platform/http/api.js';
 import { pageQuery } from '../../platform/http/pagination.js';
 import type { AuditService } from './audit.service.js';
 
-export function auditRoutes(api: Api, audit: AuditService): Router {
-  const r = Router();
+export function auditRoutes(api: Api, audit: AuditService): void {
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/audit',
@@ -18,5 +15,4 @@ export function auditRoutes(api: Api, audit: AuditService): Router {
     },
     ({ query, user }) => audit.list(user.orgId, query),
   );
-  return r;
 }

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { messagePage } from '../messages/messages.schemas.js';
@@ -9,10 +9,8 @@ const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: Stri
 const tags = ['chats'];
 const hidden = { 404: 'No such chat, or not one the caller may see' };
 
-export function chatsRoutes(api: Api, chats: ChatsService): Router {
-  const r = Router();
+export function chatsRoutes(api: Api, chats: ChatsService): void {
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/chats',
@@ -25,12 +23,10 @@ export function chatsRoutes(api: Api, chats: ChatsService): Router {
     ({ query, req }) => chats.list(actorOf(req), query),
   );
   api.route(
-    r,
     { method: 'get', path: '/api/chats/:id', summary: 'One chat', tags, auth: 'user', params: s.chatIdParams, response: s.chatSchema, responses: hidden },
     ({ params, req }) => chats.get(actorOf(req), params.id),
   );
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/chats/:id/messages',
@@ -45,7 +41,6 @@ export function chatsRoutes(api: Api, chats: ChatsService): Router {
     ({ params, query, req }) => chats.messages(actorOf(req), params.id, { limit: query.limit, before: query.before ?? query.cursor }),
   );
   api.route(
-    r,
     {
       method: 'post',
       path: '/api/chats/:id/read',
@@ -58,5 +53,4 @@ export function chatsRoutes(api: Api, chats: ChatsService): Router {
     },
     ({ params, req }) => chats.read(actorOf(req), params.id),
   );
-  return r;
 }

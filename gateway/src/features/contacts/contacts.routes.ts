@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
 import type { Db } from '../../platform/db/knex.js';
 import { AppError } from '../../platform/errors.js';
 import type { Api } from '../../platform/http/api.js';
@@ -22,13 +22,11 @@ export interface ContactsRouteDeps {
   importMaxBytes: string;
 }
 
-export function contactsRoutes(api: Api, contacts: ContactsService, deps: ContactsRouteDeps): Router {
-  const r = Router();
+export function contactsRoutes(api: Api, contacts: ContactsService, deps: ContactsRouteDeps): void {
   const maxBytes = parseSize(deps.importMaxBytes);
 
   // Fixed paths before /api/contacts/:id.
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/contacts/matches',
@@ -41,7 +39,6 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     ({ query, req }) => contacts.matches(actorOf(req), query),
   );
   api.route(
-    r,
     {
       method: 'post',
       path: '/api/contacts/import',
@@ -72,7 +69,6 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     },
   );
   api.route(
-    r,
     { method: 'get', path: '/api/contacts/export', summary: 'All contacts matching the filters as CSV (streamed; columns name, phone, email, company, notes, tags, created_at)', tags, auth: 'user', query: s.exportQuery },
     async ({ query, req, res }) => {
       await exportContacts(deps.db, actorOf(req).user.orgId, query, res);
@@ -80,7 +76,6 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
   );
 
   api.route(
-    r,
     {
       method: 'post',
       path: '/api/contacts',
@@ -95,17 +90,14 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     ({ body, req }) => contacts.create(actorOf(req), body),
   );
   api.route(
-    r,
     { method: 'get', path: '/api/contacts', summary: 'List contacts by name (filters q over name, number, email, company; tag)', tags, auth: 'user', query: s.listContactsQuery, response: s.contactPage },
     ({ query, req }) => contacts.list(actorOf(req), query),
   );
   api.route(
-    r,
     { method: 'get', path: '/api/contacts/:id', summary: 'Get a contact', tags, auth: 'user', params: s.contactIdParams, response: s.contactSchema, responses: { 404: 'No such contact here' } },
     ({ params, req }) => contacts.get(actorOf(req), params.id),
   );
   api.route(
-    r,
     {
       method: 'put',
       path: '/api/contacts/:id',
@@ -120,17 +112,14 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     ({ params, body, req }) => contacts.update(actorOf(req), params.id, body),
   );
   api.route(
-    r,
     { method: 'delete', path: '/api/contacts/:id', summary: 'Delete a contact (soft delete; its number is free again)', tags, auth: WRITERS, params: s.contactIdParams, status: 204, responses: { 404: 'No such contact here' } },
     ({ params, req }) => contacts.remove(actorOf(req), params.id),
   );
   api.route(
-    r,
     { method: 'put', path: '/api/contacts/:id/tags', summary: 'Set a contact’s tags (replaces them)', tags, auth: WRITERS, params: s.contactIdParams, body: s.setTagsBody, response: s.contactSchema, responses: { 404: 'No such contact here' } },
     ({ params, body, req }) => contacts.setTags(actorOf(req), params.id, body.tagIds),
   );
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/contacts/:id/card',
@@ -144,7 +133,6 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     ({ params, req }) => contacts.card(actorOf(req), params.id),
   );
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/contacts/:id/stats',
@@ -157,5 +145,4 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     },
     ({ params, req }) => contacts.stats(actorOf(req), params.id),
   );
-  return r;
 }

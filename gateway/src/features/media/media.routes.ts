@@ -1,13 +1,10 @@
 import { pipeline } from 'node:stream/promises';
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Api } from '../../platform/http/api.js';
 import type { MediaService } from './media.service.js';
 
-export function mediaRoutes(api: Api, media: MediaService): Router {
-  const r = Router();
+export function mediaRoutes(api: Api, media: MediaService): void {
   api.route(
-    r,
     {
       method: 'get', path: '/api/media/:id', summary: 'The bytes of a stored media file (to whoever may see a chat of a message using it)', tags: ['media'], auth: 'user',
       params: z.object({ id: z.string().max(64) }), responses: { 404: 'No such media, or not visible to the caller' },
@@ -27,5 +24,4 @@ export function mediaRoutes(api: Api, media: MediaService): Router {
       await pipeline(stream, res);
     },
   );
-  return r;
 }

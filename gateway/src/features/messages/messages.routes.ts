@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { MessagesService } from './messages.service.js';
@@ -9,10 +9,8 @@ const tags = ['messages'];
 const hidden = { 404: 'No such message, or not in a chat the caller may see' };
 
 /** Reading messages (logs, stats, one message) and hiding one; sending lives with the outbox. */
-export function messagesRoutes(api: Api, messages: MessagesService): Router {
-  const r = Router();
+export function messagesRoutes(api: Api, messages: MessagesService): void {
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/messages',
@@ -26,7 +24,6 @@ export function messagesRoutes(api: Api, messages: MessagesService): Router {
   );
   // Declared before /:id so "stats" is never taken for an id.
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/messages/stats',
@@ -39,12 +36,10 @@ export function messagesRoutes(api: Api, messages: MessagesService): Router {
     ({ query, req }) => messages.stats(actorOf(req), query),
   );
   api.route(
-    r,
     { method: 'get', path: '/api/messages/:id', summary: 'One message with its reactions', tags, auth: 'user', params: s.messageIdParams, response: s.messageSchema, responses: hidden },
     ({ params, req }) => messages.get(actorOf(req), params.id),
   );
   api.route(
-    r,
     {
       method: 'delete',
       path: '/api/messages/:id',
@@ -57,5 +52,4 @@ export function messagesRoutes(api: Api, messages: MessagesService): Router {
     },
     ({ params, req }) => messages.remove(actorOf(req), params.id),
   );
-  return r;
 }

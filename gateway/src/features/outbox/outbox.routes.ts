@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { OutboxService } from './outbox.service.js';
 import * as s from './outbox.schemas.js';
@@ -7,10 +6,8 @@ import { mediaUpload, type Upload } from './outbox.upload.js';
 const tags = ['messages'];
 const access = { 403: 'Viewer or grantee: reads only', 404: 'Chat not visible' };
 
-export function outboxRoutes(api: Api, outbox: OutboxService, opts: { mediaMaxBytes: number }): Router {
-  const r = Router();
+export function outboxRoutes(api: Api, outbox: OutboxService, opts: { mediaMaxBytes: number }): void {
   api.route(
-    r,
     {
       method: 'post', path: '/api/chats/:id/messages', tags, auth: 'user', params: s.chatIdParams, body: s.chatMessageBody, status: 202, response: s.messageSchema,
       summary: 'Send a message: JSON {clientId, text, replyTo?}, or multipart/form-data with a file (+ clientId, text as caption, replyTo). Answers 202 pending; a known clientId answers 200 with the same message',
@@ -24,7 +21,6 @@ export function outboxRoutes(api: Api, outbox: OutboxService, opts: { mediaMaxBy
     },
   );
   api.route(
-    r,
     {
       method: 'post', path: '/api/messages/send', tags, auth: 'user', body: s.sendBody, status: 202, response: s.messageSchema,
       summary: 'Send a text to a phone number (any common format) or a group id from one device; creates the chat if new',
@@ -37,12 +33,10 @@ export function outboxRoutes(api: Api, outbox: OutboxService, opts: { mediaMaxBy
     },
   );
   api.route(
-    r,
     {
       method: 'post', path: '/api/messages/:id/retry', tags, auth: 'user', params: s.messageIdParams, status: 202, response: s.messageSchema,
       summary: 'Send a failed message again (attempts start over)', responses: { ...access, 404: 'Message not visible', 409: 'Not failed' },
     },
     ({ params, user }) => outbox.retry(user, params.id),
   );
-  return r;
 }

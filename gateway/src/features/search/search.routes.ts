@@ -1,13 +1,11 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { SearchService } from './search.service.js';
 import * as s from './search.schemas.js';
 
-export function searchRoutes(api: Api, search: SearchService): Router {
-  const r = Router();
+export function searchRoutes(api: Api, search: SearchService): void {
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/search',
@@ -19,5 +17,4 @@ export function searchRoutes(api: Api, search: SearchService): Router {
     },
     ({ query, req }: { query: { q: string; limit: number; cursor?: string; chatId?: number }; req: Request }) => search.search({ user: req.user as AuthUser }, query),
   );
-  return r;
 }

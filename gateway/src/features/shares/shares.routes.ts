@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { SharesService } from './shares.service.js';
@@ -7,10 +7,8 @@ import * as s from './shares.schemas.js';
 const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['shares'];
 
-export function sharesRoutes(api: Api, shares: SharesService): Router {
-  const r = Router();
+export function sharesRoutes(api: Api, shares: SharesService): void {
   api.route(
-    r,
     {
       method: 'post',
       path: '/api/chats/:id/shares',
@@ -26,7 +24,6 @@ export function sharesRoutes(api: Api, shares: SharesService): Router {
     ({ params, body, req }) => shares.create(actorOf(req), params.id, body.userId),
   );
   api.route(
-    r,
     {
       method: 'get',
       path: '/api/chats/:id/shares',
@@ -40,7 +37,6 @@ export function sharesRoutes(api: Api, shares: SharesService): Router {
     ({ params, req }) => shares.list(actorOf(req), params.id),
   );
   api.route(
-    r,
     {
       method: 'delete',
       path: '/api/chats/:id/shares/:userId',
@@ -54,9 +50,7 @@ export function sharesRoutes(api: Api, shares: SharesService): Router {
     ({ params, req }) => shares.revoke(actorOf(req), params.id, params.userId),
   );
   api.route(
-    r,
     { method: 'get', path: '/api/shared-with-me', summary: 'Chats others shared with the caller, newest grant first', tags, auth: 'user', query: s.sharedWithMeQuery, response: s.sharedWithMePage },
     ({ query, req }) => shares.sharedWithMe(actorOf(req), query),
   );
-  return r;
 }

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config/config.js';
 import type { Api } from '../../platform/http/api.js';
@@ -10,14 +9,12 @@ const systemSchema = z.object({
 });
 
 /** Public facts the web app shows before and after sign-in (the demo note with the simulator link). */
-export function systemRoutes(api: Api, config: Config): Router {
-  const r = Router();
+export function systemRoutes(api: Api, config: Config): void {
   // main.ts points WAHA_URL at the simulator when it runs, so its page lives under that URL.
   const info = {
     demo: config.simulator || config.demo,
     simulatorUrl: config.simulator && config.WAHA_URL ? `${config.WAHA_URL.replace(/\/$/, '')}/_sim` : null,
     engines: [config.WAHA_URL && 'waha', config.WUZAPI_URL && 'wuzapi'].filter((e): e is string => !!e),
   };
-  api.route(r, { method: 'get', path: '/api/system', summary: 'Demo mode, the simulator page and the configured engines', tags: ['system'], auth: 'public', response: systemSchema }, () => info);
-  return r;
+  api.route({ method: 'get', path: '/api/system', summary: 'Demo mode, the simulator page and the configured engines', tags: ['system'], auth: 'public', response: systemSchema }, () => info);
 }

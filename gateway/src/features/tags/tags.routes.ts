@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { TagsService } from './tags.service.js';
@@ -9,27 +9,21 @@ const tags = ['tags'];
 /** Everyone in the organization reads tags; editors and admins change them. */
 export const WRITERS = ['admin', 'editor'] as const;
 
-export function tagsRoutes(api: Api, service: TagsService): Router {
-  const r = Router();
+export function tagsRoutes(api: Api, service: TagsService): void {
   api.route(
-    r,
     { method: 'get', path: '/api/tags', summary: 'The organization’s tags with how many contacts carry each (by name; not paginated)', tags, auth: 'user', response: s.tagList },
     ({ req }) => service.list(actorOf(req)),
   );
   api.route(
-    r,
     { method: 'post', path: '/api/tags', summary: 'Create a tag', tags, auth: WRITERS, body: s.createTagBody, status: 201, response: s.tagWithCountSchema, responses: { 409: 'A tag with this name exists (case-insensitive)' } },
     ({ body, req }) => service.create(actorOf(req), body),
   );
   api.route(
-    r,
     { method: 'put', path: '/api/tags/:id', summary: 'Rename or recolor a tag', tags, auth: WRITERS, params: s.tagIdParams, body: s.updateTagBody, response: s.tagWithCountSchema, responses: { 404: 'No such tag here', 409: 'A tag with this name exists' } },
     ({ params, body, req }) => service.update(actorOf(req), params.id, body),
   );
   api.route(
-    r,
     { method: 'delete', path: '/api/tags/:id', summary: 'Delete a tag (it is removed from every contact)', tags, auth: WRITERS, params: s.tagIdParams, status: 204, responses: { 404: 'No such tag here' } },
     ({ params, req }) => service.remove(actorOf(req), params.id),
   );
-  return r;
 }
