@@ -83,6 +83,38 @@ describe('errors', () => {
   });
 });
 
+describe('request log', () => {
+  it('when a request ends, then one line has its id, method, path, status and time; a handler logs with the same id', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(c, _e, cb) { lines.push(...String(c).trim().split('\n')); cb(); } });
+    const database = await createTestDatabase();
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: database.url, DEMO_MODE: 'false' });
+    const db = createDb(database.url, { min: 0, max: 2 });
+    const { app } = createApp({ config, db, logger: pino({ level: 'info' }, sink) });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ok = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'trace-1' } });
+      await ok.arrayBuffer();
+      const bad = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      await bad.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 50));
+      const logged = lines.map((l) => JSON.parse(l));
+      expect(logged.find((l) => l.reqId === 'trace-1')).toMatchObject({ msg: 'request completed', req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+      const badId = bad.headers.get('x-request-id');
+      const about = logged.filter((l) => l.reqId === badId);
+      // The error handler's line (through req.log) and the completion line, both with the request's id.
+      expect(about.map((l) => l.msg)).toEqual([expect.stringMatching(/Invalid body/), 'request completed']);
+      expect(about[1]).toMatchObject({ res: { statusCode: 400 } });
+    } finally {
+      server.close();
+      await db.destroy();
+      await database.drop();
+    }
+  });
+});
+
 describe('request ids, headers, CORS', () => {
   it('when a request has no id, then one is made and returned; a sane incoming one is kept', async () => {
     const a = await http.get('/healthz');

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AppError } from '../../platform/errors.js';
+import { logRequest, requestIdOf } from '../../platform/logger.js';
 import type { WebhooksService } from './webhooks.service.js';
 
 const PATH = /^\/webhooks\/([a-z]+)\/([^/?#]+)\/?(?:\?.*)?$/;
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ROUTE = '/webhooks/:engine/:deviceId';
 
 /**
@@ -26,18 +25,14 @@ export function webhookEdge(opts: {
     const m = PATH.exec(req.url);
     if (!m) return false;
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const reqId = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', reqId);
+    const reqId = requestIdOf(req, res);
     const finish = (status: number, body: unknown, err?: unknown) => {
       const text = JSON.stringify(body);
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       res.end(text);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       opts.observe('POST', ROUTE, status, ms / 1000);
-      const line = { reqId, req: { method: 'POST', url: req.url }, res: { statusCode: status }, responseTime: Math.round(ms) };
-      if (status >= 500) opts.logger.error({ ...line, err }, 'request failed');
-      else opts.logger.info(line, 'request completed');
+      logRequest(opts.logger, reqId, 'POST', req.url!, status, ms, err);
     };
     const fail = (err: unknown) => {
       const e = err instanceof AppError ? err : new AppError('internal', 500, 'Something went wrong on our side; the request id is in the X-Request-Id header');
