@@ -58,23 +58,26 @@ export class AuthService {
 
   /** Bearer token → the active caller. Our HS256 tokens, or the external provider's when configured. */
   async authenticate(token: string): Promise<AuthUser> {
+    // One of ours seen before: no decoding to find its issuer.
+    const known = this.access.known(token);
+    if (known) return this.activeCaller(await this.users.findActive(known.sub), known.org);
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw unauthorized('Token is not a JWT', 'invalid_token');
     const ext = this.external;
-    let user: UserRow | undefined;
     if (ext && decoded.payload.iss === ext.identity.issuer) {
       const claims = await ext.identity.verify(token).catch((e: Error) => {
         throw unauthorized(`Token rejected: ${e.message}`, 'invalid_token');
       });
-      user = await this.users.findOrCreateExternal(ext.orgId, claims);
-    } else {
-      const claims = await this.access.verify(token).catch((e: Error) => {
-        throw unauthorized(e.name === 'TokenExpiredError' ? 'Token expired' : `Token rejected: ${e.message}`, 'invalid_token');
-      });
-      user = await this.users.findActive(claims.sub);
-      if (user && user.org_id !== claims.org) user = undefined;
+      return this.activeCaller(await this.users.findOrCreateExternal(ext.orgId, claims), ext.orgId);
     }
-    if (!user) throw unauthorized('Account is no longer active', 'invalid_token');
+    const claims = await this.access.verify(token).catch((e: Error) => {
+      throw unauthorized(e.name === 'TokenExpiredError' ? 'Token expired' : `Token rejected: ${e.message}`, 'invalid_token');
+    });
+    return this.activeCaller(await this.users.findActive(claims.sub), claims.org);
+  }
+
+  private activeCaller(user: UserRow | undefined, orgId: string): AuthUser {
+    if (!user || user.org_id !== orgId) throw unauthorized('Account is no longer active', 'invalid_token');
     return { id: user.id, orgId: user.org_id, email: user.email, name: user.name, role: user.role };
   }
 
