@@ -20,6 +20,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** A whole app on its own database whose log lines are kept, for tests that read the log. */
+async function appLoggingTo() {
+  const database = await createTestDatabase();
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _e, cb) { lines.push(...String(chunk).trim().split('\n')); cb(); } });
+  const app = await startAppOn(database.url, pino({ level: 'info' }, sink));
+  return { ...app, lines, close: async () => (await app.close(), await database.drop()) };
+}
+
 describe('errors', () => {
   it('when the JSON is malformed, then 400 invalid_json in the error shape', async () => {
     const r = await http.post('/api/auth/login', { raw: '{"email": "a@b.c", ' });
@@ -49,19 +58,12 @@ describe('errors', () => {
   });
 
   it('when something unexpected fails, then 500 without stack or SQL, and the log has it with the request id', async () => {
-    const database = await createTestDatabase();
-    const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
-    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: database.url, DEMO_MODE: 'false' });
-    const db = createDb(database.url, { min: 0, max: 2 });
-    const { app } = createApp({ config, db, logger: pino({ level: 'info' }, sink) });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
+    const { db, lines, url, close } = await appLoggingTo();
     try {
       await db.raw('DROP TABLE refresh_tokens'); // the next login's SQL fails
       const org = await makeOrg(db);
       const u = await makeUser(db, org.id, 'viewer');
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/login`, {
+      const res = await fetch(`${url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: u.email, password: PASSWORD }),
@@ -76,25 +78,15 @@ describe('errors', () => {
       expect(logged.reqId).toBe(id);
       expect(JSON.stringify(logged.err)).toMatch(/refresh_tokens/);
     } finally {
-      server.close();
-      await db.destroy();
-      await database.drop();
+      await close();
     }
   });
 });
 
 describe('request log', () => {
   it('when a request ends, then one line has its id, method, path, status and time; a handler logs with the same id', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({ write(c, _e, cb) { lines.push(...String(c).trim().split('\n')); cb(); } });
-    const database = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: database.url, DEMO_MODE: 'false' });
-    const db = createDb(database.url, { min: 0, max: 2 });
-    const { app } = createApp({ config, db, logger: pino({ level: 'info' }, sink) });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
+    const { lines, url: base, close } = await appLoggingTo();
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const ok = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'trace-1' } });
       await ok.arrayBuffer();
       const bad = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -108,9 +100,7 @@ describe('request log', () => {
       expect(about.map((l) => l.msg)).toEqual([expect.stringMatching(/Invalid body/), 'request completed']);
       expect(about[1]).toMatchObject({ res: { statusCode: 400 } });
     } finally {
-      server.close();
-      await db.destroy();
-      await database.drop();
+      await close();
     }
   });
 });
@@ -217,13 +207,14 @@ describe('OpenAPI', () => {
   });
 });
 
-async function startAppOn(url: string) {
+async function startAppOn(url: string, logger = pino({ level: 'silent' })) {
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: url, DEMO_MODE: 'false' });
   const db = createDb(url, { min: 0, max: 2 });
-  const { app } = createApp({ config, db, logger: pino({ level: 'silent' }) });
+  const { app } = createApp({ config, db, logger });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {
+    db,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async close() {
       server.closeAllConnections();
