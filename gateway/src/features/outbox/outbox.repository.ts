@@ -54,7 +54,8 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
          now() + (CASE WHEN l.leased THEN ? ELSE 0 END * interval '1 millisecond')
        FROM chats c JOIN devices d ON d.id = c.device_id
        CROSS JOIN LATERAL (SELECT ?::boolean AND NOT EXISTS (
-         SELECT 1 FROM messages o WHERE o.chat_id = c.id AND o.direction = 'out' AND o.ack = 0 AND o.next_attempt_at IS NOT NULL) AS leased) l
+         SELECT 1 FROM messages o WHERE o.chat_id = c.id AND o.direction = 'out' AND o.ack = 0 AND o.next_attempt_at IS NOT NULL) AS leased
+         OFFSET 0) l -- OFFSET 0: looked up once, not once for each of the three uses of l.leased
        WHERE c.id = ? AND ${SENDER_SQL}
        ON CONFLICT (device_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
        RETURNING *),
