@@ -1,4 +1,4 @@
-import { type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthService } from './auth.service.js';
 import * as s from './auth.schemas.js';

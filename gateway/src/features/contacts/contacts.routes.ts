@@ -1,4 +1,4 @@
-import { type Request } from 'express';
+import type { Request } from 'express';
 import type { Db } from '../../platform/db/knex.js';
 import { AppError } from '../../platform/errors.js';
 import type { Api } from '../../platform/http/api.js';

@@ -1,4 +1,4 @@
-import { type Request } from 'express';
+import type { Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { TagsService } from './tags.service.js';
