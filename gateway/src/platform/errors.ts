@@ -27,7 +27,8 @@ type BodyParserError = Error & { type?: string; status?: number; limit?: number 
 /** Every error ends here. Unknown errors are 500 without stack or SQL; the log keeps them with the request id. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const e = toAppError(err);
-  if (e.status >= 500) req.log?.error({ err }, 'request failed');
+  // A 5xx is logged once, by the request's completion line (platform/logger.ts), with this error on it.
+  if (e.status >= 500) res.locals.error = err;
   else req.log?.info({ code: e.code, status: e.status }, e.message);
   if (res.headersSent) return res.end();
   if (e.headers) res.set(e.headers);

@@ -53,7 +53,7 @@ export function requestLogger(logger: Logger): RequestHandler {
     Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ reqId })) });
     res.once('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (res.writableFinished) logRequest(logger, reqId, req.method, req.originalUrl, res.statusCode, ms);
+      if (res.writableFinished) logRequest(logger, reqId, req.method, req.originalUrl, res.statusCode, ms, res.locals.error);
       else logger.warn({ reqId, req: { method: req.method, url: req.originalUrl }, responseTime: Math.round(ms) }, 'request aborted');
     });
     next();
