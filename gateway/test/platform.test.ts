@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -115,6 +116,16 @@ describe('request ids, headers, CORS', () => {
     expect(c.headers.get('x-request-id')).not.toBe('bad id with spaces');
   });
 
+  it('when a webhook is answered (served before Express), then it carries a request id the same way', async () => {
+    const hook = (headers: Record<string, string>) => fetch(`${t.url}/webhooks/waha/${randomUUID()}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    const a = await hook({});
+    expect(a.status).toBe(404);
+    expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect((await a.json()).error.code).toBe('unknown_device');
+    expect((await hook({ 'x-request-id': 'engine-7' })).headers.get('x-request-id')).toBe('engine-7');
+  });
+
   it('when any response goes out, then helmet headers are on it', async () => {
     const r = await http.get('/healthz');
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
@@ -179,8 +190,10 @@ describe('health and metrics', () => {
 
   it('when requests have been served, then /metrics has the duration histogram by route template, pool gauges and process metrics', async () => {
     await http.get('/api/users/00000000-0000-0000-0000-000000000000');
+    await fetch(`${t.url}/webhooks/waha/${randomUUID()}`, { method: 'POST', body: '{}' });
     const text = await (await fetch(`${t.url}/metrics`)).text();
     expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/users\/:id"[^}]*status="401"/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/webhooks\/:engine\/:deviceId",status="404"\} [1-9]/);
     expect(text).toContain('db_pool_connections_used');
     expect(text).toContain('db_pool_pending_acquires');
     expect(text).toContain('process_cpu_user_seconds_total');

@@ -24,18 +24,18 @@ declare module 'http' {
   }
 }
 
-/** The id a proxy gave the request, when sane; otherwise a new one. Echoed as X-Request-Id. */
-export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+/** The id a proxy gave the request, when sane; otherwise a new one. The caller echoes it as X-Request-Id. */
+export function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
+  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /** The one line logged per request: error level for a 5xx (with its error), info otherwise. */
 export function logRequest(logger: Logger, reqId: string, method: string, url: string, status: number, ms: number, err?: unknown) {
+  const level = status >= 500 ? 'error' : 'info';
+  if (!logger.isLevelEnabled(level)) return; // at LOG_LEVEL=warn most requests build no line at all
   const line = { reqId, req: { method, url }, res: { statusCode: status }, responseTime: Math.round(ms) };
-  if (status >= 500) logger.error({ ...line, err }, 'request failed');
+  if (level === 'error') logger.error({ ...line, err }, 'request failed');
   else logger.info(line, 'request completed');
 }
 
@@ -47,7 +47,8 @@ export function logRequest(logger: Logger, reqId: string, method: string, url: s
 export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const reqId = requestIdOf(req, res);
+    const reqId = requestIdOf(req);
+    res.setHeader('X-Request-Id', reqId);
     req.id = reqId;
     let child: Logger | undefined;
     Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ reqId })) });

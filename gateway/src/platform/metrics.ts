@@ -38,11 +38,21 @@ export function createMetrics(db: Db): Metrics {
   gauge('db_pool_connections_free', 'Idle database connections', () => pool()?.numFree() ?? 0);
   gauge('db_pool_pending_acquires', 'Requests waiting for a database connection', () => pool()?.numPendingAcquires() ?? 0);
 
+  // One child per method, route and status, looked up by a string key: prom-client would otherwise
+  // hash the label object on every observation. Routes are templates, so the set stays small.
+  const children = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
+  const observe = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) children.set(key, (child = duration.labels(method, route, String(status))));
+    child.observe(seconds);
+  };
+
   const middleware: RequestHandler = (req, res, next) => {
-    const end = duration.startTimer();
+    const started = performance.now();
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
+      observe(req.method, route, res.statusCode, (performance.now() - started) / 1000);
     });
     next();
   };
@@ -50,9 +60,6 @@ export function createMetrics(db: Db): Metrics {
   const handler: RequestHandler = async (_req, res) => {
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   };
-
-  const observe = (method: string, route: string, status: number, seconds: number) =>
-    duration.observe({ method, route, status: String(status) }, seconds);
 
   return { registry, middleware, handler, observe };
 }

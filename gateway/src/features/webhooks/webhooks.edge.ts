@@ -6,6 +6,8 @@ import type { WebhooksService } from './webhooks.service.js';
 
 const PATH = /^\/webhooks\/([a-z]+)\/([^/?#]+)\/?(?:\?.*)?$/;
 const ROUTE = '/webhooks/:engine/:deviceId';
+/** The answer to nearly every delivery, encoded once. */
+const STORED = JSON.stringify({ ok: true });
 
 /**
  * The engines' callbacks, served before Express: they are the gateway's hottest path, and the
@@ -25,10 +27,10 @@ export function webhookEdge(opts: {
     const m = PATH.exec(req.url);
     if (!m) return false;
     const started = process.hrtime.bigint();
-    const reqId = requestIdOf(req, res);
-    const finish = (status: number, body: unknown, err?: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    const reqId = requestIdOf(req);
+    const finish = (status: number, text: string, err?: unknown) => {
+      // Headers as a flat list: written as given, with no header map made for this response.
+      res.writeHead(status, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), 'x-request-id', reqId]);
       res.end(text);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       opts.observe('POST', ROUTE, status, ms / 1000);
@@ -36,7 +38,7 @@ export function webhookEdge(opts: {
     };
     const fail = (err: unknown) => {
       const e = err instanceof AppError ? err : new AppError('internal', 500, 'Something went wrong on our side; the request id is in the X-Request-Id header');
-      finish(e.status, { error: { code: e.code, message: e.message } }, err);
+      finish(e.status, JSON.stringify({ error: { code: e.code, message: e.message } }), err);
     };
 
     const chunks: Buffer[] = [];
@@ -60,7 +62,7 @@ export function webhookEdge(opts: {
       }
       opts.webhooks
         .receive(m[1]!, deviceId, { body: Buffer.concat(chunks, size), headers: req.headers }, log)
-        .then(() => finish(200, { ok: true }), fail);
+        .then(() => finish(200, STORED), fail);
     });
     return true;
   };
