@@ -1,11 +1,8 @@
-import type { Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import { messagePage } from '../messages/messages.schemas.js';
 import type { ChatsService } from './chats.service.js';
 import * as s from './chats.schemas.js';
 
-const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['chats'];
 const hidden = { 404: 'No such chat, or not one the caller may see' };
 
@@ -20,11 +17,11 @@ export function chatsRoutes(api: Api, chats: ChatsService): void {
       query: s.listChatsQuery,
       response: s.chatPage,
     },
-    ({ query, req }) => chats.list(actorOf(req), query),
+    ({ query, actor }) => chats.list(actor, query),
   );
   api.route(
     { method: 'get', path: '/api/chats/:id', summary: 'One chat', tags, auth: 'user', params: s.chatIdParams, response: s.chatSchema, responses: hidden },
-    ({ params, req }) => chats.get(actorOf(req), params.id),
+    ({ params, actor }) => chats.get(actor, params.id),
   );
   api.route(
     {
@@ -38,7 +35,7 @@ export function chatsRoutes(api: Api, chats: ChatsService): void {
       response: messagePage,
       responses: hidden,
     },
-    ({ params, query, req }) => chats.messages(actorOf(req), params.id, { limit: query.limit, before: query.before ?? query.cursor }),
+    ({ params, query, actor }) => chats.messages(actor, params.id, { limit: query.limit, before: query.before ?? query.cursor }),
   );
   api.route(
     {
@@ -51,6 +48,6 @@ export function chatsRoutes(api: Api, chats: ChatsService): void {
       response: s.chatSchema,
       responses: { ...hidden, 403: 'A viewer or grantee: reads without marking read' },
     },
-    ({ params, req }) => chats.read(actorOf(req), params.id),
+    ({ params, actor }) => chats.read(actor, params.id),
   );
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { canSend, chatAccess } from '../access/access.policy.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
@@ -11,11 +11,6 @@ import { presentMessageWithReactions } from '../messages/messages.presenter.js';
 import { appendEvents } from '../realtime/event-log.js';
 import { presentChat, presentChatForUser, type ChatAccessName, type ChatRow } from './chats.presenter.js';
 import * as repo from './chats.repository.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 /** How many of the newest unread messages are reported seen to the engine at most. */
 const SEEN_MAX = 50;

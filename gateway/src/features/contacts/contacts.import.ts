@@ -7,7 +7,7 @@ import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ensureTagsByName } from '../tags/tags.repository.js';
 import { IMPORT_FIELDS, type ImportField } from './contacts.schemas.js';
-import type { Actor } from './contacts.service.js';
+import type { Actor } from '../../platform/http/auth-context.js';
 
 export type ImportMode = 'skip-invalid' | 'all-or-nothing';
 

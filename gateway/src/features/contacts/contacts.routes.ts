@@ -1,8 +1,6 @@
-import type { Request } from 'express';
 import type { Db } from '../../platform/db/knex.js';
 import { AppError } from '../../platform/errors.js';
 import type { Api } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ContactsService } from './contacts.service.js';
 import { exportContacts } from './contacts.export.js';
@@ -10,7 +8,6 @@ import { importContacts } from './contacts.import.js';
 import { csvUpload, parseSize } from './contacts.upload.js';
 import * as s from './contacts.schemas.js';
 
-const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['contacts'];
 /** Everyone in the organization reads CRM contacts; editors and admins change them. */
 export const WRITERS = ['admin', 'editor'] as const;
@@ -36,7 +33,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       query: s.matchesQuery,
       response: s.matchesResponse,
     },
-    ({ query, req }) => contacts.matches(actorOf(req), query),
+    ({ query, actor }) => contacts.matches(actor, query),
   );
   api.route(
     {
@@ -50,7 +47,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       response: s.importResult,
       responses: { 413: 'Too many rows or bytes', 415: 'Not CSV', 422: 'all-or-nothing and some rows invalid: nothing imported' },
     },
-    async ({ req }) => {
+    async ({ req, actor }) => {
       const upload = await csvUpload(req, maxBytes);
       // Form fields (sent before the file) fill in what the query string does not say.
       const merged = s.importQuery.safeParse({ ...upload.fields, ...(req.query as Record<string, unknown>) });
@@ -59,7 +56,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       }
       const o = merged.data;
       const mapping = Object.fromEntries(s.IMPORT_FIELDS.filter((f) => o[`map[${f}]`]).map((f) => [f, o[`map[${f}]`]!]));
-      return importContacts(deps.db, deps.audit, actorOf(req), contacts.region, upload.file, {
+      return importContacts(deps.db, deps.audit, actor, contacts.region, upload.file, {
         mode: o.mode,
         mapping,
         delimiter: o.delimiter,
@@ -70,8 +67,8 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
   );
   api.route(
     { method: 'get', path: '/api/contacts/export', summary: 'All contacts matching the filters as CSV (streamed; columns name, phone, email, company, notes, tags, created_at)', tags, auth: 'user', query: s.exportQuery },
-    async ({ query, req, res }) => {
-      await exportContacts(deps.db, actorOf(req).user.orgId, query, res);
+    async ({ query, actor, res }) => {
+      await exportContacts(deps.db, actor.user.orgId, query, res);
     },
   );
 
@@ -87,15 +84,15 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       response: s.contactSchema,
       responses: { 404: 'No such chat or WhatsApp contact that you may see', 409: 'A contact with this number exists (details.contactId)' },
     },
-    ({ body, req }) => contacts.create(actorOf(req), body),
+    ({ body, actor }) => contacts.create(actor, body),
   );
   api.route(
     { method: 'get', path: '/api/contacts', summary: 'List contacts by name (filters q over name, number, email, company; tag)', tags, auth: 'user', query: s.listContactsQuery, response: s.contactPage },
-    ({ query, req }) => contacts.list(actorOf(req), query),
+    ({ query, actor }) => contacts.list(actor, query),
   );
   api.route(
     { method: 'get', path: '/api/contacts/:id', summary: 'Get a contact', tags, auth: 'user', params: s.contactIdParams, response: s.contactSchema, responses: { 404: 'No such contact here' } },
-    ({ params, req }) => contacts.get(actorOf(req), params.id),
+    ({ params, actor }) => contacts.get(actor, params.id),
   );
   api.route(
     {
@@ -109,15 +106,15 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       response: s.contactSchema,
       responses: { 404: 'No such contact here', 409: 'Another contact has this number' },
     },
-    ({ params, body, req }) => contacts.update(actorOf(req), params.id, body),
+    ({ params, body, actor }) => contacts.update(actor, params.id, body),
   );
   api.route(
     { method: 'delete', path: '/api/contacts/:id', summary: 'Delete a contact (soft delete; its number is free again)', tags, auth: WRITERS, params: s.contactIdParams, status: 204, responses: { 404: 'No such contact here' } },
-    ({ params, req }) => contacts.remove(actorOf(req), params.id),
+    ({ params, actor }) => contacts.remove(actor, params.id),
   );
   api.route(
     { method: 'put', path: '/api/contacts/:id/tags', summary: 'Set a contact’s tags (replaces them)', tags, auth: WRITERS, params: s.contactIdParams, body: s.setTagsBody, response: s.contactSchema, responses: { 404: 'No such contact here' } },
-    ({ params, body, req }) => contacts.setTags(actorOf(req), params.id, body.tagIds),
+    ({ params, body, actor }) => contacts.setTags(actor, params.id, body.tagIds),
   );
   api.route(
     {
@@ -130,7 +127,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       response: s.cardSchema,
       responses: { 404: 'No such contact here' },
     },
-    ({ params, req }) => contacts.card(actorOf(req), params.id),
+    ({ params, actor }) => contacts.card(actor, params.id),
   );
   api.route(
     {
@@ -143,6 +140,6 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       response: s.statsSchema,
       responses: { 404: 'No such contact here' },
     },
-    ({ params, req }) => contacts.stats(actorOf(req), params.id),
+    ({ params, actor }) => contacts.stats(actor, params.id),
   );
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
 import { canSeeChat, visibleDeviceIds } from '../access/access.policy.js';
@@ -12,11 +12,6 @@ import { crmForChats, matchCounts, matchPage, visibleDevices, waByKeys, type Mat
 import { cardChats, contactStats } from './contacts.card.js';
 
 export { crmForChats, normalizeWaContactPhones, type CrmBadge } from './contacts.merge.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 const UNIQUE_VIOLATION = '23505';
 

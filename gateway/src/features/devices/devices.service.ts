@@ -3,18 +3,13 @@ import { phoneOfJid } from '../engines/jid.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { appendEvents } from '../realtime/event-log.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { DeviceStatus, EngineKind, EngineSession, SessionState } from '../engines/engine.types.js';
 import * as repo from './devices.repository.js';
 import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
   engine: d.engine,

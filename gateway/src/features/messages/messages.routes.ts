@@ -1,10 +1,7 @@
-import type { Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { MessagesService } from './messages.service.js';
 import * as s from './messages.schemas.js';
 
-const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['messages'];
 const hidden = { 404: 'No such message, or not in a chat the caller may see' };
 
@@ -20,7 +17,7 @@ export function messagesRoutes(api: Api, messages: MessagesService): void {
       query: s.listMessagesQuery,
       response: s.logPage,
     },
-    ({ query, req }) => messages.list(actorOf(req), query),
+    ({ query, actor }) => messages.list(actor, query),
   );
   // Declared before /:id so "stats" is never taken for an id.
   api.route(
@@ -33,11 +30,11 @@ export function messagesRoutes(api: Api, messages: MessagesService): void {
       query: s.statsQuery,
       response: s.statsSchema,
     },
-    ({ query, req }) => messages.stats(actorOf(req), query),
+    ({ query, actor }) => messages.stats(actor, query),
   );
   api.route(
     { method: 'get', path: '/api/messages/:id', summary: 'One message with its reactions', tags, auth: 'user', params: s.messageIdParams, response: s.messageSchema, responses: hidden },
-    ({ params, req }) => messages.get(actorOf(req), params.id),
+    ({ params, actor }) => messages.get(actor, params.id),
   );
   api.route(
     {
@@ -50,6 +47,6 @@ export function messagesRoutes(api: Api, messages: MessagesService): void {
       status: 204,
       responses: { ...hidden, 403: 'A viewer or grantee' },
     },
-    ({ params, req }) => messages.remove(actorOf(req), params.id),
+    ({ params, actor }) => messages.remove(actor, params.id),
   );
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { forbidden, notFound } from '../../platform/errors.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { toPage } from '../../platform/http/pagination.js';
 import { canManage, chatAccess } from '../access/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -10,11 +10,6 @@ import type { ContactsService } from '../contacts/contacts.service.js';
 import { appendEvents } from '../realtime/event-log.js';
 import { presentMessage, presentMessageWithReactions } from './messages.presenter.js';
 import * as repo from './messages.repository.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 const DAY = 86_400_000;
 

@@ -1,10 +1,7 @@
-import type { Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { SharesService } from './shares.service.js';
 import * as s from './shares.schemas.js';
 
-const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['shares'];
 
 export function sharesRoutes(api: Api, shares: SharesService): void {
@@ -21,7 +18,7 @@ export function sharesRoutes(api: Api, shares: SharesService): void {
       response: s.shareSchema,
       responses: { 403: 'A viewer or grantee', 404: 'No such chat (or not visible), or no such active user', 409: 'That person already sees the chat' },
     },
-    ({ params, body, req }) => shares.create(actorOf(req), params.id, body.userId),
+    ({ params, body, actor }) => shares.create(actor, params.id, body.userId),
   );
   api.route(
     {
@@ -34,7 +31,7 @@ export function sharesRoutes(api: Api, shares: SharesService): void {
       response: s.shareList,
       responses: { 403: 'A grantee', 404: 'No such chat, or not visible' },
     },
-    ({ params, req }) => shares.list(actorOf(req), params.id),
+    ({ params, actor }) => shares.list(actor, params.id),
   );
   api.route(
     {
@@ -47,10 +44,10 @@ export function sharesRoutes(api: Api, shares: SharesService): void {
       status: 204,
       responses: { 403: 'A viewer or grantee', 404: 'No such chat or share' },
     },
-    ({ params, req }) => shares.revoke(actorOf(req), params.id, params.userId),
+    ({ params, actor }) => shares.revoke(actor, params.id, params.userId),
   );
   api.route(
     { method: 'get', path: '/api/shared-with-me', summary: 'Chats others shared with the caller, newest grant first', tags, auth: 'user', query: s.sharedWithMeQuery, response: s.sharedWithMePage },
-    ({ query, req }) => shares.sharedWithMe(actorOf(req), query),
+    ({ query, actor }) => shares.sharedWithMe(actor, query),
   );
 }

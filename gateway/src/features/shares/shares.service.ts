@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { canManage, chatAccess } from '../access/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -8,11 +8,6 @@ import { presentChat, type ChatRow } from '../chats/chats.presenter.js';
 import type { ChatsService } from '../chats/chats.service.js';
 import { appendEvents } from '../realtime/event-log.js';
 import * as repo from './shares.repository.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 const present = (s: { chat_id: number; grantee_id: string; granted_by: string; created_at: Date }, u: { name: string; email: string }) => ({
   chatId: Number(s.chat_id),

@@ -6,7 +6,8 @@ import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
 import { appendEvents } from '../realtime/event-log.js';
-import type { Actor, DevicesService } from '../devices/devices.service.js';
+import type { DevicesService } from '../devices/devices.service.js';
+import type { Actor } from '../../platform/http/auth-context.js';
 import * as repo from './sync.repository.js';
 import { presentSyncJob } from './sync.presenter.js';
 

@@ -1,10 +1,7 @@
-import type { Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { TagsService } from './tags.service.js';
 import * as s from './tags.schemas.js';
 
-const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['tags'];
 /** Everyone in the organization reads tags; editors and admins change them. */
 export const WRITERS = ['admin', 'editor'] as const;
@@ -12,18 +9,18 @@ export const WRITERS = ['admin', 'editor'] as const;
 export function tagsRoutes(api: Api, service: TagsService): void {
   api.route(
     { method: 'get', path: '/api/tags', summary: 'The organization’s tags with how many contacts carry each (by name; not paginated)', tags, auth: 'user', response: s.tagList },
-    ({ req }) => service.list(actorOf(req)),
+    ({ actor }) => service.list(actor),
   );
   api.route(
     { method: 'post', path: '/api/tags', summary: 'Create a tag', tags, auth: WRITERS, body: s.createTagBody, status: 201, response: s.tagWithCountSchema, responses: { 409: 'A tag with this name exists (case-insensitive)' } },
-    ({ body, req }) => service.create(actorOf(req), body),
+    ({ body, actor }) => service.create(actor, body),
   );
   api.route(
     { method: 'put', path: '/api/tags/:id', summary: 'Rename or recolor a tag', tags, auth: WRITERS, params: s.tagIdParams, body: s.updateTagBody, response: s.tagWithCountSchema, responses: { 404: 'No such tag here', 409: 'A tag with this name exists' } },
-    ({ params, body, req }) => service.update(actorOf(req), params.id, body),
+    ({ params, body, actor }) => service.update(actor, params.id, body),
   );
   api.route(
     { method: 'delete', path: '/api/tags/:id', summary: 'Delete a tag (it is removed from every contact)', tags, auth: WRITERS, params: s.tagIdParams, status: 204, responses: { 404: 'No such tag here' } },
-    ({ params, req }) => service.remove(actorOf(req), params.id),
+    ({ params, actor }) => service.remove(actor, params.id),
   );
 }

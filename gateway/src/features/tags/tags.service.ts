@@ -1,14 +1,9 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../platform/errors.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tags.repository.js';
 import { presentTag } from './tags.presenter.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 const UNIQUE_VIOLATION = '23505';
 

@@ -1,40 +1,37 @@
-import type { Request } from 'express';
 import type { Api } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { UsersService } from './users.service.js';
 import * as s from './users.schemas.js';
 
-const actorOf = (req: Request) => ({ user: req.user as AuthUser, requestId: String(req.id ?? '') });
 const tags = ['users'];
 
 export function usersRoutes(api: Api, users: UsersService): void {
   api.route(
     { method: 'post', path: '/api/users', summary: 'Create a user in the caller’s organization', tags, auth: ['admin'], body: s.createUserBody, status: 201, response: s.userSchema, responses: { 409: 'Email taken' } },
-    ({ body, req }) => users.create(actorOf(req), body),
+    ({ body, actor }) => users.create(actor, body),
   );
   api.route(
     { method: 'get', path: '/api/users', summary: 'List users (filters role, q; newest first)', tags, auth: ['admin'], query: s.listUsersQuery, response: s.userPage },
-    ({ query, req }) => users.list(actorOf(req), query),
+    ({ query, actor }) => users.list(actor, query),
   );
   // Before /api/users/:id, which would take "directory" for an id.
   api.route(
     { method: 'get', path: '/api/users/directory', summary: 'Colleagues of the caller’s organization (name, email) to share with or add to a number', tags, auth: 'user', query: s.directoryQuery, response: s.directorySchema },
-    ({ query, req }) => users.directory(actorOf(req), query),
+    ({ query, actor }) => users.directory(actor, query),
   );
   api.route(
     { method: 'get', path: '/api/users/:id', summary: 'Get a user', tags, auth: ['admin'], params: s.userIdParams, response: s.userSchema, responses: { 404: 'No such user here' } },
-    ({ params, req }) => users.get(actorOf(req), params.id),
+    ({ params, actor }) => users.get(actor, params.id),
   );
   api.route(
     { method: 'put', path: '/api/users/:id', summary: 'Change a user’s name or role', tags, auth: ['admin'], params: s.userIdParams, body: s.updateUserBody, response: s.userSchema, responses: { 404: 'No such user here', 409: 'Would leave no admin' } },
-    ({ params, body, req }) => users.update(actorOf(req), params.id, body),
+    ({ params, body, actor }) => users.update(actor, params.id, body),
   );
   api.route(
     { method: 'delete', path: '/api/users/:id', summary: 'Deactivate a user (soft delete; their sessions end)', tags, auth: ['admin'], params: s.userIdParams, status: 204, responses: { 404: 'No such user here', 409: 'Cannot delete yourself' } },
-    ({ params, req }) => users.remove(actorOf(req), params.id),
+    ({ params, actor }) => users.remove(actor, params.id),
   );
   api.route(
     { method: 'put', path: '/api/users/:id/password', summary: 'Change your own password (with the old one), or as admin set another’s', tags, auth: 'user', params: s.userIdParams, body: s.changePasswordBody, status: 204, responses: { 403: 'Not yours to change, or old password wrong', 404: 'No such user here' } },
-    ({ params, body, req }) => users.changePassword(actorOf(req), params.id, body),
+    ({ params, body, actor }) => users.changePassword(actor, params.id, body),
   );
 }

@@ -2,16 +2,11 @@ import type { Knex } from 'knex';
 import bcrypt from 'bcryptjs';
 import { LRUCache } from 'lru-cache';
 import { AppError, conflict, forbidden, notFound, unauthorized } from '../../platform/errors.js';
-import type { AuthUser, Role } from '../../platform/http/auth-context.js';
+import type { Actor, AuthUser, Role } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './users.repository.js';
 import { presentUser } from './users.presenter.js';
-
-export interface Actor {
-  user: AuthUser;
-  requestId?: string;
-}
 
 const UNIQUE_VIOLATION = '23505';
 

@@ -2,7 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z, type ZodType } from 'zod';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { AppError } from '../errors.js';
-import type { AuthUser, Role } from './auth-context.js';
+import type { Actor, AuthUser, Role } from './auth-context.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -27,6 +27,8 @@ export interface Input<P, Q, B> {
   query: Q;
   body: B;
   user: AuthUser; // only meaningful when auth is not `public`
+  /** The caller and this request's id, as services take them. */
+  actor: Actor;
   req: Request;
   res: Response;
 }
@@ -65,12 +67,14 @@ export class Api {
     chain.push(...(spec.before ?? []));
     chain.push(async (req, res) => {
       const params = parse(spec.params, req.params, 'path') as z.output<P>;
-      const query = parse(spec.query, req.query, 'query') as z.output<Q>;
+      // Express parses the query string on each read of req.query: only when a schema wants it.
+      const query = (spec.query ? parse(spec.query, req.query, 'query') : {}) as z.output<Q>;
       const body = parse(spec.body, req.body, 'body') as z.output<B>;
-      const result = await handler({ params, query, body, user: req.user as AuthUser, req, res });
+      const user = req.user as AuthUser;
+      const result = await handler({ params, query, body, user, actor: { user, requestId: req.id ?? '' }, req, res });
       if (res.headersSent) return;
       if (result === undefined) res.status(spec.status ?? 204).end();
-      else res.status(spec.status ?? 200).json(result);
+      else sendJson(res, spec.status ?? 200, result);
     });
     this.router[spec.method](spec.path, ...chain);
   }
@@ -101,6 +105,15 @@ export class Api {
       responses,
     });
   }
+}
+
+/** The answer as JSON, written directly: Express's res.json → res.send re-derives type and charset on every answer. */
+function sendJson(res: Response, status: number, value: unknown) {
+  const text = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 function parse(schema: ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body') {

@@ -10,6 +10,12 @@ export interface AuthUser {
   role: Role;
 }
 
+/** A caller and the request they called in: what a service needs for access checks and the audit log. */
+export interface Actor {
+  user: AuthUser;
+  requestId?: string;
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     user?: AuthUser;
