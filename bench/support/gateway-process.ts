@@ -61,11 +61,11 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   chmodSync(dataDir, 0o755);
   const [port, pgPort, simPort] = [await freePort(), await freePort(), await freePort()];
   const simUrl = `http://127.0.0.1:${simPort}`;
-  const stopSim = await spawnNode(['engine-sim/dist/main.js'], { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn' }, simUrl);
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway there, to find where time goes.
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_CPU_PROF=<dir> (gateway) and BENCH_SIM_PROF=<dir> (simulator) write V8 CPU profiles there, to find where time goes.
+  const profileTo = (dir: string | undefined) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+  const stopSim = await spawnNode([...profileTo(process.env.BENCH_SIM_PROF), 'engine-sim/dist/main.js'], { SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn' }, simUrl);
   const stopGateway = await spawnNode(
-    [...prof, 'gateway/dist/main.js'],
+    [...profileTo(process.env.BENCH_CPU_PROF), 'gateway/dist/main.js'],
     {
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       PORT: String(port),
