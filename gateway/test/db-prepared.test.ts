@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/test-db.js';
 import { createDb } from '../src/platform/db/knex.js';
-import { prepared } from '../src/platform/db/prepared.js';
+import { prepared, preparedQuery } from '../src/platform/db/prepared.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: ReturnType<typeof createDb>;
@@ -43,5 +43,23 @@ describe('prepared statements', () => {
       .catch((e: Error) => expect(e.message).toBe('roll back'));
     const { rows } = await prepared(db, 'test_prepared_count_rows', 'SELECT count(*)::int AS n FROM prepared_probe');
     expect(rows[0].n).toBe(0);
+  });
+
+  it('when a knex query is run prepared, then it is named after its text: same text, one statement; other values, right rows', async () => {
+    await db.raw('CREATE TABLE prepared_knex_probe (id int, tag text)');
+    await db('prepared_knex_probe').insert([{ id: 1, tag: 'a' }, { id: 2, tag: 'b' }, { id: 3, tag: 'a' }]);
+    await db.transaction(async (trx) => {
+      // One connection throughout, so its prepared statements can be listed.
+      const byTags = (tags: string[]) => preparedQuery(trx, trx('prepared_knex_probe').whereRaw('tag = ANY(?::text[])', [tags]).orderBy('id').select('id'));
+      expect((await byTags(['a'])).rows.map((r) => r.id)).toEqual([1, 3]);
+      expect((await byTags(['a', 'b'])).rows.map((r) => r.id)).toEqual([1, 2, 3]);
+      const first = await preparedQuery(trx, trx('prepared_knex_probe').where({ id: 2 }).first('tag'));
+      expect(first.rows).toEqual([{ tag: 'b' }]);
+      const raw = await preparedQuery(trx, trx.raw('SELECT count(*)::int AS n FROM prepared_knex_probe WHERE id > ?', [1]));
+      expect(raw.rows[0].n).toBe(2);
+      const { rows } = await trx.raw(`SELECT statement FROM pg_prepared_statements WHERE name LIKE 'knex\\_%' ORDER BY prepare_time`);
+      expect(rows.length).toBe(3); // the two array lengths share one statement
+      expect(rows[0].statement).toContain('= ANY($1::text[])');
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuthUser } from '../../platform/http/auth-context.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 
 /**
  * The one answer to "who may see what". A device's chats are visible to its owner and its members,
@@ -65,13 +66,15 @@ export const senderBindings = (user: Pick<AuthUser, 'id' | 'orgId'>) => [user.or
 export const canManage = (a: ChatAccess) => a === 'owner' || a === 'agent';
 
 export async function chatAccess(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, chatId: number | string): Promise<ChatAccess> {
-  const row = await db('chats as c')
+  // Before every read of a chat: prepared, so it is not planned again on each request.
+  const { rows } = await preparedQuery(db, db('chats as c')
     .join('devices as d', 'd.id', 'c.device_id')
     .leftJoin('device_members as m', (j) => j.on('m.device_id', 'd.id').andOnVal('m.user_id', user.id))
     .leftJoin('chat_shares as s', (j) => j.on('s.chat_id', 'c.id').andOnVal('s.grantee_id', user.id))
     .where({ 'c.id': chatId, 'd.org_id': user.orgId })
     .whereNull('d.deleted_at')
-    .first('d.owner_id', 'm.role', 's.id as share_id');
+    .first('d.owner_id', 'm.role', 's.id as share_id'));
+  const row = rows[0] as { owner_id: string; role: string | null; share_id: number | null } | undefined;
   if (!row) return null;
   if (row.owner_id === user.id) return 'owner';
   if (row.role) return row.role as ChatAccess;

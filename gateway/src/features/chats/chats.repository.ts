@@ -3,6 +3,7 @@ import type { ChatRow, ChatAccessName } from './chats.presenter.js';
 import type { MessageRow } from '../messages/messages.presenter.js';
 import { MESSAGE_COLUMNS, REACTIONS, type WithReactions } from '../messages/messages.repository.js';
 import { sharedOnlyChatIds, visibleDevicesWithAccess, type Viewer } from './chats.visibility.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 
 /** The list's sort key: chats without messages last (see the chats_device_recent_idx index). */
 const RECENT = `coalesce(c.last_message_at, '-infinity'::timestamptz)`;
@@ -66,9 +67,9 @@ export async function listChats(db: Knex, user: Viewer, f: ChatFilter): Promise<
   const cond = conditions(db, user, f);
   // The visible devices first, as a small query of their own: the list statement then plans in a
   // fraction of the time a nested policy subquery costs, and planning dominates a 50-row page.
-  const devices: { id: string; access: ChatAccessName }[] = await visibleDevicesWithAccess(db, user, f.deviceId);
+  const devices = (await preparedQuery(db, visibleDevicesWithAccess(db, user, f.deviceId))).rows as { id: string; access: ChatAccessName }[];
   const ids = devices.map((d) => d.id);
-  const { rows } = await db.raw(
+  const { rows } = await preparedQuery(db, db.raw(
     `SELECT x.* FROM (
        SELECT l.*, dev.access FROM unnest(?::uuid[], ?::text[]) AS dev(id, access) CROSS JOIN LATERAL (
          SELECT c.*, ${RECENT} AS sk, (${RECENT})::text AS k FROM chats c WHERE c.device_id = dev.id AND ?
@@ -77,7 +78,7 @@ export async function listChats(db: Knex, user: Viewer, f: ChatFilter): Promise<
        SELECT c.*, ${RECENT} AS sk, (${RECENT})::text AS k, 'grantee' AS access FROM chats c WHERE c.id IN ? AND ?
      ) x ORDER BY x.sk DESC, x.id DESC LIMIT ?`,
     [ids, devices.map((d) => d.access), cond, n, sharedOnlyChatIds(db, user, f.deviceId, ids), cond, n],
-  );
+  ));
   // `k` is the sort key as PostgreSQL's text: a JS Date would drop microseconds and skip or repeat rows.
   return rows as ListedChat[];
 }
@@ -86,7 +87,7 @@ export const getChat = (db: Knex, id: number) => db<ChatRow>('chats').where({ id
 
 /** The user's pins: chat ids and CRM contact ids. */
 export async function favoritesOf(db: Knex, userId: string) {
-  const rows: { target_type: string; target_id: string }[] = await db('favorites').where({ user_id: userId }).select('target_type', 'target_id');
+  const { rows } = await preparedQuery(db, db('favorites').where({ user_id: userId }).select('target_type', 'target_id'));
   return {
     chats: new Set(rows.filter((r) => r.target_type === 'chat').map((r) => r.target_id)),
     contacts: new Set(rows.filter((r) => r.target_type === 'contact').map((r) => r.target_id)),
@@ -97,12 +98,12 @@ export type PagedMessage = MessageRow & WithReactions & { k: string };
 
 /** A conversation page, newest first, keyset on (sent_at, id) with the exact timestamp text. */
 export async function messagesPage(db: Knex, chatId: number, limit: number, before?: [string, number]): Promise<PagedMessage[]> {
-  const { rows } = await db.raw(
+  const { rows } = await preparedQuery(db, db.raw(
     `SELECT ${MESSAGE_COLUMNS}, ${REACTIONS}, m.sent_at::text AS k FROM messages m
       WHERE m.chat_id = ? AND m.deleted_at IS NULL ${before ? 'AND (m.sent_at, m.id) < (?::timestamptz, ?::bigint)' : ''}
       ORDER BY m.sent_at DESC, m.id DESC LIMIT ?`,
     before ? [chatId, before[0], before[1], limit + 1] : [chatId, limit + 1],
-  );
+  ));
   return rows;
 }
 

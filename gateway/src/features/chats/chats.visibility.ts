@@ -34,7 +34,8 @@ export function sharedOnlyChatIds(db: Knex, user: Viewer, deviceId?: string, vis
     .where('s.grantee_id', user.id)
     .andWhere('d.org_id', user.orgId)
     .whereNull('d.deleted_at')
-    .whereNotIn('c.device_id', visibleIds ?? visibleDeviceIds(db, user));
+    // The ids as one array binding: the statement's text stays the same whatever their number (it is prepared).
+    .where((w) => (visibleIds ? w.whereRaw('c.device_id <> ALL(?::uuid[])', [visibleIds]) : w.whereNotIn('c.device_id', visibleDeviceIds(db, user))));
   if (deviceId) q.andWhere('c.device_id', deviceId);
   return q;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuthUser } from '../../platform/http/auth-context.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { visibleDeviceIds } from '../access/access.policy.js';
 import { presentWaContact, type WaContactRow } from './contacts.presenter.js';
@@ -161,7 +162,7 @@ export async function crmForChats(db: Knex, orgId: string, chats: { deviceId: st
   const out = new Map<string, CrmBadge>();
   const people = chats.filter((c) => c.jid.endsWith('@s.whatsapp.net') || c.jid.endsWith('@lid'));
   if (!people.length) return out;
-  const { rows } = await db.raw(
+  const { rows } = await preparedQuery(db, db.raw(
     `WITH input AS (SELECT * FROM unnest(?::uuid[], ?::text[]) AS i(device_id, jid)),
           keyed AS (
             SELECT i.jid, coalesce(wa_jid_phone(i.jid), wa_jid_phone(l.phone_jid)) AS phone
@@ -172,7 +173,7 @@ export async function crmForChats(db: Knex, orgId: string, chats: { deviceId: st
        FROM keyed k
        JOIN contacts c ON c.org_id = ? AND c.deleted_at IS NULL AND c.phone_e164 = k.phone`,
     [people.map((c) => c.deviceId), people.map((c) => c.jid), orgId],
-  );
+  ));
   for (const r of rows as { jid: string; id: string; name: string; phone_e164: string; tags: CrmBadge['tags'] }[]) {
     out.set(r.jid, { contactId: r.id, name: r.name, phone: r.phone_e164, tags: r.tags });
   }

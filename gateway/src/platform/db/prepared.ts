@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { QueryResult } from 'pg';
 
 interface PooledClient {
-  acquireConnection(): Promise<{ query(q: { name: string; text: string; values: readonly unknown[] }): Promise<QueryResult> }>;
+  acquireConnection(): Promise<{ query(q: { name?: string; text: string; values: readonly unknown[] }): Promise<QueryResult> }>;
   releaseConnection(connection: unknown): Promise<void>;
 }
 
@@ -33,10 +33,33 @@ export async function prepared(db: Knex, name: string, sql: string, bindings: re
   if (s?.sql !== sql) statements.set(name, (s = positional(name, sql)));
   if (bindings.length !== s.count) throw new Error(`prepared statement ${name}: expected ${s.count} bindings, got ${bindings.length}`);
   if (bindings.includes(undefined)) throw new Error(`prepared statement ${name}: undefined binding at $${bindings.indexOf(undefined) + 1}`);
+  return run(db, name, s.text, bindings);
+}
+
+/** Statement names of knex-built queries, by their SQL text. */
+const knexStatements = new Map<string, string>();
+/** Past this many distinct texts, further ones run unprepared (each named statement lives on every connection). */
+const MAX_KNEX_STATEMENTS = 200;
+
+/**
+ * A query built with knex, run as a prepared statement named after its SQL text. For the reads a
+ * person waits on (a chat list, a conversation page, the access check before them): their text
+ * takes a few shapes, and planning them cost PostgreSQL more than running them. The text must not
+ * vary with the values: a list goes in as one array binding (`= ANY(?)`), never as `whereIn(array)`.
+ */
+export async function preparedQuery(db: Knex, query: Knex.QueryBuilder | Knex.Raw): Promise<QueryResult> {
+  const { sql, bindings } = query.toSQL().toNative();
+  let name = knexStatements.get(sql);
+  if (name === undefined && knexStatements.size < MAX_KNEX_STATEMENTS) knexStatements.set(sql, (name = `knex_${knexStatements.size + 1}`));
+  return run(db, name, sql, bindings);
+}
+
+/** On a connection of knex's pool, or on the transaction's own when `db` is one. */
+async function run(db: Knex, name: string | undefined, text: string, values: readonly unknown[]): Promise<QueryResult> {
   const client = db.client as unknown as PooledClient;
   const connection = await client.acquireConnection();
   try {
-    return await connection.query({ name, text: s.text, values: bindings });
+    return await connection.query(name === undefined ? { text, values } : { name, text, values });
   } finally {
     await client.releaseConnection(connection);
   }
