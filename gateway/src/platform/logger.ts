@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 
 export function createLogger(level: string): Logger {
