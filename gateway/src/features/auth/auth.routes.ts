@@ -8,7 +8,7 @@ const tags = ['auth'];
 export function authRoutes(api: Api, auth: AuthService, loginLimits: RequestHandler[]): void {
   api.route(
     { method: 'post', path: '/api/auth/register', summary: 'Create an organization and its first admin', tags, auth: 'public', body: s.registerBody, status: 201, response: s.sessionSchema, responses: { 409: 'Email taken' } },
-    ({ body, req }) => auth.register(body, String(req.id ?? '')),
+    ({ body, actor }) => auth.register(body, actor.requestId ?? ''),
   );
   api.route(
     { method: 'post', path: '/api/auth/login', summary: 'Sign in with email and password', tags, auth: 'public', body: s.loginBody, response: s.sessionSchema, before: loginLimits, responses: { 401: 'Wrong email or password', 429: 'Too many attempts' } },
