@@ -101,6 +101,7 @@ export class WebhookDeliverer {
   async close(): Promise<void> {
     this.stop.abort();
     await Promise.allSettled([...this.pending]);
-    await this.agent.close().catch(() => undefined);
+    // destroy, not close: close would wait for the receivers to answer what is still in flight.
+    await this.agent.destroy().catch(() => undefined);
   }
 }
