@@ -14,6 +14,10 @@ const CHAT_PHONE = `coalesce(wa_jid_phone(c.jid),
 
 export type ListedChat = ChatRow & { access: ChatAccessName; k: string };
 
+/** What a listed chat shows (`ChatRow`): a page of 50 parsed three unused timestamps per row with `c.*`. */
+const LISTED: (keyof ChatRow)[] = ['id', 'device_id', 'jid', 'name', 'is_group', 'last_message_at', 'last_message_id', 'last_message_preview', 'unread_count'];
+const listed = (alias: string) => LISTED.map((col) => `${alias}.${col}`).join(', ');
+
 export interface ChatFilter {
   deviceId?: string;
   unread?: boolean;
@@ -70,12 +74,12 @@ export async function listChats(db: Knex, user: Viewer, f: ChatFilter): Promise<
   const devices = (await preparedQuery(db, visibleDevicesWithAccess(db, user, f.deviceId))).rows as { id: string; access: ChatAccessName }[];
   const ids = devices.map((d) => d.id);
   const { rows } = await preparedQuery(db, db.raw(
-    `SELECT x.* FROM (
+    `SELECT ${listed('x')}, x.k, x.access FROM (
        SELECT l.*, dev.access FROM unnest(?::uuid[], ?::text[]) AS dev(id, access) CROSS JOIN LATERAL (
-         SELECT c.*, ${RECENT} AS sk, (${RECENT})::text AS k FROM chats c WHERE c.device_id = dev.id AND ?
+         SELECT ${listed('c')}, ${RECENT} AS sk, (${RECENT})::text AS k FROM chats c WHERE c.device_id = dev.id AND ?
          ORDER BY ${RECENT} DESC, c.id DESC LIMIT ?) l
        UNION ALL
-       SELECT c.*, ${RECENT} AS sk, (${RECENT})::text AS k, 'grantee' AS access FROM chats c WHERE c.id IN ? AND ?
+       SELECT ${listed('c')}, ${RECENT} AS sk, (${RECENT})::text AS k, 'grantee' AS access FROM chats c WHERE c.id IN ? AND ?
      ) x ORDER BY x.sk DESC, x.id DESC LIMIT ?`,
     [ids, devices.map((d) => d.access), cond, n, sharedOnlyChatIds(db, user, f.deviceId, ids), cond, n],
   ));
