@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { format, met, type Figure } from './support/report.js';
+import { machineLoad } from './support/machine.js';
 
 /**
  * `npm run bench [name…]`: every bench/*.bench.ts in turn, each printing its figures and the target
@@ -19,6 +20,7 @@ for (const file of files) {
   const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { title: string; run(): Promise<Figure[]> };
   console.log(`\n${mod.title} (${file})`);
   const t0 = Date.now();
+  const load = machineLoad();
   try {
     const figures = await mod.run();
     for (const f of figures) {
@@ -29,7 +31,8 @@ for (const file of files) {
     missed++;
     console.log(`  FAILED TO RUN: ${(err as Error).stack ?? err}`);
   }
-  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const during = load();
+  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s${during ? `; ${during}` : ''})`);
 }
 console.log(`\n${missed ? `${missed} target(s) missed` : 'every target met'}`);
 process.exit(missed ? 1 : 0);
