@@ -141,15 +141,21 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   app.use(unknownRoute);
   app.use(errorHandler);
   const edge = webhookEdge({ webhooks, logger, bodyLimit: config.WEBHOOK_BODY_LIMIT, observe: metrics.observe });
+  let httpServer: Server | undefined;
   return {
     app,
     handler: (req, res) => {
+      // After close(), Node still serves a kept-alive connection that was busy at that moment, for as
+      // long as its client keeps sending on it (engines post webhooks all the time), so close() would
+      // never finish: what comes after close() is answered with Connection: close.
+      if (httpServer && !httpServer.listening) res.shouldKeepAlive = false;
       if (!edge(req, res)) app(req, res);
     },
     services,
     background,
     /** Hooks what needs the HTTP server itself (the WebSocket endpoint /ws). */
     attach(server: Server) {
+      httpServer = server;
       // --- realtime attach ---
       services.realtime.attach(server, metrics.registry);
       // --- end realtime attach ---

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { Agent, createServer, request, type IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -217,6 +219,47 @@ describe('OpenAPI', () => {
     const r = await fetch(`${t.url}/api/docs/`);
     expect(r.status).toBe(200);
     expect(await r.text()).toContain('swagger-ui');
+  });
+});
+
+describe('shutdown', () => {
+  it('when the server closes while a kept-alive connection is busy and its client keeps sending, then the next answer ends the connection and close() finishes', async () => {
+    const url = t.config.DATABASE_URL!;
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: url, DEMO_MODE: 'false' });
+    const db = createDb(url, { min: 0, max: 2 });
+    const { handler, attach } = createApp({ config, db, logger: pino({ level: 'silent' }) });
+    const server = createServer(handler).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    attach(server);
+    const { port } = server.address() as AddressInfo;
+    // One connection, kept alive between deliveries, as an engine posts its webhooks.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = () => request({ agent, host: '127.0.0.1', port, method: 'POST', path: `/webhooks/waha/${randomUUID()}`, headers: { 'content-type': 'application/json', 'content-length': 2 } });
+    const answer = async (req: ReturnType<typeof post>) => {
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
+      res.resume();
+      await once(res, 'end');
+      return res;
+    };
+    try {
+      const first = post();
+      const busy = once(server, 'request');
+      first.write('{');
+      await busy; // the delivery is in flight when the server closes
+      const closed = new Promise((r) => server.close(r));
+      first.end('}');
+      expect((await answer(first)).statusCode).toBe(404);
+      const next = post();
+      next.end('{}');
+      const res = await answer(next);
+      expect(res.statusCode).toBe(404);
+      expect(res.headers.connection).toBe('close');
+      await closed;
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await db.destroy();
+    }
   });
 });
 

@@ -50,10 +50,14 @@ export class RealtimeService {
       // Nobody else takes upgrades on this server: refuse rather than leave the socket hanging.
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
-    // http.Server.close() waits for upgraded sockets, which it never closes itself: close them first.
+    // http.Server.close() waits for upgraded sockets, which it never closes itself: close them too.
+    // It stops taking connections at once (not after the sockets are gone: new ones would come
+    // meanwhile); the callback waits for both.
     const close = server.close.bind(server);
     server.close = ((cb?: (err?: Error) => void) => {
-      void this.stop().finally(() => close(cb));
+      const closed = new Promise<Error | undefined>((resolve) => close(resolve));
+      const stopped = this.stop().catch((err) => this.logger.warn({ err }, 'realtime did not stop cleanly'));
+      void Promise.all([closed, stopped]).then(([err]) => cb?.(err));
       return server;
     }) as typeof server.close;
     if (registry) this.metrics(registry);
