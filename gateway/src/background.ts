@@ -7,6 +7,9 @@ import type { SyncService } from './features/sync/sync.service.js';
 /** Work that runs beside the HTTP server: history imports, status reconcile, receipt pruning. */
 export class BackgroundJobs {
   private timers: NodeJS.Timeout[] = [];
+  /** Periodic runs under way: each holds a pooled connection, so the pool cannot close before they end. */
+  private running = new Set<Promise<unknown>>();
+  private stopping = new AbortController();
   private extra: { ms: number; what: string; fn: () => Promise<unknown> }[] = [];
   private workers: { start(): void; stop(): Promise<void> }[] = [];
 
@@ -24,13 +27,20 @@ export class BackgroundJobs {
 
   start() {
     const { devices, sync, logger, reconcileMs } = this.deps;
+    this.stopping = new AbortController();
+    const { signal } = this.stopping;
     sync.start();
     const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch((err) => logger.warn({ err }, `${what} failed`)), ms);
+      const t = setInterval(() => {
+        const run: Promise<unknown> = fn()
+          .catch((err) => logger.warn({ err }, `${what} failed`))
+          .finally(() => this.running.delete(run));
+        this.running.add(run);
+      }, ms);
       t.unref();
       this.timers.push(t);
     };
-    every(reconcileMs, 'device reconcile', () => devices.reconcile());
+    every(reconcileMs, 'device reconcile', () => devices.reconcile(signal));
     every(60 * 60_000, 'receipt pruning', () => this.prune());
     for (const j of this.extra) every(j.ms, j.what, j.fn);
     for (const w of this.workers) w.start();
@@ -48,9 +58,10 @@ export class BackgroundJobs {
 
   /** Stops timers, hands a running import back to the queue, and flushes queued webhook events. */
   async stop() {
+    this.stopping.abort();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await Promise.all(this.workers.map((w) => w.stop()));
+    await Promise.all([...this.running, ...this.workers.map((w) => w.stop())]);
     await this.deps.sync.stop();
     await this.deps.ingest.close();
   }

@@ -204,15 +204,19 @@ export class DevicesService {
 
   /**
    * Corrects every device whose stored status disagrees with its engine. One replica at a time
-   * (advisory lock), so replicas do not stampede the engines.
+   * (advisory lock), so replicas do not stampede the engines. Stops between devices once `signal`
+   * aborts (shutdown): the next run checks the rest.
    */
-  async reconcile(): Promise<{ checked: number; corrected: number }> {
+  async reconcile(signal?: AbortSignal): Promise<{ checked: number; corrected: number }> {
     return this.db.transaction(async (trx) => {
       const { rows } = await trx.raw(`SELECT pg_try_advisory_xact_lock(hashtext('devices:reconcile')) AS ok`);
       if (!rows[0]?.ok) return { checked: 0, corrected: 0 };
-      const devices = await repo.listLive(this.db);
+      const devices = await repo.listLive(trx);
+      let checked = 0;
       let corrected = 0;
       for (const d of devices) {
+        if (signal?.aborted) break;
+        checked++;
         try {
           const state = await this.adapterFor(d).getState(engineSessionOf(d));
           // A logged-out device the engine shows as waiting for a QR is still logged out to us.
@@ -220,13 +224,14 @@ export class DevicesService {
           if (state.status !== d.status) {
             corrected++;
             this.logger.warn({ deviceId: d.id, stored: d.status, engine: state.status }, 'device status corrected by reconcile');
+            // Its own transaction (another connection), so each correction is committed and announced at once.
             await this.applyState(d, state);
           }
         } catch (err) {
           this.logger.debug({ err, deviceId: d.id }, 'reconcile: engine did not answer');
         }
       }
-      return { checked: devices.length, corrected };
+      return { checked, corrected };
     });
   }
 
