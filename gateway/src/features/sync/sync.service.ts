@@ -177,9 +177,12 @@ export class SyncService {
   private async allChats(adapter: EngineAdapter, session: EngineSession): Promise<EngineChat[]> {
     const out = new Map<string, EngineChat>();
     for (let offset = 0; ; offset += 200) {
+      if (this.stopping) throw new Stopped();
       const page = await adapter.listChats(session, { offset, limit: 200 });
+      const before = out.size;
       for (const c of page) if (!out.has(c.jid)) out.set(c.jid, c);
-      if (page.length < 200) break;
+      // A full page of chats already seen means the engine ignores the offset: paging on would never end.
+      if (page.length < 200 || out.size === before) break;
     }
     // A stable order that survives restarts: the resume cursor is a jid.
     return [...out.values()].filter((c) => !c.jid.endsWith('@broadcast')).sort((a, b) => (a.jid < b.jid ? -1 : a.jid > b.jid ? 1 : 0));
