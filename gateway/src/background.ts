@@ -56,14 +56,21 @@ export class BackgroundJobs {
     this.extra.push({ ms, what, fn });
   }
 
+  /** What stop() is waiting for (a shutdown that takes too long says so). */
+  waitingFor: string | null = null;
+
   /** Stops timers, hands a running import back to the queue, and flushes queued webhook events. */
   async stop() {
     this.stopping.abort();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.waitingFor = 'periodic jobs and workers';
     await Promise.all([...this.running, ...this.workers.map((w) => w.stop())]);
+    this.waitingFor = 'history import';
     await this.deps.sync.stop();
+    this.waitingFor = 'webhook ingest';
     await this.deps.ingest.close();
+    this.waitingFor = null;
   }
 
   private async prune() {

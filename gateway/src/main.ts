@@ -6,6 +6,9 @@ import { migrateLatest } from './platform/db/migrations.js';
 import { runDemoSeed } from './platform/seeds.js';
 import { createApp } from './app.js';
 
+/** After SHUTDOWN_TIMEOUT_MS (when open connections are cut), how long the rest of a shutdown may take. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 async function main() {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -62,15 +65,28 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    let step = 'HTTP server and /ws';
     const force = setTimeout(() => {
       logger.warn('shutdown timeout: closing remaining connections');
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
+    // A step that never ends (a database that stopped answering, a job that never stops) must not keep
+    // the process alive: say which one, and leave. Not unref'd: with nothing else left to wait for,
+    // the process would end silently with 0, as if it had stopped cleanly.
+    setTimeout(() => {
+      const pending = step === 'background work' ? `background work: ${background.waitingFor}` : step;
+      logger.error({ pending, timeoutMs: config.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS }, 'shutdown did not finish in time; exiting anyway');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS);
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(force);
+    step = 'background work';
     await background.stop();
+    step = 'simulator';
     await simulator?.close();
+    step = 'database';
     await database.close();
     logger.info('stopped cleanly');
     process.exit(0);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './support/test-db.js';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-boot-'));
@@ -27,11 +28,11 @@ const portOpen = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-/** Runs the real entry point the way `npm start` does, with no DATABASE_URL: embedded PostgreSQL. */
-function boot(port: number, pgPort: number, simPort: number) {
+/** Runs the real entry point the way `npm start` does, with no DATABASE_URL: embedded PostgreSQL (`env` adds or overrides variables). */
+function boot(port: number, pgPort: number, simPort: number, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
     cwd: gatewayDir,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), SIM_PORT: String(simPort), LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), SIM_PORT: String(simPort), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -94,6 +95,49 @@ describe('the gateway process', () => {
     expect(again.status).toBe(200);
     expect(await stop(second)).toBe(0);
   }, 120_000);
+
+  it('when a shutdown step never ends (the database stopped answering), then the process names it and exits non-zero soon after SHUTDOWN_TIMEOUT_MS', async () => {
+    const database = await createTestDatabase();
+    // A TCP relay in front of the database that can go silent, like a network partition: connections
+    // stay open, nothing gets through, not even a close.
+    const target = new URL(database.url);
+    let silent = false;
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer({ allowHalfOpen: true }, (c) => {
+      const s = net.connect({ port: Number(target.port), host: target.hostname, allowHalfOpen: true });
+      sockets.add(c).add(s);
+      c.on('data', (d) => silent || s.write(d)).on('end', () => silent || s.end()).on('error', () => undefined);
+      s.on('data', (d) => silent || c.write(d)).on('end', () => silent || c.end()).on('error', () => undefined);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const via = new URL(target);
+    via.port = String((relay.address() as net.AddressInfo).port);
+    const [port, pgPort, simPort] = [await freePort(), await freePort(), await freePort()];
+    const p = boot(port, pgPort, simPort, {
+      DATABASE_URL: via.toString(),
+      WAHA_URL: 'http://127.0.0.1:9', // an engine nobody answers for; no simulator
+      DEMO_MODE: 'false',
+      JWT_SECRET: 'a-secret-that-is-long-enough-0123456789',
+      OUTBOX_POLL_MS: '20', // a poll is always about to ask the database something
+      SHUTDOWN_TIMEOUT_MS: '500',
+    });
+    try {
+      await p.ready;
+      silent = true;
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      p.child.kill('SIGTERM');
+      const code = await Promise.race([p.exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+      expect(code).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(p.output()).toMatch(/"level":50,.*"pending":"[^"]+".*"msg":"shutdown did not finish in time; exiting anyway"/);
+    } finally {
+      p.child.kill('SIGKILL');
+      for (const s of sockets) s.destroy();
+      relay.close();
+      await database.drop();
+    }
+  }, 60_000);
 
   it('when a variable is invalid, then the process exits at once with a message naming it', async () => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
