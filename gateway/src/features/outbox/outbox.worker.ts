@@ -94,6 +94,9 @@ export class OutboxWorker extends PollingWorker {
 
   /** Delivers a send claimed by this process (at insert, or by a claim), then its chat's next ones. */
   deliverLeased(row: repo.Claimed) {
+    // Leased just before stop() (the send's answer schedules this): left to its lease, which runs out and
+    // a claim delivers it (another replica, or this one restarted), as after a crash before the engine call.
+    if (this.stopped) return;
     const p: Promise<void> = this.deliverChat(row)
       .then((due) => {
         if (!due && !this.full) return;
