@@ -217,18 +217,23 @@ export class DevicesService {
       for (const d of devices) {
         if (signal?.aborted) break;
         checked++;
+        let state: SessionState;
         try {
-          const state = await this.adapterFor(d).getState(engineSessionOf(d));
-          // A logged-out device the engine shows as waiting for a QR is still logged out to us.
-          if (d.status === 'logged_out' && state.status === 'qr') continue;
-          if (state.status !== d.status) {
-            corrected++;
-            this.logger.warn({ deviceId: d.id, stored: d.status, engine: state.status }, 'device status corrected by reconcile');
-            // Its own transaction (another connection), so each correction is committed and announced at once.
-            await this.applyState(d, state);
-          }
+          state = await this.adapterFor(d).getState(engineSessionOf(d));
         } catch (err) {
           this.logger.debug({ err, deviceId: d.id }, 'reconcile: engine did not answer');
+          continue;
+        }
+        // A logged-out device the engine shows as waiting for a QR is still logged out to us.
+        if (d.status === 'logged_out' && state.status === 'qr') continue;
+        if (state.status === d.status) continue;
+        corrected++;
+        this.logger.warn({ deviceId: d.id, stored: d.status, engine: state.status }, 'device status corrected by reconcile');
+        try {
+          // Its own transaction (another connection), so each correction is committed and announced at once.
+          await this.applyState(d, state);
+        } catch (err) {
+          this.logger.warn({ err, deviceId: d.id }, 'reconcile: the correction could not be stored');
         }
       }
       return { checked, corrected };
