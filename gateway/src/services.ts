@@ -115,7 +115,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
   // --- realtime services ---
   const realtime = new RealtimeService(
     db,
-    (token) => auth.authenticate(token),
+    async (token) => ({ user: await auth.authenticate(token), expiresAt: auth.expiryOf(token) }),
     { retentionHours: config.EVENTS_RETENTION_HOURS, heartbeatMs: config.WS_HEARTBEAT_MS, maxBufferBytes: config.WS_MAX_BUFFER_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS },
     logger.child({ component: 'realtime' }),
   );

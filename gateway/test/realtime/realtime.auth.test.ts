@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, TEST_SECRET, type TestApp } from '../support/test-app.js';
 import { makeOrg, makeUser, PASSWORD } from '../support/factories.js';
 import { client } from '../support/http.js';
 import { openSocket, wsUrl } from './ws.support.js';
@@ -8,12 +9,14 @@ import { openSocket, wsUrl } from './ws.support.js';
 let t: TestApp;
 let token: string;
 let userId: string;
+let orgId: string;
 
 beforeAll(async () => {
   t = await startTestApp({ WS_AUTH_TIMEOUT_MS: '300' });
   const org = await makeOrg(t.db);
   const u = await makeUser(t.db, org.id, 'viewer');
   userId = u.id;
+  orgId = org.id;
   token = (await client(t.url).post('/api/auth/login', { body: { email: u.email, password: PASSWORD } })).body.accessToken;
 });
 afterAll(() => t.close());
@@ -58,6 +61,22 @@ describe('/ws authentication', () => {
     const s = await openSocket(t.url, null, 'message');
     s.send({ type: 'resume', since: 0 });
     expect((await s.closed).code).toBe(4401);
+  });
+
+  it('when the token that opened a socket expires, then the socket is closed with 4401 (the client refreshes and resumes); a socket with a valid token stays open', async () => {
+    const shortLived = jwt.sign({ org: orgId, role: 'viewer' }, TEST_SECRET, {
+      algorithm: 'HS256', subject: userId, issuer: t.config.JWT_ISSUER, audience: t.config.JWT_AUDIENCE, expiresIn: 2,
+    });
+    const [expiring, lasting] = [await openSocket(t.url, shortLived), await openSocket(t.url, token, 'message')];
+    await expiring.waitFor((f) => f.type === 'ready');
+    await lasting.waitFor((f) => f.type === 'ready');
+    const { code, reason } = await expiring.closed;
+    expect(code).toBe(4401);
+    expect(reason).toBe('Token expired');
+    expect(lasting.isClosed()).toBe(false);
+    lasting.send({ type: 'ping' });
+    await lasting.waitFor((f) => f.type === 'pong');
+    await lasting.close();
   });
 
   it('when the token is only in the query string, then it is ignored and the socket closes with 4401', async () => {

@@ -76,6 +76,12 @@ export class AuthService {
     return this.activeCaller(await this.users.findActive(claims.sub), claims.org);
   }
 
+  /** When a token `authenticate` accepted expires (ms since the epoch), from its `exp`; null without one. */
+  expiryOf(token: string): number | null {
+    const exp = (jwt.decode(token) as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  }
+
   private activeCaller(user: UserRow | undefined, orgId: string): AuthUser {
     if (!user || user.org_id !== orgId) throw unauthorized('Account is no longer active', 'invalid_token');
     return { id: user.id, orgId: user.org_id, email: user.email, name: user.name, role: user.role };

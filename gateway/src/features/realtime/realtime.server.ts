@@ -20,11 +20,22 @@ export interface RealtimeOptions {
 const RESUME_GRACE_MS = 300;
 const REPLAY_PAGE = 500;
 
+/** setTimeout's longest delay; a later expiry closes the socket early, and the client reconnects. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Who a token is, and until when it is valid (ms since the epoch; null when it does not expire). */
+export interface SocketIdentity {
+  user: AuthUser;
+  expiresAt: number | null;
+}
+
 interface Conn {
   ws: WebSocket;
   alive: boolean;
   client?: RealtimeClient;
   timer?: NodeJS.Timeout;
+  /** Closes the socket when its token expires. */
+  expiry?: NodeJS.Timeout;
   queue: Promise<void>;
 }
 
@@ -51,7 +62,7 @@ export class RealtimeServer {
     private readonly db: Knex,
     private readonly hub: RealtimeHub,
     private readonly ready: Promise<void>,
-    private readonly authenticate: (token: string) => Promise<AuthUser>,
+    private readonly authenticate: (token: string) => Promise<SocketIdentity>,
     private readonly opts: RealtimeOptions,
     private readonly logger: Logger,
   ) {}
@@ -80,15 +91,15 @@ export class RealtimeServer {
       .map((s) => s.trim())
       .filter(Boolean);
     const token = offered.includes('bearer') ? offered.find((p) => p !== 'bearer') : undefined;
-    const user = token === undefined ? Promise.resolve(undefined) : this.authenticate(token).catch(() => null);
-    void user.then((u) => {
+    const identity = token === undefined ? Promise.resolve(undefined) : this.authenticate(token).catch(() => null);
+    void identity.then((u) => {
       if (socket.destroyed) return;
       this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, u));
     });
     return true;
   }
 
-  private open(ws: WebSocket, user: AuthUser | null | undefined) {
+  private open(ws: WebSocket, identity: SocketIdentity | null | undefined) {
     const conn: Conn = { ws, alive: true, queue: Promise.resolve() };
     this.conns.add(conn);
     ws.on('error', () => undefined);
@@ -96,6 +107,7 @@ export class RealtimeServer {
     ws.on('close', () => {
       this.conns.delete(conn);
       clearTimeout(conn.timer);
+      clearTimeout(conn.expiry);
       if (conn.client) {
         conn.client.closed = true;
         this.hub.remove(conn.client);
@@ -108,8 +120,8 @@ export class RealtimeServer {
         ws.close(1011, 'Internal error');
       });
     });
-    if (user === null) return ws.close(CLOSE.unauthorized, 'Invalid token');
-    if (user) return void (conn.queue = this.join(conn, user));
+    if (identity === null) return ws.close(CLOSE.unauthorized, 'Invalid token');
+    if (identity) return void (conn.queue = this.join(conn, identity));
     conn.timer = setTimeout(() => ws.close(CLOSE.unauthorized, 'Authentication timeout'), this.opts.authTimeoutMs);
   }
 
@@ -120,9 +132,9 @@ export class RealtimeServer {
       // Until authenticated, the only acceptable message is `auth`.
       clearTimeout(conn.timer);
       if (msg?.type !== 'auth') return conn.ws.close(CLOSE.unauthorized, 'Authenticate first');
-      const user = await this.authenticate(msg.token).catch(() => null);
-      if (!user) return conn.ws.close(CLOSE.unauthorized, 'Invalid token');
-      return this.join(conn, user);
+      const identity = await this.authenticate(msg.token).catch(() => null);
+      if (!identity) return conn.ws.close(CLOSE.unauthorized, 'Invalid token');
+      return this.join(conn, identity);
     }
     const c = conn.client;
     if (!msg) return control(c, 'error', { code: 'bad_message', message: 'Expected JSON {"type":"resume","since":<seq>} or {"type":"ping"}' });
@@ -131,9 +143,15 @@ export class RealtimeServer {
     return this.resume(c, msg.since);
   }
 
-  private async join(conn: Conn, user: AuthUser) {
+  private async join(conn: Conn, { user, expiresAt }: SocketIdentity) {
     await this.ready;
     if (conn.ws.readyState !== conn.ws.OPEN) return;
+    // A socket lives no longer than the token that opened it (a signed-out or demoted user's token is
+    // not renewed). The client refreshes its token and reconnects with `resume`: it misses nothing.
+    if (expiresAt !== null) {
+      const left = Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS);
+      conn.expiry = setTimeout(() => conn.ws.close(CLOSE.unauthorized, 'Token expired'), left);
+    }
     const c = new RealtimeClient(conn.ws, user, this.hub.position, this.opts.maxBufferBytes, () => this.slowClosed++);
     conn.client = c;
     this.hub.add(c);

@@ -2,12 +2,11 @@ import type { Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import client from 'prom-client';
-import type { AuthUser } from '../../platform/http/auth-context.js';
 import { createDb } from '../../platform/db/knex.js';
 import { RealtimeHub } from './realtime.hub.js';
 import { EventsListener } from './realtime.listener.js';
 import { pruneEvents } from './realtime.repository.js';
-import { RealtimeServer, type RealtimeOptions } from './realtime.server.js';
+import { RealtimeServer, type RealtimeOptions, type SocketIdentity } from './realtime.server.js';
 
 export interface RealtimeConfig extends RealtimeOptions {
   retentionHours: number;
@@ -26,7 +25,7 @@ export class RealtimeService {
 
   constructor(
     private readonly db: Knex,
-    private readonly authenticate: (token: string) => Promise<AuthUser>,
+    private readonly authenticate: (token: string) => Promise<SocketIdentity>,
     private readonly config: RealtimeConfig,
     private readonly logger: Logger,
   ) {}
