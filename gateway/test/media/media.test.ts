@@ -59,6 +59,31 @@ describe('outgoing media', () => {
     expect({ messages: await count('messages'), media: await count('media') }).toEqual(before);
   });
 
+  it('when a .txt or .csv file of UTF-8 text is uploaded, then it goes out as a document; binary bytes, a NUL, or broken UTF-8 under a text name are 415', async () => {
+    const csv = Buffer.from('name;city\r\nJosé;Köln\r\n');
+    const r = await upload(wahaChat, csv, 'Kunden.csv', 'application/octet-stream');
+    expect(r.status).toBe(202);
+    const m = await r.json();
+    expect(m).toMatchObject({ type: 'document', media: { mimetype: 'text/csv', filename: 'Kunden.csv', size: csv.length } });
+    await waitStatus(env, m.id, 'sent');
+    const txt = await upload(wuzChat, Buffer.from('Notes\n\tline two\n'), 'notes.TXT', 'text/plain');
+    expect(txt.status).toBe(202);
+    expect((await txt.json()).media).toMatchObject({ mimetype: 'text/plain', filename: 'notes.txt' });
+
+    const before = { messages: await count('messages'), media: await count('media') };
+    for (const [bytes, name] of [
+      [elf, 'readme.txt'],
+      [Buffer.from('plain\u0000text'), 'nul.txt'],
+      [Buffer.from([0x68, 0x69, 0xc3, 0x28]), 'broken.csv'],
+      [Buffer.from('just text'), 'script.sh'],
+    ] as const) {
+      const bad = await upload(wahaChat, bytes, name, 'text/plain');
+      expect(bad.status, name).toBe(415);
+      expect((await bad.json()).error.code).toBe('unsupported_media');
+    }
+    expect({ messages: await count('messages'), media: await count('media') }).toEqual(before);
+  });
+
   it('when a file is over MEDIA_MAX_BYTES, then 413', async () => {
     const big = Buffer.concat([png(), Buffer.alloc(MAX + 10, 1)]);
     const r = await upload(wahaChat, big, 'big.png', 'image/png');

@@ -37,18 +37,43 @@ const ALLOWED: Record<string, { kind: SendKind; type: SniffedMedia['type'] }> = 
   'audio/x-m4a': { kind: 'audio', type: 'audio' },
   // Videos go out as documents: the engines' video sending is not part of the gateway.
   'video/mp4': { kind: 'document', type: 'video' },
+  'text/plain': { kind: 'document', type: 'document' },
+  'text/csv': { kind: 'document', type: 'document' },
 };
+
+// Text has no magic bytes to sniff: a file named so whose bytes are all text (below) goes as a document.
+const TEXT_BY_EXT: Record<string, { mime: string; ext: string }> = {
+  '.txt': { mime: 'text/plain', ext: 'txt' },
+  '.csv': { mime: 'text/csv', ext: 'csv' },
+};
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Control characters other than tab, line feed, form feed and carriage return: binary, not text.
+const BINARY = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
+
+/** UTF-8 text throughout (an executable or any binary fails this); an empty file is not text to send. */
+function isText(data: Buffer): boolean {
+  if (!data.length) return false;
+  try {
+    return !BINARY.test(utf8.decode(data));
+  } catch {
+    return false;
+  }
+}
 
 // Old Office files share one container format (CFB); the name tells which, the container is checked.
 const CFB_BY_EXT: Record<string, string> = { '.doc': 'application/msword', '.xls': 'application/vnd.ms-excel', '.ppt': 'application/vnd.ms-powerpoint' };
 
 const unsupported = (what: string) =>
-  new AppError('unsupported_media', 415, `This file type cannot be sent (${what}); images, PDF and office documents, audio (ogg/opus, mp3, m4a) and mp4 video can`);
+  new AppError('unsupported_media', 415, `This file type cannot be sent (${what}); images, PDF and office documents, .txt and .csv text, audio (ogg/opus, mp3, m4a) and mp4 video can`);
 
 /** The real type of an upload from its bytes; refused (415) unless on the allowlist. */
 export async function sniffMedia(data: Buffer, filename: string | null): Promise<SniffedMedia> {
   const ft = await fileTypeFromBuffer(data);
-  if (!ft) throw unsupported('unrecognised content');
+  if (!ft) {
+    const text = TEXT_BY_EXT[path.extname(filename ?? '').toLowerCase()];
+    if (text && isText(data)) return { mimetype: text.mime, kind: 'document', type: 'document', ext: text.ext };
+    throw unsupported(text ? 'not UTF-8 text' : 'unrecognised content');
+  }
   let mime = ft.mime.split(';')[0]!.trim();
   if (mime === 'application/x-cfb') {
     const byName = CFB_BY_EXT[path.extname(filename ?? '').toLowerCase()];
