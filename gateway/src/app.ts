@@ -99,7 +99,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   app.use(healthRoutes(db));
   app.get('/metrics', metrics.handler);
 
-  authRoutes(api, auth, loginRateLimits({
+  authRoutes(api, auth, loginRateLimits(db, {
     windowSeconds: config.LOGIN_RATE_WINDOW_SECONDS,
     perIp: config.LOGIN_RATE_MAX_PER_IP,
     perEmail: config.LOGIN_RATE_MAX_PER_EMAIL,

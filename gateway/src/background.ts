@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DevicesService } from './features/devices/devices.service.js';
 import type { IngestService } from './features/ingest/ingest.service.js';
 import type { SyncService } from './features/sync/sync.service.js';
+import { pruneRateLimits } from './features/auth/rate-limit.store.js';
 
 /** Work that runs beside the HTTP server: history imports, status reconcile, receipt pruning. */
 export class BackgroundJobs {
@@ -41,7 +42,7 @@ export class BackgroundJobs {
       this.timers.push(t);
     };
     every(reconcileMs, 'device reconcile', () => devices.reconcile(signal));
-    every(60 * 60_000, 'receipt pruning', () => this.prune());
+    every(60 * 60_000, 'pruning (webhook receipts, login counters)', () => this.prune());
     for (const j of this.extra) every(j.ms, j.what, j.fn);
     for (const w of this.workers) w.start();
   }
@@ -76,5 +77,6 @@ export class BackgroundJobs {
   private async prune() {
     const { db, receiptRetentionHours } = this.deps;
     await db('webhook_receipts').where('received_at', '<', db.raw(`now() - (? * interval '1 hour')`, [receiptRetentionHours])).del();
+    await pruneRateLimits(db);
   }
 }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jwt from 'jsonwebtoken';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app.js';
+import { pruneRateLimits } from '../src/features/auth/rate-limit.store.js';
 import { client } from './support/http.js';
 import { makeOrg, makeUser, PASSWORD } from './support/factories.js';
 
@@ -211,6 +212,28 @@ describe('login rate limit per address', () => {
       expect(s).toEqual([401, 401, 401, 429]);
     } finally {
       await app.close();
+    }
+  });
+
+  it('when two replicas share the database, then attempts on either count toward one limit, and the counters hold no address or email in clear', async () => {
+    const a = await startTestApp({ LOGIN_RATE_MAX_PER_IP: '3', LOGIN_RATE_MAX_PER_EMAIL: '100' });
+    const b = await startTestApp({ LOGIN_RATE_MAX_PER_IP: '3', LOGIN_RATE_MAX_PER_EMAIL: '100' }, { databaseUrl: a.config.DATABASE_URL });
+    try {
+      const s: number[] = [];
+      for (const [i, app] of [a, b, a, b].entries()) s.push((await client(app.url).post('/api/auth/login', { body: { email: `r${i}@x.test`, password: 'whatever-123' } })).status);
+      expect(s).toEqual([401, 401, 401, 429]);
+      const rows = await a.db('rate_limits').select('key', 'hits');
+      expect(rows.some((r) => /127\.0\.0\.1|@x\.test/.test(r.key))).toBe(false);
+      // The address 4 times (the refused try counts too); the 3 emails that got past it once each.
+      expect(rows.map((r) => r.hits).sort()).toEqual([1, 1, 1, 4]);
+      // Once its window has ended, a counter starts again at 1, and pruning drops the ended ones.
+      await a.db('rate_limits').update({ reset_at: a.db.raw(`now() - interval '1 second'`) });
+      expect((await client(b.url).post('/api/auth/login', { body: { email: 'r9@x.test', password: 'whatever-123' } })).status).toBe(401);
+      expect(await pruneRateLimits(a.db)).toBe(3);
+      expect((await a.db('rate_limits').select('hits')).map((r) => r.hits)).toEqual([1, 1]);
+    } finally {
+      await b.close();
+      await a.close();
     }
   });
 });
