@@ -6,7 +6,7 @@ import { eventFrame } from './realtime.schemas.js';
 
 const PROTOCOL = `WebSocket upgrade for live events (the upgrade itself is handled beside Express).
 
-**Authenticate** with the subprotocols \`bearer\` and the access token: \`new WebSocket(url, ['bearer', token])\`; the server answers with the \`bearer\` subprotocol. Otherwise send \`{"type":"auth","token":"…"}\` as the first message within 5 s (WS_AUTH_TIMEOUT_MS). A missing, late or invalid token closes the socket with **4401**. Tokens are never read from the query string.
+**Authenticate** with the subprotocols \`bearer\` and the access token: \`new WebSocket(url, ['bearer', token])\`; the server answers with the \`bearer\` subprotocol. Otherwise send \`{"type":"auth","token":"…"}\` as the first message within 5 s (WS_AUTH_TIMEOUT_MS). A missing, late or invalid token closes the socket with **4401**, and so does the token's expiry (refresh it, reconnect and resume: nothing is missed). Tokens are never read from the query string.
 
 Once authenticated the server sends \`{"type":"ready","data":{"userId","seq"}}\`.
 
