@@ -182,7 +182,9 @@ export class DevicesService {
       if (state.status === 'connected' && device.status !== 'connected') patch.connected_at = new Date();
       if (!Object.keys(patch).length) return device;
       const updated = (await repo.updateDevice(t, device.id, patch))!;
-      if (patch.status) {
+      // The number and name too: a device often turns connected first through QR polling (no `me`
+      // there) and learns its number from the status webhook a moment later.
+      if (patch.status || patch.jid || patch.push_name) {
         await appendEvents(t, [
           {
             orgId: device.org_id,
