@@ -1,5 +1,6 @@
 // Posts webhooks the way the engines do: asynchronously, retried with backoff on any failure or
 // non-2xx, and — when faults ask for it — duplicated or failing on the first attempt.
+import { setMaxListeners } from 'node:events';
 import type pino from 'pino';
 import { Agent, request } from 'undici';
 import type { Faults } from '../state/store.js';
@@ -43,7 +44,11 @@ export class WebhookDeliverer {
     private readonly faults: () => Faults,
     private readonly retry: () => { attempts: number; delayMs: number },
     private readonly logger: pino.Logger,
-  ) {}
+  ) {
+    // Every delivery in flight listens to it (undici removes the listener when the request ends):
+    // more than 10 at once is normal, not the leak Node's warning is there to catch.
+    setMaxListeners(0, this.stop.signal);
+  }
 
   send(job: DeliveryJob): void {
     if (this.stop.signal.aborted) return;
