@@ -5,7 +5,7 @@ import type { IngestService } from './features/ingest/ingest.service.js';
 import type { SyncService } from './features/sync/sync.service.js';
 import { pruneRateLimits } from './features/auth/rate-limit.store.js';
 
-/** Work that runs beside the HTTP server: history imports, status reconcile, receipt pruning. */
+/** Work that runs beside the HTTP server: history imports, status reconcile, pruning (webhook receipts, login counters). */
 export class BackgroundJobs {
   private timers: NodeJS.Timeout[] = [];
   /** Periodic runs under way: each holds a pooled connection, so the pool cannot close before they end. */
