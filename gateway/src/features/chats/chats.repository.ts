@@ -17,6 +17,8 @@ export type ListedChat = ChatRow & { access: ChatAccessName; k: string };
 /** What a listed chat shows (`ChatRow`): a page of 50 parsed three unused timestamps per row with `c.*`. */
 const LISTED: (keyof ChatRow)[] = ['id', 'device_id', 'jid', 'name', 'is_group', 'last_message_at', 'last_message_id', 'last_message_preview', 'unread_count'];
 const listed = (alias: string) => LISTED.map((col) => `${alias}.${col}`).join(', ');
+const LISTED_C = listed('c');
+const LISTED_X = listed('x');
 
 export interface ChatFilter {
   deviceId?: string;
@@ -74,12 +76,12 @@ export async function listChats(db: Knex, user: Viewer, f: ChatFilter): Promise<
   const devices = (await preparedQuery(db, visibleDevicesWithAccess(db, user, f.deviceId))).rows as { id: string; access: ChatAccessName }[];
   const ids = devices.map((d) => d.id);
   const { rows } = await preparedQuery(db, db.raw(
-    `SELECT ${listed('x')}, x.k, x.access FROM (
+    `SELECT ${LISTED_X}, x.k, x.access FROM (
        SELECT l.*, dev.access FROM unnest(?::uuid[], ?::text[]) AS dev(id, access) CROSS JOIN LATERAL (
-         SELECT ${listed('c')}, ${RECENT} AS sk, (${RECENT})::text AS k FROM chats c WHERE c.device_id = dev.id AND ?
+         SELECT ${LISTED_C}, ${RECENT} AS sk, (${RECENT})::text AS k FROM chats c WHERE c.device_id = dev.id AND ?
          ORDER BY ${RECENT} DESC, c.id DESC LIMIT ?) l
        UNION ALL
-       SELECT ${listed('c')}, ${RECENT} AS sk, (${RECENT})::text AS k, 'grantee' AS access FROM chats c WHERE c.id IN ? AND ?
+       SELECT ${LISTED_C}, ${RECENT} AS sk, (${RECENT})::text AS k, 'grantee' AS access FROM chats c WHERE c.id IN ? AND ?
      ) x ORDER BY x.sk DESC, x.id DESC LIMIT ?`,
     [ids, devices.map((d) => d.access), cond, n, sharedOnlyChatIds(db, user, f.deviceId, ids), cond, n],
   ));
