@@ -24,8 +24,13 @@ export class PgRateLimitStore implements Store {
     return createHash('sha256').update(`${this.prefix}\0${key}`).digest('hex');
   }
 
+  /** The key's counter while its window lasts. */
+  private current(key: string) {
+    return this.db('rate_limits').where({ key: this.key(key) }).where('reset_at', '>', this.db.fn.now());
+  }
+
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const row = await this.db('rate_limits').where({ key: this.key(key) }).where('reset_at', '>', this.db.fn.now()).first('hits', 'reset_at');
+    const row = await this.current(key).first('hits', 'reset_at');
     return row ? { totalHits: row.hits, resetTime: row.reset_at } : undefined;
   }
 
@@ -43,7 +48,7 @@ export class PgRateLimitStore implements Store {
   }
 
   async decrement(key: string): Promise<void> {
-    await this.db('rate_limits').where({ key: this.key(key) }).where('reset_at', '>', this.db.fn.now()).update({ hits: this.db.raw('greatest(hits - 1, 0)') });
+    await this.current(key).update({ hits: this.db.raw('greatest(hits - 1, 0)') });
   }
 
   async resetKey(key: string): Promise<void> {
