@@ -69,14 +69,15 @@ const unsupported = (what: string) =>
 /** The real type of an upload from its bytes; refused (415) unless on the allowlist. */
 export async function sniffMedia(data: Buffer, filename: string | null): Promise<SniffedMedia> {
   const ft = await fileTypeFromBuffer(data);
+  const nameExt = path.extname(filename ?? '').toLowerCase();
   if (!ft) {
-    const text = TEXT_BY_EXT[path.extname(filename ?? '').toLowerCase()];
+    const text = TEXT_BY_EXT[nameExt];
     if (text && isText(data)) return { mimetype: text.mime, kind: 'document', type: 'document', ext: text.ext };
     throw unsupported(text ? 'not UTF-8 text' : 'unrecognised content');
   }
   let mime = ft.mime.split(';')[0]!.trim();
   if (mime === 'application/x-cfb') {
-    const byName = CFB_BY_EXT[path.extname(filename ?? '').toLowerCase()];
+    const byName = CFB_BY_EXT[nameExt];
     if (!byName) throw unsupported(ft.mime);
     mime = byName;
   }
