@@ -14,7 +14,7 @@ const CHAT_PHONE = `coalesce(wa_jid_phone(c.jid),
 
 export type ListedChat = ChatRow & { access: ChatAccessName; k: string };
 
-/** What a listed chat shows (`ChatRow`): a page of 50 parsed three unused timestamps per row with `c.*`. */
+/** The columns a listed chat shows (`ChatRow`); with `c.*`, a page of 50 parsed three unused timestamps per row. */
 const LISTED: (keyof ChatRow)[] = ['id', 'device_id', 'jid', 'name', 'is_group', 'last_message_at', 'last_message_id', 'last_message_preview', 'unread_count'];
 const listed = (alias: string) => LISTED.map((col) => `${alias}.${col}`).join(', ');
 const LISTED_C = listed('c');
