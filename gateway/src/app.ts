@@ -73,6 +73,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   const registry = createRegistry();
   const api = new Api(registry, { authenticate: authenticate(auth) });
   const metrics = createMetrics(db);
+  auth.attachMetrics(metrics.registry);
 
   const app = express();
   app.disable('x-powered-by');
