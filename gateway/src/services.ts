@@ -56,6 +56,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
         }
       : undefined;
   const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external);
+  auth.audit = audit;
   const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION, events);
   const tags = new TagsService(db, audit);
   const favorites = new FavoritesService(db);

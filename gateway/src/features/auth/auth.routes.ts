@@ -12,7 +12,7 @@ export function authRoutes(api: Api, auth: AuthService, loginLimits: RequestHand
   );
   api.route(
     { method: 'post', path: '/api/auth/login', summary: 'Sign in with email and password', tags, auth: 'public', body: s.loginBody, response: s.sessionSchema, before: loginLimits, responses: { 401: 'Wrong email or password', 429: 'Too many attempts' } },
-    ({ body }) => auth.login(body.email, body.password),
+    ({ body, actor }) => auth.login(body.email, body.password, actor.requestId),
   );
   api.route(
     { method: 'post', path: '/api/auth/refresh', summary: 'Trade a refresh token for a new pair (each works once)', tags, auth: 'public', body: s.refreshBody, response: s.sessionSchema, responses: { 401: 'Invalid, expired or reused' } },

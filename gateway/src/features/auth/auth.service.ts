@@ -1,10 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import jwt from 'jsonwebtoken';
+import client from 'prom-client';
 import { unauthorized } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { UsersService } from '../users/users.service.js';
-import type { UserRow } from '../users/users.repository.js';
+import { findActiveByEmail, type UserRow } from '../users/users.repository.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { presentUser } from '../users/users.presenter.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ExternalIdentity } from './external-identity.js';
@@ -13,6 +15,10 @@ import * as refresh from './refresh-tokens.repository.js';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class AuthService {
+  /** Sign-ins and failed sign-ins of existing accounts go to the audit log (set by services.ts). */
+  audit?: AuditService;
+  private unknownEmailFailures?: client.Counter;
+
   constructor(
     private readonly db: Knex,
     private readonly users: UsersService,
@@ -26,9 +32,32 @@ export class AuthService {
     return this.issue(user, randomUUID());
   }
 
-  async login(email: string, password: string) {
-    const user = await this.users.verifyCredentials(email, password);
+  async login(email: string, password: string, requestId?: string) {
+    let user: UserRow;
+    try {
+      user = await this.users.verifyCredentials(email, password);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'invalid_credentials') await this.failedSignIn(email, requestId);
+      throw e;
+    }
+    await this.audit?.record({ orgId: user.org_id, actorId: user.id, action: 'auth.login', targetType: 'user', targetId: user.id, requestId });
     return this.issue(user, randomUUID());
+  }
+
+  /** Counts failed sign-ins on emails that are no active account (Prometheus), as the audit log has no org for them. */
+  attachMetrics(registry: client.Registry) {
+    this.unknownEmailFailures = new client.Counter({
+      name: 'auth_login_failures_unknown_email_total',
+      help: 'Failed sign-ins with an email that is no active account (those of existing accounts are in the audit log)',
+      registers: [registry],
+    });
+  }
+
+  /** An existing account: audited against it, nobody as actor (no one signed in). Anyone else: only counted. */
+  private async failedSignIn(email: string, requestId?: string) {
+    const owner = await findActiveByEmail(this.db, email.toLowerCase());
+    if (!owner) return void this.unknownEmailFailures?.inc();
+    await this.audit?.record({ orgId: owner.org_id, actorId: null, action: 'auth.login_failed', targetType: 'user', targetId: owner.id, details: { reason: 'wrong_password' }, requestId });
   }
 
   /** Rotation: each refresh token works once; showing a spent one revokes its whole family. */

@@ -13,6 +13,8 @@ export type ImportMode = 'skip-invalid' | 'all-or-nothing';
 
 export interface ImportOptions {
   mode: ImportMode;
+  /** Do everything a real import does inside its transaction, then roll it back: exact counts, nothing written. */
+  dryRun?: boolean;
   /** Field → the CSV header that holds it; fields not given are found by their usual header names. */
   mapping: Partial<Record<ImportField, string>>;
   delimiter?: string;
@@ -39,6 +41,22 @@ const squash = (h: string) => h.toLowerCase().replace(/[\s_\-.]/g, '');
 
 const BATCH = 2000;
 const MAX_ERRORS = 1000;
+const PREVIEW_ROWS = 20;
+
+interface PreviewRow {
+  line: number;
+  action: 'insert' | 'update' | 'unchanged';
+  name: string | null;
+  phone: string;
+  email: string | null;
+  company: string | null;
+  tags: string[];
+}
+
+/** Ends a dry run's transaction (rolled back) carrying what it would have done. */
+class DryRunDone {
+  constructor(readonly result: unknown) {}
+}
 const LIMITS: Record<'name' | 'company' | 'notes', number> = { name: 200, company: 200, notes: 5000 };
 const emailCheck = z.string().email().max(254);
 
@@ -79,8 +97,9 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
   let columns: Partial<Record<ImportField, number>> | undefined;
   let mapping: Record<string, string> = {};
   const tagIds = new Map<string, string>();
+  const preview: PreviewRow[] = [];
 
-  const result = await db.transaction(async (trx) => {
+  const run = db.transaction(async (trx) => {
       let batch = new Map<string, Row>();
       // One batch is written while the next is parsed; at most two are in memory.
       let inflight: Promise<void> = Promise.resolve();
@@ -90,6 +109,7 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
         batch = new Map();
         inflight = inflight.then(async () => {
           const r = await upsert(trx, actor, rows);
+          for (const p of preview) if (p.action === 'unchanged' && r.ids.has(p.phone)) p.action = r.insertedPhones.has(p.phone) ? 'insert' : 'update';
           counts.inserted += r.inserted;
           counts.updated += r.updated;
           counts.unchanged += rows.length - r.inserted - r.updated;
@@ -109,6 +129,12 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
           }
           const row = readRow(record, columns, info.lines, region, fail);
           if (!row) continue;
+          if (opts.dryRun && preview.length < PREVIEW_ROWS) {
+            // 'unchanged' until its batch is written and says otherwise; a later row of the same number wins.
+            const i = preview.findIndex((p) => p.phone === row.phone);
+            if (i >= 0) preview.splice(i, 1);
+            preview.push({ line: row.line, action: 'unchanged', name: row.name, phone: row.phone, email: row.email, company: row.company, tags: row.tags });
+          }
           // A number twice in one batch: the later row wins (as it would across batches).
           batch.delete(row.phone);
           batch.set(row.phone, row);
@@ -130,6 +156,8 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
       flush();
       await inflight;
 
+      const outcome = { mode: opts.mode, ...counts, errors, errorsTruncated: counts.invalid > errors.length, mapping };
+      if (opts.dryRun) throw new DryRunDone({ ...outcome, dryRun: true, preview });
       if (opts.mode === 'all-or-nothing' && counts.invalid) {
         throw new AppError('import_invalid', 422, `${counts.invalid} row(s) are invalid; nothing was imported`, {
           mode: opts.mode,
@@ -151,9 +179,14 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
         },
         trx,
       );
-      return { mode: opts.mode, ...counts, errors, errorsTruncated: counts.invalid > errors.length, mapping };
+      return { ...outcome, dryRun: false, preview: [] };
     });
-  return result;
+  try {
+    return await run;
+  } catch (e) {
+    if (e instanceof DryRunDone) return e.result as Awaited<typeof run>;
+    throw e;
+  }
 }
 
 function resolveColumns(header: string[], wanted: Partial<Record<ImportField, string>>) {
@@ -231,12 +264,12 @@ async function upsert(trx: Knex, actor: Actor, rows: Row[]) {
     ] as never,
   );
   const ids = new Map<string, string>();
-  let inserted = 0;
+  const insertedPhones = new Set<string>();
   for (const r of out as { id: string; phone_e164: string; inserted: boolean }[]) {
     ids.set(r.phone_e164, r.id);
-    if (r.inserted) inserted++;
+    if (r.inserted) insertedPhones.add(r.phone_e164);
   }
-  return { inserted, updated: out.length - inserted, ids };
+  return { inserted: insertedPhones.size, updated: out.length - insertedPhones.size, ids, insertedPhones };
 }
 
 async function attachTags(trx: Knex, orgId: string, rows: Row[], ids: Map<string, string>, cache: Map<string, string>) {

@@ -57,18 +57,29 @@ export async function setContactTags(db: Knex, contactId: string, tagIds: string
 export interface ListFilter {
   q?: string;
   tag?: string;
+  /** Only contacts this user pinned. */
+  favoriteOf?: string;
 }
+
+/** The expression the trigram index contacts_search_trgm_idx is built on (migration 20261203005100). */
+const SEARCH_TEXT = 'contacts_search_text(contacts.name, contacts.email, contacts.company, contacts.phone_e164)';
 
 /** Active contacts of an organization matching the filters (no order, no limit). */
 export function filtered(db: Knex, orgId: string, f: ListFilter) {
   const q = active(db).where('contacts.org_id', orgId);
   if (f.tag) q.whereExists(db('contact_tags').whereRaw('contact_tags.contact_id = contacts.id').andWhere('contact_tags.tag_id', f.tag).select(db.raw('1')));
+  if (f.favoriteOf)
+    q.whereExists(
+      db('favorites').whereRaw("favorites.target_type = 'contact' AND favorites.target_id = contacts.id::text").andWhere('favorites.user_id', f.favoriteOf).select(db.raw('1')),
+    );
   if (f.q) {
+    // One expression over all four fields, so one index answers every term (a match never spans two
+    // fields in practice: they are joined with a space and a term has none in the middle of a word).
     const like = `%${f.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     const digits = phoneDigits(f.q);
     q.where((w) => {
-      w.whereILike('contacts.name', like).orWhereILike('contacts.email', like).orWhereILike('contacts.company', like).orWhereILike('contacts.phone_e164', like);
-      if (digits.length >= 3) w.orWhereLike('contacts.phone_e164', `%${digits}%`);
+      w.whereRaw(`${SEARCH_TEXT} ILIKE ?`, [like]);
+      if (digits.length >= 3) w.orWhereRaw(`${SEARCH_TEXT} LIKE ?`, [`%${digits}%`]);
     });
   }
   return q;
@@ -79,4 +90,11 @@ export function listContacts(db: Knex, orgId: string, f: ListFilter & { limit: n
   const q = filtered(db, orgId, f).select<(ContactRow & { name_key: string })[]>('contacts.*', db.raw('lower(contacts.name) AS name_key'));
   if (f.after) q.whereRaw('(lower(contacts.name), contacts.id) > (?, ?::uuid)', f.after);
   return q.orderByRaw('lower(contacts.name), contacts.id').limit(f.limit + 1);
+}
+
+/** Which of `ids` this user pinned. */
+export async function pinnedAmong(db: Knex, userId: string, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db('favorites').where({ user_id: userId, target_type: 'contact' }).whereIn('target_id', ids).select<{ target_id: string }[]>('target_id');
+  return new Set(rows.map((r) => r.target_id));
 }

@@ -40,7 +40,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       method: 'post',
       path: '/api/contacts/import',
       summary:
-        'Import contacts from a CSV (body text/csv, or multipart/form-data with a file): upsert by number, header mapping with map[field]=Header, per-row errors with line numbers; mode skip-invalid or all-or-nothing',
+        'Import contacts from a CSV (body text/csv, or multipart/form-data with a file): upsert by number, header mapping with map[field]=Header, per-row errors with line numbers; mode skip-invalid or all-or-nothing; dryRun=true previews without writing',
       tags,
       auth: WRITERS,
       query: s.importQuery,
@@ -58,6 +58,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       const mapping = Object.fromEntries(s.IMPORT_FIELDS.filter((f) => o[`map[${f}]`]).map((f) => [f, o[`map[${f}]`]!]));
       return importContacts(deps.db, deps.audit, actor, contacts.region, upload.file, {
         mode: o.mode,
+        dryRun: o.dryRun,
         mapping,
         delimiter: o.delimiter,
         maxRows: deps.importMaxRows,
@@ -87,7 +88,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
     ({ body, actor }) => contacts.create(actor, body),
   );
   api.route(
-    { method: 'get', path: '/api/contacts', summary: 'List contacts by name (filters q over name, number, email, company; tag)', tags, auth: 'user', query: s.listContactsQuery, response: s.contactPage },
+    { method: 'get', path: '/api/contacts', summary: 'List contacts by name (filters q over name, number, email, company; tag; favorite = only your pinned ones), each with favorite', tags, auth: 'user', query: s.listContactsQuery, response: s.contactPage },
     ({ query, actor }) => contacts.list(actor, query),
   );
   api.route(

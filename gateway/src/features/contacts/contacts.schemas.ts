@@ -22,7 +22,10 @@ export const contactSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-export const contactPage = z.object({ items: z.array(contactSchema), nextCursor: z.string().nullable() });
+export const contactPage = z.object({
+  items: z.array(contactSchema.extend({ favorite: z.boolean().describe('you pinned this contact') })),
+  nextCursor: z.string().nullable(),
+});
 
 export const contactIdParams = z.object({ id: z.string().uuid() });
 
@@ -60,6 +63,11 @@ export const listContactsQuery = z.object({
   ...pageQuery,
   q: z.string().trim().max(100).optional().describe('matches name, number, email or company'),
   tag: z.string().uuid().optional().describe('only contacts carrying this tag'),
+  favorite: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional()
+    .describe('only contacts you pinned'),
 });
 
 export const MATCH_KINDS = ['matched', 'whatsapp-only', 'crm-only'] as const;
@@ -122,9 +130,14 @@ export type ImportField = (typeof IMPORT_FIELDS)[number];
 export const IMPORT_MODES = ['skip-invalid', 'all-or-nothing'] as const;
 export const importQuery = z.object({
   mode: z.enum(IMPORT_MODES).default('skip-invalid'),
+  dryRun: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .default(false)
+    .describe('preview: validate and count as a real import would, show the first rows, write nothing'),
   delimiter: z.enum([',', ';', '\t', '|']).optional().describe('detected from the header line when absent'),
   ...Object.fromEntries(IMPORT_FIELDS.map((f) => [`map[${f}]`, z.string().trim().min(1).max(200).optional().describe(`the CSV header holding ${f}`)])),
-}) as unknown as z.ZodType<{ mode: (typeof IMPORT_MODES)[number]; delimiter?: string } & Partial<Record<`map[${ImportField}]`, string>>>;
+}) as unknown as z.ZodType<{ mode: (typeof IMPORT_MODES)[number]; dryRun: boolean; delimiter?: string } & Partial<Record<`map[${ImportField}]`, string>>>;
 
 export const importResult = z.object({
   mode: z.enum(IMPORT_MODES),
@@ -136,6 +149,20 @@ export const importResult = z.object({
   errors: z.array(z.object({ line: z.number().int(), field: z.string().nullable(), message: z.string() })),
   errorsTruncated: z.boolean(),
   mapping: z.record(z.string(), z.string()),
+  dryRun: z.boolean().describe('true: nothing was written'),
+  preview: z
+    .array(
+      z.object({
+        line: z.number().int(),
+        action: z.enum(['insert', 'update', 'unchanged']),
+        name: z.string().nullable(),
+        phone: z.string().describe('E.164'),
+        email: z.string().nullable(),
+        company: z.string().nullable(),
+        tags: z.array(z.string()),
+      }),
+    )
+    .describe('dry run only: the first valid rows as they would be stored'),
 });
 
 export const exportQuery = z.object({

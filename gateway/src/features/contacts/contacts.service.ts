@@ -80,11 +80,12 @@ export class ContactsService {
     return this.present(row);
   }
 
-  async list(actor: Actor, f: { limit: number; cursor?: string; q?: string; tag?: string }) {
+  async list(actor: Actor, f: { limit: number; cursor?: string; q?: string; tag?: string; favorite?: boolean }) {
     const after = decodeCursor(f.cursor, 2) as [string, string] | undefined;
-    const rows = await repo.listContacts(this.db, actor.user.orgId, { ...f, after });
-    const tags = await tagsRepo.tagsOfContacts(this.db, rows.slice(0, f.limit).map((r) => r.id));
-    return toPage(rows, f.limit, (r) => [r.name_key, r.id], (r) => presentContact(r, tags.get(r.id)));
+    const rows = await repo.listContacts(this.db, actor.user.orgId, { q: f.q, tag: f.tag, favoriteOf: f.favorite ? actor.user.id : undefined, limit: f.limit, after });
+    const ids = rows.slice(0, f.limit).map((r) => r.id);
+    const [tags, pinned] = await Promise.all([tagsRepo.tagsOfContacts(this.db, ids), f.favorite ? new Set(ids) : repo.pinnedAmong(this.db, actor.user.id, ids)]);
+    return toPage(rows, f.limit, (r) => [r.name_key, r.id], (r) => ({ ...presentContact(r, tags.get(r.id)), favorite: pinned.has(r.id) }));
   }
 
   async get(actor: Actor, id: string) {
