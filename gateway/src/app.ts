@@ -73,6 +73,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   const registry = createRegistry();
   const api = new Api(registry, { authenticate: authenticate(auth) });
   const metrics = createMetrics(db);
+  services.events.metrics(metrics.registry);
   auth.attachMetrics(metrics.registry);
 
   const app = express();

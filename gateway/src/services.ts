@@ -15,6 +15,7 @@ import { IngestService } from './features/ingest/ingest.service.js';
 import { WebhooksService } from './features/webhooks/webhooks.service.js';
 import { SyncService } from './features/sync/sync.service.js';
 import { BackgroundJobs } from './background.js';
+import { EventBus } from './platform/events/event-bus.js';
 // --- conversations (reading, search, shares) imports ---
 import { ChatsService } from './features/chats/chats.service.js';
 import { MessagesService } from './features/messages/messages.service.js';
@@ -34,9 +35,11 @@ import { RealtimeService } from './features/realtime/realtime.service.js';
 
 /**
  * Every service of the gateway, built once from configuration. Features call each other only
- * through these services; app.ts mounts their routes.
+ * through these services; app.ts mounts their routes. Nothing is wired here: a feature that reacts
+ * to another's facts registers its own listeners on `events` (platform/events/).
  */
 export function buildServices(config: Config, db: Knex, logger: Logger) {
+  const events = new EventBus(logger.child({ component: 'events' }));
   const audit = new AuditService(db);
   const users = new UsersService(db, audit, config.BCRYPT_COST, config.USER_CACHE_TTL_MS);
   const access = new AccessTokens({
@@ -54,7 +57,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
       : undefined;
   const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external);
   auth.audit = audit;
-  const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION);
+  const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION, events);
   const tags = new TagsService(db, audit);
   const favorites = new FavoritesService(db);
 
@@ -70,23 +73,23 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     },
     logger,
   );
-  const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT }, logger);
-  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS, concurrency: config.INGEST_CONCURRENCY });
-  const webhooks = new WebhooksService(db, engines, ingest, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger);
+  const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT }, logger, events);
+  // Media and the outbox's sender come first: webhooks store inline media, the ingest waits for sends in flight.
+  const media = new MediaService(db, createMediaStore(config), config.MEDIA_MAX_BYTES);
+  const outboxWorker = new OutboxWorker(db, engines, media, {
+    pollMs: config.OUTBOX_POLL_MS,
+    retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
+  }, logger.child({ component: 'outbox' }), events);
+  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS, concurrency: config.INGEST_CONCURRENCY }, events, outboxWorker);
+  const webhooks = new WebhooksService(db, engines, ingest, media, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger, events);
   const sync = new SyncService(db, engines, ingest, devices, {
     pageSize: config.SYNC_PAGE_SIZE,
     maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
     staleMs: config.SYNC_STALE_MS,
     pollMs: 2_000,
-  }, logger);
-  // A device's first connection, seen by a webhook or by the device service, starts its import.
-  devices.onConnected = (d) => void sync.onFirstConnect(d).catch((err) => logger.error({ err }, 'could not queue import'));
-  ingest.onStatusChanges = (changes) => {
-    for (const c of changes) {
-      webhooks.forget(c.deviceId);
-      if (c.to === 'connected') void db('devices').where({ id: c.deviceId }).first().then((d) => d && devices.onConnected(d));
-    }
-  };
+  }, logger, events);
   const background = new BackgroundJobs({ db, devices, ingest, sync, logger, reconcileMs: config.RECONCILE_INTERVAL_MS, receiptRetentionHours: config.WEBHOOK_RECEIPT_RETENTION_HOURS });
 
 
@@ -97,18 +100,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
   const search = new SearchService(db);
   // --- end conversations services ---
   // --- outbox and media services ---
-  const media = new MediaService(db, createMediaStore(config), config.MEDIA_MAX_BYTES);
-  const mediaFetcher = new MediaFetcher(db, engines, media, { pollMs: Math.max(config.OUTBOX_POLL_MS, 500), retryBaseMs: config.OUTBOX_RETRY_BASE_MS }, logger.child({ component: 'media' }));
-  webhooks.storeInlineMedia = (owner, ref) => media.storeInline(owner, ref);
-  webhooks.onRemoteMedia = () => mediaFetcher.kick();
-  const outboxWorker = new OutboxWorker(db, engines, media, {
-    pollMs: config.OUTBOX_POLL_MS,
-    retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
-    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
-    leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
-  }, logger.child({ component: 'outbox' }));
-  outboxWorker.onSent = (deviceId, { engineId, ack, fullId }) => ingest.sentWithId(deviceId, engineId, { ack, fullId });
-  ingest.sendsSettled = (deviceId) => outboxWorker.settled(deviceId);
+  const mediaFetcher = new MediaFetcher(db, engines, media, { pollMs: Math.max(config.OUTBOX_POLL_MS, 500), retryBaseMs: config.OUTBOX_RETRY_BASE_MS }, logger.child({ component: 'media' }), events);
   const outbox = new OutboxService(db, media, outboxWorker, config.PHONE_DEFAULT_REGION);
   background.addWorker(outboxWorker);
   background.addWorker(mediaFetcher);
@@ -124,7 +116,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
   // --- end realtime services ---
 
   return {
-    auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync, background,
+    events, auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync, background,
     // --- services list (each block adds its names on its own line) ---
     chats, messages, shares, search,
     realtime, // realtime

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { makeOrg, makeUser } from './support/factories.js';
 import { makeDevice } from './conversations/world.js';
 import { eventually } from './support/engine-env.js';
+import { EventBus } from '../src/platform/events/event-bus.js';
 import { SyncService } from '../src/features/sync/sync.service.js';
 import * as repo from '../src/features/sync/sync.repository.js';
 import type { EngineAdapter, EngineChat } from '../src/features/engines/engine.types.js';
@@ -27,7 +28,7 @@ describe('history import paging', () => {
       listMessages: () => later([]),
     } as unknown as EngineAdapter;
     const opts = { pageSize: 100, maxMessagesPerChat: 0, staleMs: 30_000, pollMs: 60_000 };
-    const sync = new SyncService(t.db, { adapter: () => engine } as never, t.services.ingest, t.services.devices, opts, pino({ level: 'silent' }));
+    const sync = new SyncService(t.db, { adapter: () => engine } as never, t.services.ingest, t.services.devices, opts, pino({ level: 'silent' }), new EventBus(pino({ level: 'silent' })));
     const org = await makeOrg(t.db);
     const owner = await makeUser(t.db, org.id, 'editor');
     const device = await makeDevice(t.db, org.id, owner.id);

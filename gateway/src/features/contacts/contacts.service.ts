@@ -10,6 +10,8 @@ import * as repo from './contacts.repository.js';
 import { presentContact, presentWaContact } from './contacts.presenter.js';
 import { crmForChats, matchCounts, matchPage, visibleDevices, waByKeys, type MatchKind } from './contacts.merge.js';
 import { cardChats, contactStats } from './contacts.card.js';
+import { appendEvents } from '../realtime/event-log.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
 
 export { crmForChats, normalizeWaContactPhones, type CrmBadge } from './contacts.merge.js';
 
@@ -39,6 +41,7 @@ export class ContactsService {
     private readonly db: Knex,
     private readonly audit: AuditService,
     readonly region: Region,
+    private readonly events: EventBus,
   ) {}
 
   normalize(phone: string, field = 'phone'): string {
@@ -70,6 +73,7 @@ export class ContactsService {
           ...(input.waContactId !== undefined ? { waContactId: input.waContactId } : {}),
           ...(input.tagIds?.length ? { tagIds: input.tagIds } : {}),
         });
+        await this.changed(trx, c);
         return c;
       }),
     );
@@ -108,6 +112,7 @@ export class ContactsService {
           if (before[k] !== after[k]) changes[k] = k === 'notes' ? { changed: true } : { from: before[k], to: after[k] };
         }
         await this.record(trx, actor, 'contact.update', id, changes);
+        await this.changed(trx, after);
         return after;
       }),
     );
@@ -119,6 +124,7 @@ export class ContactsService {
       const c = await repo.softDeleteContact(trx, actor.user.orgId, id);
       if (!c) throw notFound('Contact');
       await this.record(trx, actor, 'contact.delete', id, { name: c.name, phone: c.phone_e164 });
+      await this.changed(trx, c, true);
     });
   }
 
@@ -129,7 +135,10 @@ export class ContactsService {
       const c = await this.mustFind(trx, actor, id);
       await trx.raw('SELECT 1 FROM contacts WHERE id = ? FOR UPDATE', [id]);
       const { added, removed } = await repo.setContactTags(trx, id, unique);
-      if (added.length || removed.length) await this.record(trx, actor, 'contact.tags', id, { added, removed });
+      if (added.length || removed.length) {
+        await this.record(trx, actor, 'contact.tags', id, { added, removed });
+        await this.changed(trx, c);
+      }
       return c;
     });
     return this.present(row);
@@ -187,6 +196,12 @@ export class ContactsService {
     if (!w) throw notFound('WhatsApp contact');
     if (!w.phone_e164) throw cannotPrefill('waContactId', 'the number of this WhatsApp contact is not known yet');
     return { phone: w.phone_e164, name: w.full_name ?? w.push_name ?? w.business_name ?? undefined };
+  }
+
+  /** `contact.updated` for browsers (the log) and for this process's listeners once committed. */
+  private async changed(trx: Knex, c: repo.ContactRow, deleted = false) {
+    await appendEvents(trx, [{ orgId: c.org_id, type: 'contact.updated', data: { id: c.id, name: c.name, phone: c.phone_e164, deleted } }]);
+    this.events.afterCommit(trx, 'contact.updated', { orgId: c.org_id, contactId: c.id, deleted });
   }
 
   private async present(c: repo.ContactRow) {

@@ -9,6 +9,7 @@ import { appendEvents } from '../realtime/event-log.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { DeviceStatus, EngineKind, EngineSession, SessionState } from '../engines/engine.types.js';
 import * as repo from './devices.repository.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
 import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
 
 export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
@@ -23,15 +24,13 @@ const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName =>
   d.owner_id === user.id ? 'owner' : (d.member_role ?? 'admin');
 
 export class DevicesService {
-  /** Called after a device becomes connected (the history import listens). */
-  onConnected: (device: repo.DeviceRow) => void = () => undefined;
-
   constructor(
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
     private readonly audit: AuditService,
     private readonly opts: { webhookBaseUrl: string; defaultEngine: EngineKind },
     private readonly logger: Logger,
+    private readonly events: EventBus,
   ) {}
 
   adapterFor(d: repo.DeviceRow) {
@@ -170,8 +169,9 @@ export class DevicesService {
   }
 
   /**
-   * Moves a device to the state the engine reports, pushes `device.status`, and announces a new
-   * connection. Used by webhooks, QR polling, logout and the reconcile loop alike.
+   * Moves a device to the state the engine reports, pushes `device.status`, and publishes
+   * `device.status_changed` (and `device.connected`) once committed. Used by QR polling, logout and
+   * the reconcile alike (webhooks change it through the ingest, which publishes the same).
    */
   async applyState(device: repo.DeviceRow, state: SessionState, trx?: Knex): Promise<repo.DeviceRow> {
     const run = async (t: Knex) => {
@@ -184,6 +184,11 @@ export class DevicesService {
       const updated = (await repo.updateDevice(t, device.id, patch))!;
       // The number and name too: a device often turns connected first through QR polling (no `me`
       // there) and learns its number from the status webhook a moment later.
+      if (patch.status) {
+        const e = { orgId: device.org_id, deviceId: device.id };
+        this.events.afterCommit(t, 'device.status_changed', { ...e, status: updated.status, previous: device.status });
+        if (updated.status === 'connected') this.events.afterCommit(t, 'device.connected', e);
+      }
       if (patch.status || patch.jid || patch.push_name) {
         await appendEvents(t, [
           {
@@ -197,10 +202,7 @@ export class DevicesService {
       return updated;
     };
     const updated = trx ? await run(trx) : await this.db.transaction(run);
-    if (updated.status === 'connected' && device.status !== 'connected') {
-      this.logger.info({ deviceId: device.id }, 'device connected');
-      if (!trx) this.onConnected(updated);
-    }
+    if (updated.status === 'connected' && device.status !== 'connected') this.logger.info({ deviceId: device.id }, 'device connected');
     return updated;
   }
 

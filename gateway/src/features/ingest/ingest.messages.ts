@@ -4,7 +4,7 @@ import { ACK, type EngineMessage } from '../engines/engine.types.js';
 import { EVENTS_CHANNEL } from '../realtime/event-log.js';
 import { presentMessageSql } from '../messages/messages.presenter.js';
 import { presentChatSql } from '../chats/chats.presenter.js';
-import type { DeviceCtx, IngestOptions, IngestResult } from './ingest.types.js';
+import type { DeviceCtx, IngestOptions, IngestResult, ReceivedMessage } from './ingest.types.js';
 
 export type BatchMessage = EngineMessage & { device: DeviceCtx };
 
@@ -153,9 +153,9 @@ export async function joinEchoes(trx: Knex, msgs: BatchMessage[], chats: Map<str
  *   table, so a new row is born with them;
  * - live (not history): each chat's last message, preview and unread count move on, and the
  *   `message.created` / `message.updated` / `chat.updated` events are appended, with one NOTIFY.
- * Returns how many messages were new.
+ * Returns how many messages were new and, live, the new ones (for `message.received` after commit).
  */
-export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<string, number>, history: boolean): Promise<number> {
+export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<string, number>, history: boolean): Promise<{ inserted: number; received: ReceivedMessage[] }> {
   const rows = msgs.map((m) => ({
     org_id: m.device.orgId,
     device_id: m.device.id,
@@ -176,7 +176,10 @@ export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<s
     sent_at: m.timestamp.toISOString(),
   }));
   const { rows: out } = await prepared(db, 'ingest_store_messages', STORE_MESSAGES, [JSON.stringify(rows), history, EVENTS_CHANNEL]);
-  return Number(out[0].inserted);
+  const received = ((out[0].received ?? []) as [number, number, string, string, 'in' | 'out', boolean][]).map(
+    ([messageId, chatId, orgId, deviceId, direction, remoteMedia]) => ({ messageId: Number(messageId), chatId: Number(chatId), orgId, deviceId, direction, remoteMedia }),
+  );
+  return { inserted: Number(out[0].inserted), received };
 }
 
 const STORE_MESSAGES = `
@@ -202,7 +205,8 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
   -- Live only from here. Each new message with the number of our own newer ones in its chat:
   -- writing from the phone reads the chat there, so unread restarts after our own message.
   fresh AS (
-    SELECT i.chat_id, i.id, i.sent_at, i.direction,
+    SELECT i.chat_id, i.id, i.sent_at, i.direction, i.org_id, i.device_id,
+      i.media->>'engineUrl' IS NOT NULL AND i.media->>'mediaId' IS NULL AS remote_media,
       CASE WHEN COALESCE(i.body, '') <> '' THEN left(i.body, 140) ELSE '[' || i.type || ']' END AS preview,
       count(*) FILTER (WHERE i.direction = 'out') OVER (PARTITION BY i.chat_id ORDER BY i.sent_at DESC, i.id DESC
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS own_after
@@ -235,4 +239,5 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
     ORDER BY k, o
     RETURNING id)
 SELECT (SELECT count(*) FROM ins WHERE inserted) AS inserted,
+  (SELECT json_agg(json_build_array(id, chat_id, org_id, device_id, direction, remote_media)) FROM fresh) AS received,
   (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified`;

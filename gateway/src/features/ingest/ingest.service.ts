@@ -5,6 +5,13 @@ import { MicroBatcher } from './micro-batcher.js';
 import { writeBatch } from './ingest.writer.js';
 import { mayBeUnjoinedEcho } from './ingest.messages.js';
 import type { IngestItem, IngestOptions, IngestResult, KnownChat, SentState } from './ingest.types.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
+
+/** What the ingest asks of the outbox: when this process's sends in flight on a device have their engine ids on their rows. */
+export interface SendsInFlight {
+  /** Resolves once they have (null when there are none): an echo that beats its send's answer then needs no join. */
+  settled(deviceId: string): Promise<void> | null;
+}
 
 /**
  * The one way engine events reach the database. Live webhooks go through a micro-batcher (one
@@ -12,8 +19,6 @@ import type { IngestItem, IngestOptions, IngestResult, KnownChat, SentState } fr
  * history import writes its pages directly with `writeNow`.
  */
 export class IngestService {
-  /** Called after commit for each device whose status changed (devices service reacts). */
-  onStatusChanges: (changes: IngestResult['statusChanges']) => void = () => undefined;
   private readonly batcher: MicroBatcher<IngestItem, void>;
   private readonly knownContacts = new LRUCache<string, string>({ max: 200_000 });
   // Chats are never re-keyed; a device's removal deletes its chats, but its webhooks then answer 404.
@@ -25,19 +30,19 @@ export class IngestService {
     private readonly db: Knex,
     private readonly logger: Logger,
     opts: { maxItems: number; maxWaitMs: number; concurrency: number },
+    private readonly events: EventBus,
+    private readonly sends: SendsInFlight,
   ) {
     this.batcher = new MicroBatcher((items) => this.flush(items), opts);
+    // The outbox wrote `engineId` on its row (committed), with this ack and full id: its echo needs no join.
+    events.on('message.sent', 'ingest.known-sent', (s) => {
+      this.knownSent.set(`${s.deviceId}|${s.engineId}`, { ack: s.ack, fullId: s.fullId });
+    });
   }
-
-  /**
-   * Set by the outbox: resolves once this process's sends in flight on the device have their engine
-   * ids on their rows (null when there are none). An echo that beats its send's answer then needs no join.
-   */
-  sendsSettled: (deviceId: string) => Promise<void> | null = () => null;
 
   /** Resolves once the delivery is durable (committed). */
   submit(item: IngestItem): Promise<void> {
-    const wait = this.mayEchoOurSend(item) ? this.sendsSettled(item.device.id) : null;
+    const wait = this.mayEchoOurSend(item) ? this.sends.settled(item.device.id) : null;
     return wait ? wait.then(() => this.batcher.submit(item)) : this.batcher.submit(item);
   }
 
@@ -49,13 +54,19 @@ export class IngestService {
     const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats, knownSent: this.knownSent });
     for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
     for (const [key, chat] of result.chatsSeen) this.knownChats.set(key, chat);
-    if (result.statusChanges.length) this.onStatusChanges(result.statusChanges);
+    this.announce(result);
     return result;
   }
 
-  /** The outbox wrote `engineId` on its row (committed), with this ack and full id. */
-  sentWithId(deviceId: string, engineId: string, state: SentState) {
-    this.knownSent.set(`${deviceId}|${engineId}`, state);
+  /** The batch is committed: its facts go to this process's listeners (durable consumers read them from the log). */
+  private announce(result: IngestResult) {
+    const { events } = this;
+    for (const m of result.received) events.publish('message.received', m);
+    for (const m of result.changed) events.publish('message.status_changed', m);
+    for (const c of result.statusChanges) {
+      events.publish('device.status_changed', { orgId: c.orgId, deviceId: c.deviceId, status: c.to, previous: c.from });
+      if (c.to === 'connected') events.publish('device.connected', { orgId: c.orgId, deviceId: c.deviceId });
+    }
   }
 
   close() {

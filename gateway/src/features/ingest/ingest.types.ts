@@ -38,12 +38,27 @@ export interface KnownChat {
   named: boolean;
 }
 
+/** A new live message, as `message.received` announces it once its batch has committed. */
+export interface ReceivedMessage {
+  orgId: string;
+  deviceId: string;
+  chatId: number;
+  messageId: number;
+  direction: 'in' | 'out';
+  /** Its media is only linked by the engine and still to be fetched. */
+  remoteMedia: boolean;
+}
+
 export interface IngestResult {
   insertedMessages: number;
+  /** New live messages (not history), announced after commit. */
+  received: ReceivedMessage[];
+  /** Stored messages this batch changed (acks, edits, revokes), announced after commit. */
+  changed: { orgId: string; deviceId: string; chatId: number; messageId: number }[];
   /** Contact names written, to remember once the transaction has committed. */
   contactsWritten: [string, string][];
   /** Chats read or created (key device|jid), to remember once the transaction has committed. */
   chatsSeen: [string, KnownChat][];
   /** Devices whose status changed in this batch, old → new (the caller reacts after commit). */
-  statusChanges: { deviceId: string; from: string; to: string }[];
+  statusChanges: { orgId: string; deviceId: string; from: string; to: string }[];
 }

@@ -15,7 +15,7 @@ import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, t
  * batch (new messages) is a single statement and no transaction, two when it starts a chat.
  */
 export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-  const result: IngestResult = { insertedMessages: 0, statusChanges: [], contactsWritten: [], chatsSeen: [] };
+  const result: IngestResult = { insertedMessages: 0, received: [], changed: [], statusChanges: [], contactsWritten: [], chatsSeen: [] };
   const bag = batchOf(items, opts);
   // WhatsApp's contact names stand apart (keyed, no event, needed by nothing else here): they are
   // written beside the rest, on their own connection, off the batch's critical path.
@@ -33,7 +33,7 @@ async function writeRest(db: Knex, items: IngestItem[], bag: Bag, opts: IngestOp
     // New chats are written first, on their own: a chat left without its message by a failed
     // statement is harmless (the engine retries the delivery; sending to a number also starts one).
     const chats = await ensureChats(db, msgs, opts.knownChats, result.chatsSeen);
-    result.insertedMessages = await storeMessages(db, msgs, chats, !!opts.history);
+    ({ inserted: result.insertedMessages, received: result.received } = await storeMessages(db, msgs, chats, !!opts.history));
     return result;
   }
   return db.transaction((trx) => writeInTransaction(trx, items, bag, opts, result));
@@ -48,9 +48,13 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts
     const msgs = [...bag.messages.values()];
     const chats = await ensureChats(trx, msgs, opts.knownChats, result.chatsSeen);
     if (!opts.history) await joinEchoes(trx, msgs, chats);
-    result.insertedMessages = await storeMessages(trx, msgs, chats, !!opts.history);
+    ({ inserted: result.insertedMessages, received: result.received } = await storeMessages(trx, msgs, chats, !!opts.history));
   }
-  for (const m of await applyUpdates(trx, bag)) events.push(messageEvent('message.updated', bag.devices.get(m.device_id)!, m));
+  for (const m of await applyUpdates(trx, bag)) {
+    const device = bag.devices.get(m.device_id)!;
+    events.push(messageEvent('message.updated', device, m));
+    result.changed.push({ orgId: device.orgId, deviceId: device.id, chatId: Number(m.chat_id), messageId: Number(m.id) });
+  }
   await upsertReactions(trx, bag);
   for (const s of bag.states) {
     const change = await applyDeviceState(trx, s.device, s.state);
@@ -313,7 +317,7 @@ async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionStat
   );
   const r = rows[0] as { old_status: string; status: string } | undefined;
   if (!r || r.old_status === r.status) return null;
-  return { deviceId: device.id, from: r.old_status, to: r.status };
+  return { orgId: device.orgId, deviceId: device.id, from: r.old_status, to: r.status };
 }
 
 function messageEvent(type: 'message.created' | 'message.updated', device: DeviceCtx, m: StoredMessage): NewEvent {

@@ -6,6 +6,7 @@ import type { EngineKind } from '../engines/engine.types.js';
 import { appendEvents } from '../realtime/event-log.js';
 import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
 import type { MediaService } from './media.service.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
 
 const BATCH = 4;
 const MAX_TRIES = 5;
@@ -35,8 +36,13 @@ export class MediaFetcher extends PollingWorker {
     private readonly media: MediaService,
     private readonly opts: { pollMs: number; retryBaseMs: number },
     logger: Logger,
+    events: EventBus,
   ) {
     super(opts.pollMs, logger, 'media fetch');
+    // The row itself says what is left to fetch (found by the poll even after a crash); this only saves the wait.
+    events.on('message.received', 'media.fetch-now', (m) => {
+      if (m.remoteMedia) this.kick();
+    });
   }
 
   protected async drain() {

@@ -6,6 +6,7 @@ import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { EngineAdapter, EngineSession, ReplyRef, SendResult } from '../engines/engine.types.js';
 import type { MediaService } from '../media/media.service.js';
 import * as repo from './outbox.repository.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
 
 export interface OutboxOptions {
   pollMs: number;
@@ -33,15 +34,13 @@ function certainlyNotSent(err: unknown): boolean {
  * attempt, WAHA by looking for it among the chat's latest messages (its echo joins it otherwise).
  */
 export class OutboxWorker extends PollingWorker {
-  /** A send's engine id is on its row (committed); the ingest then knows its echo needs no join. */
-  onSent: (deviceId: string, sent: NonNullable<repo.MarkedSent['sent']>) => void = () => undefined;
-
   constructor(
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
     private readonly media: MediaService,
     private readonly opts: OutboxOptions,
     logger: Logger,
+    private readonly events: EventBus,
   ) {
     super(opts.pollMs, logger, 'outbox');
   }
@@ -181,7 +180,8 @@ export class OutboxWorker extends PollingWorker {
 
   private async sent(row: repo.Claimed, result: SendResult) {
     const { next, hasNext, sent } = await repo.markSent(this.db, row, result, this.leaseMs);
-    if (sent) this.onSent(row.device_id, sent);
+    // Published before this send counts as landed (see `settled`): the ingest then knows its echo needs no join.
+    if (sent) this.events.publish('message.sent', { orgId: row.org_id, deviceId: row.device_id, chatId: Number(row.chat_id), messageId: Number(row.id), ...sent });
     return { next, due: hasNext };
   }
 

@@ -10,6 +10,7 @@ import type { DevicesService } from '../devices/devices.service.js';
 import type { Actor } from '../../platform/http/auth-context.js';
 import * as repo from './sync.repository.js';
 import { presentSyncJob } from './sync.presenter.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
 
 export interface SyncOptions {
   pageSize: number;
@@ -38,7 +39,11 @@ export class SyncService {
     private readonly devices: DevicesService,
     private readonly opts: SyncOptions,
     private readonly logger: Logger,
-  ) {}
+    events: EventBus,
+  ) {
+    // A device's first connection starts its import.
+    events.on('device.connected', 'sync.first-import', (d) => this.onFirstConnect({ id: d.deviceId, org_id: d.orgId }));
+  }
 
   async request(actor: Actor, deviceId: string) {
     const { device, access } = await this.devices.visible(actor, deviceId);

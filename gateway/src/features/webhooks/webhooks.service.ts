@@ -6,6 +6,12 @@ import type { EngineRegistry } from '../engines/engine-registry.js';
 import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type MediaRef, type RawWebhook } from '../engines/engine.types.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
+
+/** Keeps inline media (WuzAPI base64) in the media store; the message then carries the stored id, not the bytes. */
+export interface InlineMediaStore {
+  storeInline(owner: { orgId: string; deviceId: string }, media: MediaRef): Promise<MediaRef>;
+}
 
 interface WebhookDevice extends DeviceCtx {
   secret: string;
@@ -19,18 +25,19 @@ export class WebhooksService {
   // Every delivery needs its device's key; deleted devices leave the cache within the TTL.
   private readonly devices = new LRUCache<string, WebhookDevice>({ max: 10_000, ttl: 5_000 });
   private readonly lids = new LRUCache<string, string>({ max: 100_000 });
-  /** Keeps inline media (WuzAPI base64) in the media store; the message then carries the stored id, not the bytes. */
-  storeInlineMedia: ((owner: { orgId: string; deviceId: string }, media: MediaRef) => Promise<MediaRef>) | null = null;
-  /** Told after a delivery brought media that must be fetched from the engine (WAHA links). */
-  onRemoteMedia: () => void = () => undefined;
 
   constructor(
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
     private readonly ingest: IngestService,
+    private readonly media: InlineMediaStore,
     private readonly opts: { allowUnsignedWuzapi: boolean },
     private readonly logger: Logger,
-  ) {}
+    events: EventBus,
+  ) {
+    // The cached device carries its status: a change makes the next delivery read it again.
+    events.on('device.status_changed', 'webhooks.forget-device', (e) => this.forget(e.deviceId));
+  }
 
   async receive(engine: string, deviceId: string, raw: RawWebhook, log: { warn(obj: object, msg: string): void } = this.logger): Promise<void> {
     if (!(ENGINE_KINDS as readonly string[]).includes(engine) || !UUID.test(deviceId)) throw unknownDevice();
@@ -49,17 +56,14 @@ export class WebhooksService {
       throw e;
     }
     const events = await this.withLidMappings(device, parsed.events);
-    let remoteMedia = false;
     for (const e of events) {
-      if (e.kind !== 'message' || !e.message.media) continue;
-      // Stored before the ingest: a failure answers non-2xx and the engine delivers again.
-      if (e.message.media.base64 && this.storeInlineMedia) e.message.media = await this.storeInlineMedia({ orgId: device.orgId, deviceId: device.id }, e.message.media);
-      else if (e.message.media.url) remoteMedia = true;
+      // Stored before the ingest: a failure answers non-2xx and the engine delivers again. (Linked
+      // media is fetched later by the media fetcher, told by `message.received`.)
+      if (e.kind === 'message' && e.message.media?.base64) e.message.media = await this.media.storeInline({ orgId: device.orgId, deviceId: device.id }, e.message.media);
     }
     // History the engine pushes (WuzAPI HistorySync) is stored like an import: not unread, no events.
     if (parsed.history) await this.ingest.writeNow([{ device, eventId: parsed.eventId, events }], { history: true });
     else await this.ingest.submit({ device, eventId: parsed.eventId, events });
-    if (remoteMedia) this.onRemoteMedia();
   }
 
   /** Forget a device at once (deleted or re-keyed). */
