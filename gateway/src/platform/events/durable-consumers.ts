@@ -50,7 +50,7 @@ export function domainEventsOf(r: LoggedEvent): DomainEvent<DurableEventName>[] 
     case 'device.status': {
       const status = String(d.status);
       const previous = String(d.previous);
-      if (status === previous) return []; // only the number or name changed
+      if (d.previous === undefined || status === previous) return []; // only the number, name or reachability changed
       const out: DomainEvent<DurableEventName>[] = [{ type: 'device.status_changed', data: { ...base, status, previous } }];
       if (status === 'connected') out.push({ type: 'device.connected', data: base });
       return out;
