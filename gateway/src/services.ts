@@ -55,8 +55,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
           orgId: config.AUTH_EXTERNAL_ORG_ID,
         }
       : undefined;
-  const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external);
-  auth.audit = audit;
+  const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external, audit);
   const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION, events);
   const tags = new TagsService(db, audit);
   const favorites = new FavoritesService(db);

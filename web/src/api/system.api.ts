@@ -4,6 +4,8 @@ export interface SystemInfo {
   demo: boolean;
   simulatorUrl: string | null;
   engines: string[];
+  /** Where national phone numbers are read (the contact form's default country). */
+  phoneRegion?: string;
 }
 
 /** Public facts about this installation (demo mode and the simulator's page). */

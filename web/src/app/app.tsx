@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import { Provider } from 'react-redux';
-import { BrowserRouter, MemoryRouter, Navigate, Route, Routes } from 'react-router';
+import { BrowserRouter, Link, MemoryRouter, Navigate, Route, Routes } from 'react-router';
 import { api } from '../api/api';
 import { realtime } from '../api/realtime';
 import { useSession } from '../api/session';
@@ -13,6 +13,7 @@ const ChatsRoute = lazy(() => import('./chats-route'));
 const DevicesPage = lazy(() => import('../features/devices/devices-page'));
 const SearchPage = lazy(() => import('../features/search/search-page'));
 const AdminPage = lazy(() => import('../features/admin/admin-page'));
+const ContactsPage = lazy(() => import('../features/contacts/contacts-page'));
 
 export function App({ store, initialPath }: { store: AppStore; initialPath?: string }) {
   const Router = initialPath ? MemoryRouter : BrowserRouter;
@@ -49,6 +50,7 @@ function Gate({ store }: { store: AppStore }) {
           <Route path="/chats/:chatId?" element={<ChatsRoute />} />
           <Route path="/devices" element={<DevicesPage />} />
           <Route path="/search" element={<SearchPage />} />
+          <Route path="/contacts/:contactId?" element={<ContactsPage />} />
           <Route path="/admin" element={admin ? <AdminPage /> : <NotAllowed />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
@@ -64,7 +66,16 @@ const NotAllowed = () => (
   </main>
 );
 const NotFound = () => (
-  <main className="page">
-    <h1>Page not found</h1>
+  <main className="page not-found" aria-labelledby="nf-title">
+    <h1 id="nf-title">Page not found</h1>
+    <p className="muted">There is nothing at this address. It may have moved, or the link is mistyped.</p>
+    <p className="actions">
+      <Link className="button-link primary" to="/chats">
+        Back to chats
+      </Link>
+      <Link className="button-link" to="/contacts">
+        Contacts
+      </Link>
+    </p>
   </main>
 );

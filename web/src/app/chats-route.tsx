@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useSession } from '../api/session';
 import { errorMessage } from '../api/http';
 import { ChatList } from '../features/chats/chat-list';
@@ -43,7 +43,15 @@ export default function ChatsRoute() {
         {chat ? (
           <Conversation key={chat.id} chat={chat} focusMessageId={at} onBack={() => navigate('/chats')} onToggleInfo={() => setInfoOpen(!showInfo)} infoOpen={showInfo} />
         ) : chatId && error ? (
-          <p className="error pad">{errorMessage(error)}</p>
+          <div className="conv-empty" data-testid="chat-not-found">
+            <div>
+              <h2>{(error as { status?: number }).status === 404 ? 'Chat not found' : 'This chat cannot be opened'}</h2>
+              <p className="muted">{(error as { status?: number }).status === 404 ? 'It does not exist, or you no longer have access to it.' : errorMessage(error)}</p>
+              <p>
+                <Link to="/chats">Back to chats</Link>
+              </p>
+            </div>
+          </div>
         ) : (
           <div className="conv-empty">
             <div>

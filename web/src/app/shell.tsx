@@ -1,10 +1,10 @@
 import { useState, type ReactNode } from 'react';
-import { NavLink } from 'react-router';
+import { NavLink, useLocation } from 'react-router';
 import { useConnectionState, type ConnectionState } from '../api/realtime';
 import { logout, type User } from '../api/session';
 import { useGetSystemQuery } from '../api/system.api';
 import { Avatar } from '../shared/avatar';
-import { ChatIcon, LogoutIcon, PhoneIcon, SearchIcon, ShieldIcon } from '../shared/icons';
+import { ChatIcon, ContactsIcon, LogoutIcon, PhoneIcon, SearchIcon, ShieldIcon } from '../shared/icons';
 
 const STATE_TEXT: Record<ConnectionState, string> = {
   online: 'Live',
@@ -18,6 +18,8 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
   const state = useConnectionState();
   const [menu, setMenu] = useState(false);
   const { data: system } = useGetSystemQuery();
+  // The Devices page says it in its own words, with where to scan: once is enough.
+  const onDevices = useLocation().pathname.startsWith('/devices');
   const link = ({ isActive }: { isActive: boolean }) => (isActive ? 'rail-link active' : 'rail-link');
   return (
     <div className="shell">
@@ -32,6 +34,10 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
         <NavLink to="/search" className={link} title="Search messages">
           <SearchIcon />
           <span>Search</span>
+        </NavLink>
+        <NavLink to="/contacts" className={link} title="Contacts">
+          <ContactsIcon />
+          <span>Contacts</span>
         </NavLink>
         <NavLink to="/devices" className={link} title="Devices and pairing">
           <PhoneIcon />
@@ -72,7 +78,7 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
         </div>
       </nav>
       <div id="main" className="shell-main" tabIndex={-1}>
-        {system?.demo && (
+        {system?.demo && !onDevices && (
           <p className="demo-banner" role="note">
             Demo mode: the WhatsApp engine is the built-in <strong>simulator</strong>, not WhatsApp.
             {system.simulatorUrl && (

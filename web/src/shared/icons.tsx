@@ -37,3 +37,6 @@ export const ReplyIcon = () => (
 export const InfoIcon = () => (
   <svg {...p}><path d="M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm-1 8v7h2v-7h-2zm0-3v2h2V7h-2z" /></svg>
 );
+export const ContactsIcon = () => (
+  <svg {...p}><path d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-8 1.7-8 5v1h16v-1c0-3.3-4.7-5-8-5z" /></svg>
+);

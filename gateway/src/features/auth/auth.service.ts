@@ -15,8 +15,6 @@ import * as refresh from './refresh-tokens.repository.js';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class AuthService {
-  /** Sign-ins and failed sign-ins of existing accounts go to the audit log (set by services.ts). */
-  audit?: AuditService;
   private unknownEmailFailures?: client.Counter;
 
   constructor(
@@ -25,6 +23,8 @@ export class AuthService {
     private readonly access: AccessTokens,
     private readonly refreshTtlDays: number,
     private readonly external?: { identity: ExternalIdentity; orgId: string },
+    /** Sign-ins and failed sign-ins of existing accounts are recorded here. */
+    private readonly audit?: AuditService,
   ) {}
 
   async register(input: { orgName: string; email: string; name: string; password: string }, requestId?: string) {

@@ -6,6 +6,7 @@ const systemSchema = z.object({
   demo: z.boolean().describe('the engine is the built-in simulator or demo data is on'),
   simulatorUrl: z.string().nullable().describe('the simulator’s control page, when it is the engine'),
   engines: z.array(z.string()).describe('engines a device may use'),
+  phoneRegion: z.string().describe('region national phone numbers are read in (PHONE_DEFAULT_REGION)'),
 });
 
 /** Public facts the web app shows before and after sign-in (the demo note with the simulator link). */
@@ -15,6 +16,7 @@ export function systemRoutes(api: Api, config: Config): void {
     demo: config.simulator || config.demo,
     simulatorUrl: config.simulator && config.WAHA_URL ? `${config.WAHA_URL.replace(/\/$/, '')}/_sim` : null,
     engines: [config.WAHA_URL && 'waha', config.WUZAPI_URL && 'wuzapi'].filter((e): e is string => !!e),
+    phoneRegion: config.PHONE_DEFAULT_REGION,
   };
   api.route({ method: 'get', path: '/api/system', summary: 'Demo mode, the simulator page and the configured engines', tags: ['system'], auth: 'public', response: systemSchema }, () => info);
 }

@@ -9,7 +9,13 @@ const bob = { id: '55555555-5555-4555-8555-555555555555', orgId: 'o', email: 'bo
 function base() {
   fakeApi.on('GET', '/api/system', { demo: false, simulatorUrl: null, engines: [] });
   fakeApi.on('GET', '/api/users', { items: [{ ...alice, createdAt: now, updatedAt: now }, bob], nextCursor: null });
-  fakeApi.on('GET', '/api/audit', { items: [{ id: 1, actorId: alice.id, action: 'user.created', targetType: 'user', targetId: bob.id, details: null, requestId: null, at: now }], nextCursor: null });
+  fakeApi.on('GET', '/api/audit', ({ url }: { url: URL }) => ({
+    items: [
+      { id: 2, actorId: null, actorName: null, action: 'auth.login_failed', targetType: 'user', targetId: bob.id, targetName: 'Bob Editor', details: { reason: 'wrong_password' }, requestId: null, at: now },
+      { id: 1, actorId: alice.id, actorName: 'Alice Admin', action: 'user.create', targetType: 'user', targetId: bob.id, targetName: 'Bob Editor', details: null, requestId: null, at: now },
+    ].filter((a) => !url.searchParams.get('actorId') || a.actorId === url.searchParams.get('actorId')),
+    nextCursor: null,
+  }));
 }
 
 describe('administration', () => {
@@ -48,12 +54,39 @@ describe('administration', () => {
     await waitFor(() => expect(fakeApi.called('DELETE', `/api/users/${bob.id}`)).toHaveLength(1));
   });
 
-  it('when the admin opens the audit log, then entries show who did what', async () => {
+  it('when the admin opens the audit log, then entries name who did what to whom, in words, and the filters reach the API', async () => {
     base();
     signIn();
     renderApp('/admin');
-    await userEvent.click(await screen.findByRole('tab', { name: 'Audit log' }));
-    expect(await screen.findByText('user.created')).toBeInTheDocument();
-    expect(screen.getByRole('row', { name: /user\.created/ })).toHaveTextContent('Alice Admin');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('tab', { name: 'Audit log' }));
+    const created = await screen.findByRole('row', { name: /Created user/ });
+    expect(created).toHaveTextContent('Alice Admin');
+    expect(created).toHaveTextContent('Bob Editor');
+    expect(created).not.toHaveTextContent(bob.id.slice(0, 8));
+    expect(screen.getByRole('row', { name: /Failed sign-in/ })).toHaveTextContent(/someone.*Bob Editor/);
+    await user.selectOptions(screen.getByLabelText('By'), 'Alice Admin');
+    await user.selectOptions(screen.getByLabelText('Action'), 'Sign-ins');
+    await user.type(screen.getByLabelText('From'), '2026-01-02');
+    await waitFor(() => {
+      const last = new URL('http://x' + fakeApi.called('GET', /^\/api\/audit/).at(-1)!.path).searchParams;
+      expect([last.get('actorId'), last.get('action'), new Date(last.get('from')!).getDate()]).toEqual([alice.id, 'auth.*', 2]);
+    });
+    await waitFor(() => expect(screen.queryByRole('row', { name: /Failed sign-in/ })).toBeNull());
+  });
+
+  it('when the users table header is clicked, then the rows sort by that column, and back the other way', async () => {
+    base();
+    signIn();
+    renderApp('/admin');
+    const user = userEvent.setup();
+    await screen.findByRole('row', { name: /Bob Editor/ });
+    const names = () => screen.getAllByTestId('user-row').map((r) => r.querySelector('.user-name')!.textContent);
+    expect(names()).toEqual(['Alice Admin', 'Bob Editor']);
+    await user.click(screen.getByRole('button', { name: /Name/ }));
+    expect(names()).toEqual(['Bob Editor', 'Alice Admin']);
+    await user.click(screen.getByRole('button', { name: /Role/ }));
+    expect(names()).toEqual(['Alice Admin', 'Bob Editor']); // admin < editor
+    expect(screen.getByRole('columnheader', { name: /Role/ })).toHaveAttribute('aria-sort', 'ascending');
   });
 });

@@ -11,11 +11,21 @@ export interface OrgUser {
 export interface AuditEntry {
   id: number;
   actorId: string | null;
+  actorName: string | null;
   action: string;
   targetType: string;
   targetId: string | null;
+  targetName: string | null;
   details: Record<string, unknown> | null;
   at: string;
+}
+export interface AuditFilters {
+  actorId?: string;
+  /** An action, or a family such as 'contact.*'. */
+  action?: string;
+  /** ISO times; `to` is exclusive. */
+  from?: string;
+  to?: string;
 }
 interface Page<T> {
   items: T[];
@@ -44,9 +54,9 @@ export const adminApi = api.injectEndpoints({
       query: (id) => ({ url: `/api/users/${id}`, method: 'DELETE' }),
       invalidatesTags: ['User', 'Audit'],
     }),
-    getAudit: b.infiniteQuery<Page<AuditEntry>, void, string | null>({
+    getAudit: b.infiniteQuery<Page<AuditEntry>, AuditFilters, string | null>({
       infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (l) => l.nextCursor ?? undefined },
-      query: ({ pageParam }) => ({ url: '/api/audit', params: { limit: 50, cursor: pageParam } }),
+      query: ({ queryArg, pageParam }) => ({ url: '/api/audit', params: { limit: 50, ...queryArg, cursor: pageParam } }),
       providesTags: ['Audit'],
     }),
   }),

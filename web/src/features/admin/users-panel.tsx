@@ -5,6 +5,20 @@ import { ConfirmButton } from '../../shared/confirm-button';
 import { useCreateUserMutation, useDeactivateUserMutation, useListUsersQuery, useSetPasswordMutation, useUpdateUserMutation, type OrgUser, type Role } from './admin.api';
 
 const ROLES: Role[] = ['admin', 'editor', 'viewer'];
+type SortKey = 'name' | 'email' | 'role';
+
+/** A column header that sorts the table by itself (again: the other way round). */
+function SortHeader({ k, label, sort, onSort }: { k: SortKey; label: string; sort: { key: SortKey; asc: boolean }; onSort(k: SortKey): void }) {
+  const on = sort.key === k;
+  return (
+    <th scope="col" aria-sort={on ? (sort.asc ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className="sort" onClick={() => onSort(k)}>
+        {label}
+        <span aria-hidden="true">{on ? (sort.asc ? ' ▲' : ' ▼') : ''}</span>
+      </button>
+    </th>
+  );
+}
 
 function PasswordReset({ user }: { user: OrgUser }) {
   const [open, setOpen] = useState(false);
@@ -52,6 +66,9 @@ export function UsersPanel() {
   const [deactivate, deactivating] = useDeactivateUserMutation();
   const [form, setForm] = useState({ name: '', email: '', role: 'editor' as Role, password: '' });
   const [created, setCreated] = useState<string | null>(null);
+  const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: 'name', asc: true });
+  const onSort = (key: SortKey) => setSort((s) => ({ key, asc: s.key === key ? !s.asc : true }));
+  const sorted = [...(data?.items ?? [])].sort((a, b) => (sort.asc ? 1 : -1) * (a[sort.key].localeCompare(b[sort.key]) || a.name.localeCompare(b.name)));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -105,22 +122,26 @@ export function UsersPanel() {
           {errorMessage(error ?? err)}
         </p>
       )}
-      <table className="table">
+      <table className="table users-table">
         <caption className="sr-only">Users of the organization</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
+            <SortHeader k="name" label="Name" sort={sort} onSort={onSort} />
+            <SortHeader k="email" label="Email" sort={sort} onSort={onSort} />
+            <SortHeader k="role" label="Role" sort={sort} onSort={onSort} />
             <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
-          {data?.items.map((u) => (
-            <tr key={u.id}>
-              <td>{u.name}</td>
-              <td>{u.email}</td>
-              <td>
+          {sorted.map((u) => (
+            <tr key={u.id} data-testid="user-row">
+              <td data-label="Name" className="user-name">
+                {u.name}
+              </td>
+              <td data-label="Email" className="user-email">
+                {u.email}
+              </td>
+              <td data-label="Role">
                 <label className="sr-only" htmlFor={`role-${u.id}`}>
                   Role of {u.name}
                 </label>

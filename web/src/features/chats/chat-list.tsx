@@ -2,6 +2,7 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from '
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useGetFavoritesQuery } from '../../api/favorites.api';
 import { errorMessage } from '../../api/http';
+import { useSession } from '../../api/session';
 import { Avatar } from '../../shared/avatar';
 import { listTime } from '../../shared/format';
 import { SearchIcon, StarIcon } from '../../shared/icons';
@@ -59,6 +60,8 @@ const ChatRow = memo(function ChatRow({ chat, section, selected, tabIndex, onOpe
 });
 
 export function ChatList({ selectedId, onOpen, initialRect }: Props) {
+  // Viewers cannot link a device: they see chats once a colleague adds them to one.
+  const noChatsYet = useSession()?.user.role === 'viewer' ? 'No chats yet. You see chats once a colleague adds you to one of their devices or shares a chat with you.' : 'No chats yet. Link a device to bring its chats.';
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
   const [filter, setFilter] = useState<Filter>('all');
@@ -183,7 +186,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
       </header>
       {err && <p className="error pad">{errorMessage(err)}</p>}
       <div className="list-scroll" ref={scroller} data-testid="chat-list">
-        {!main.isLoading && !main.isFetching && rows.length === 0 && <p className="muted pad">{q ? 'No chats match.' : filter === 'shared' ? 'Nothing is shared with you.' : 'No chats yet. Link a device to bring its chats.'}</p>}
+        {!main.isLoading && !main.isFetching && rows.length === 0 && <p className="muted pad">{q ? 'No chats match.' : filter === 'shared' ? 'Nothing is shared with you.' : noChatsYet}</p>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }} role="list">
           {items.map((v) => {
             const r = rows[v.index]!;

@@ -31,9 +31,44 @@ export interface WaContact {
 export interface Card {
   contact: Contact;
   whatsapp: WaContact[];
-  chats: { id: number; deviceId: string; deviceName: string; jid: string; name: string | null; unreadCount: number; lastMessageAt: string | null }[];
+  chats: {
+    id: number;
+    deviceId: string;
+    deviceName: string;
+    jid: string;
+    name: string | null;
+    unreadCount: number;
+    lastMessageAt: string | null;
+    lastMessage?: { direction: 'in' | 'out'; type: string; body: string | null } | null;
+  }[];
 }
 export type ContactPatch = Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'company' | 'notes'>>;
+export type ContactItem = Contact & { favorite: boolean };
+export interface ContactFilters {
+  q?: string;
+  tag?: string;
+  favorite?: boolean;
+}
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface ImportResult {
+  mode: string;
+  dryRun: boolean;
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  invalid: number;
+  errors: { line: number; field: string | null; message: string }[];
+  errorsTruncated: boolean;
+  mapping: Record<string, string>;
+  preview: { line: number; action: 'insert' | 'update' | 'unchanged'; name: string | null; phone: string; email: string | null; company: string | null; tags: string[] }[];
+}
+export type NewContact = Pick<Contact, 'name' | 'phone'> & Partial<Pick<Contact, 'email' | 'company' | 'notes'>> & { tagIds?: string[] };
+/** 100 a page: a screenful is ~15 rows, and each page is one indexed query. */
+const PAGE = 100;
 
 export const contactsApi = api.injectEndpoints({
   endpoints: (b) => ({
@@ -65,6 +100,50 @@ export const contactsApi = api.injectEndpoints({
       query: ({ id, tagIds }) => ({ url: `/api/contacts/${id}/tags`, method: 'PUT', body: { tagIds } }),
       invalidatesTags: (_r, _e, a) => [{ type: 'Contact', id: a.id }, 'Chat', 'Tag'],
     }),
+    listContacts: b.infiniteQuery<Page<ContactItem>, ContactFilters, string | null>({
+      infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (l) => l.nextCursor ?? undefined },
+      query: ({ queryArg, pageParam }) => ({ url: '/api/contacts', params: { q: queryArg.q, tag: queryArg.tag, favorite: queryArg.favorite, limit: PAGE, cursor: pageParam } }),
+      providesTags: ['Contact'],
+    }),
+    createContact: b.mutation<Contact, NewContact>({
+      query: (body) => ({ url: '/api/contacts', method: 'POST', body }),
+      invalidatesTags: ['Contact', 'Chat', 'Tag'],
+    }),
+    deleteContact: b.mutation<null, string>({
+      query: (id) => ({ url: `/api/contacts/${id}`, method: 'DELETE' }),
+      invalidatesTags: ['Contact', 'Chat', 'Favorite', 'Tag'],
+    }),
+    /** Pins a contact for the signed-in person; the lists already loaded change in place. */
+    setContactFavorite: b.mutation<null, { id: string; on: boolean }>({
+      query: ({ id, on }) => ({ url: `/api/favorites/${id}`, method: on ? 'PUT' : 'DELETE', ...(on ? { body: {} } : {}) }),
+      invalidatesTags: ['Favorite'],
+      async onQueryStarted({ id, on }, { dispatch, getState, queryFulfilled }) {
+        const patches = contactsApi.util.selectCachedArgsForQuery(getState(), 'listContacts').map((args) =>
+          dispatch(
+            contactsApi.util.updateQueryData('listContacts', args, (d) => {
+              for (const p of d.pages) for (const c of p.items) if (c.id === id) c.favorite = on;
+            }),
+          ),
+        );
+        await queryFulfilled.catch(() => patches.forEach((p) => p.undo()));
+      },
+    }),
+    importContacts: b.mutation<ImportResult, { file: File; dryRun: boolean }>({
+      query: ({ file, dryRun }) => {
+        const form = new FormData();
+        form.append('file', file);
+        return { url: '/api/contacts/import', method: 'POST', params: { dryRun: dryRun || undefined }, body: form };
+      },
+      invalidatesTags: (r) => (r && !r.dryRun ? ['Contact', 'Tag', 'Chat'] : []),
+    }),
+    updateTag: b.mutation<Tag, { id: string; name?: string; color?: string }>({
+      query: ({ id, ...body }) => ({ url: `/api/tags/${id}`, method: 'PUT', body }),
+      invalidatesTags: ['Tag', 'Contact', 'Chat'],
+    }),
+    deleteTag: b.mutation<null, string>({
+      query: (id) => ({ url: `/api/tags/${id}`, method: 'DELETE' }),
+      invalidatesTags: ['Tag', 'Contact', 'Chat'],
+    }),
     listTags: b.query<Tag[], void>({
       query: () => '/api/tags',
       transformResponse: (r: { items: Tag[] }) => r.items,
@@ -77,4 +156,13 @@ export const contactsApi = api.injectEndpoints({
   }),
 });
 
+export const {
+  useListContactsInfiniteQuery,
+  useCreateContactMutation,
+  useDeleteContactMutation,
+  useSetContactFavoriteMutation,
+  useImportContactsMutation,
+  useUpdateTagMutation,
+  useDeleteTagMutation,
+} = contactsApi;
 export const { useGetCardQuery, useFindByPhoneQuery, useCreateFromChatMutation, useUpdateContactMutation, useSetContactTagsMutation, useListTagsQuery, useCreateTagMutation } = contactsApi;
