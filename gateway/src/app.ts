@@ -14,6 +14,7 @@ import { requestLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { buildDocument, createRegistry } from './platform/openapi.js';
 import { Api } from './platform/http/api.js';
+import { bodyGuard, urlGuard } from './platform/http/input-guard.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
 import { authenticate } from './features/auth/auth.middleware.js';
@@ -88,6 +89,8 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   // Engine → gateway, before browser concerns (security headers, CORS) and before the JSON parser:
   // webhook signatures cover the exact raw bytes.
   app.use(webhooksRoutes(registry, webhooks, config.WEBHOOK_BODY_LIMIT));
+  // Bad escapes, NUL and lone surrogates are a 400 here, before any route or statement sees them.
+  app.use(urlGuard);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -98,6 +101,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   // With no origin allowed, cors() would only call next(): not mounted at all then.
   if (config.corsOrigins.length) app.use(cors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
+  app.use(bodyGuard);
 
   app.use(healthRoutes(db));
   app.get('/metrics', metrics.handler);
