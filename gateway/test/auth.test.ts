@@ -144,7 +144,22 @@ describe('auth', () => {
       ['wrong issuer', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, issuer: 'evil', audience: opts.audience })],
       ['wrong audience', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, issuer: opts.issuer, audience: 'other' })],
       ['not a JWT', () => 'abc.def.ghi'],
+      ['without exp', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', ...opts })],
+      ['issued in the future (iat)', () => jwt.sign({ ...claims(), iat: Math.floor(Date.now() / 1000) + 3600 }, TEST_SECRET, { algorithm: 'HS256', expiresIn: 7200, ...opts })],
+      ['with a crit header', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, ...opts, header: { alg: 'HS256', crit: ['exp'] } as never })],
+      ['of typ JOSE', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, ...opts, header: { alg: 'HS256', typ: 'JOSE' } })],
+      ['of typ refresh+jwt', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, ...opts, header: { alg: 'HS256', typ: 'refresh+jwt' } })],
     ];
+    for (const [name, typ] of [['absent', undefined], ['JWT', 'JWT'], ['at+jwt', 'at+jwt'], ['application/at+JWT', 'application/at+JWT']] as const) {
+      it(`when the token's typ is ${name}, then /me answers 200`, async () => {
+        // Signed by hand: jsonwebtoken always writes a typ.
+        const h = b64(typ === undefined ? { alg: 'HS256' } : { alg: 'HS256', typ });
+        const p = b64({ ...claims(), iss: opts.issuer, aud: opts.audience, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 });
+        const tok = `${h}.${p}.${createHmac('sha256', TEST_SECRET).update(`${h}.${p}`).digest('base64url')}`;
+        expect(JSON.parse(Buffer.from(tok.split('.')[0]!, 'base64url').toString()).typ).toBe(typ);
+        expect((await http.get('/api/auth/me', { token: tok })).status).toBe(200);
+      });
+    }
     for (const [name, make] of cases) {
       it(`when the token is ${name}, then 401`, async () => {
         const r = await http.get('/api/auth/me', { token: make() });
