@@ -18,7 +18,7 @@ import { bodyGuard, urlGuard } from './platform/http/input-guard.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
 import { authenticate } from './features/auth/auth.middleware.js';
-import { loginRateLimits } from './features/auth/login-rate-limit.js';
+import { LoginLimiter } from './features/auth/login-rate-limit.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { contactsRoutes } from './features/contacts/contacts.routes.js';
@@ -106,10 +106,14 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   app.use(healthRoutes(db));
   app.get('/metrics', metrics.handler);
 
-  authRoutes(api, auth, loginRateLimits(db, {
+  authRoutes(api, auth, new LoginLimiter(db, {
     windowSeconds: config.LOGIN_RATE_WINDOW_SECONDS,
     perIp: config.LOGIN_RATE_MAX_PER_IP,
-    perEmail: config.LOGIN_RATE_MAX_PER_EMAIL,
+    perEmailAndIp: config.LOGIN_RATE_MAX_PER_EMAIL,
+    slowdownAfter: config.LOGIN_SLOWDOWN_AFTER,
+    slowdownWindowSeconds: config.LOGIN_SLOWDOWN_WINDOW_SECONDS,
+    slowdownBaseMs: config.LOGIN_SLOWDOWN_BASE_MS,
+    slowdownMaxMs: config.LOGIN_SLOWDOWN_MAX_MS,
   }));
   usersRoutes(api, users);
   auditRoutes(api, audit);
