@@ -27,15 +27,15 @@ export function chatsRoutes(api: Api, chats: ChatsService): void {
     {
       method: 'get',
       path: '/api/chats/:id/messages',
-      summary: 'A conversation, newest first; pass nextCursor as `before` for older messages',
+      summary: 'A conversation, newest first: the newest page, `before` a cursor (older), `after` a cursor (newer), or `around` a message id (centred on it)',
       tags,
       auth: 'user',
       params: s.chatIdParams,
       query: s.messagesPageQuery,
       response: messagePage,
-      responses: hidden,
+      responses: { 404: 'No such chat, or not one the caller may see; or `around` names no message of this chat' },
     },
-    ({ params, query, actor }) => chats.messages(actor, params.id, { limit: query.limit, before: query.before ?? query.cursor }),
+    ({ params, query, actor }) => chats.messages(actor, params.id, { limit: query.limit, before: query.before ?? query.cursor, after: query.after, around: query.around }),
   );
   api.route(
     {

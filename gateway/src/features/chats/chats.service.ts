@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
-import { decodeCursor, toPage } from '../../platform/http/pagination.js';
+import { decodeCursor, encodeCursor, toPage } from '../../platform/http/pagination.js';
 import { canSend, chatAccess } from '../access/access.policy.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
 import { engineSessionOf } from '../devices/devices.service.js';
@@ -46,13 +46,48 @@ export class ChatsService {
     return (await this.present(actor.user, [{ ...chat, access }]))[0]!;
   }
 
-  /** Newest first; `before` is the previous page's nextCursor. */
-  async messages(actor: Actor, id: number, q: { limit: number; before?: string }) {
+  /**
+   * A page of a conversation, newest first, with a cursor each way: the newest messages (no cursor),
+   * older than `before`, newer than `after`, or centred on the message `around` (half older, the
+   * message and half newer). `before`/`after` are null when nothing lies that way.
+   */
+  async messages(actor: Actor, id: number, q: { limit: number; before?: string; after?: string; around?: number }) {
     const before = cursorKey(q.before, 'before');
+    const after = cursorKey(q.after, 'after');
     // The access check and the page run side by side; the page is dropped unless access is granted.
-    const [access, rows] = await Promise.all([chatAccess(this.db, actor.user, id), repo.messagesPage(this.db, id, q.limit, before)]);
+    const [access, page] = await Promise.all([chatAccess(this.db, actor.user, id), this.page(id, q.limit, { before, after, around: q.around })]);
     if (!access) throw notFound('Chat');
-    return toPage(rows, q.limit, (r) => [r.k, Number(r.id)], (m) => presentMessageWithReactions(m, m.reactions));
+    if (!page) throw notFound('Message');
+    const key = (r: repo.PagedMessage) => encodeCursor([r.k, Number(r.id)]);
+    const { older, newer, olderMore, newerMore } = page;
+    const items = [...[...newer].reverse(), ...older]; // newest first
+    const first = items[0];
+    const last = items[items.length - 1];
+    const beforeCursor = olderMore && last ? key(last) : null;
+    return {
+      items: items.map((m) => presentMessageWithReactions(m, m.reactions)),
+      nextCursor: beforeCursor,
+      before: beforeCursor,
+      // Paging back from a cursor: newer messages exist (at least the one the cursor came from).
+      after: newerMore && first ? key(first) : before && !first ? encodeCursor(before) : null,
+    };
+  }
+
+  /** The rows of one page: `older` newest first, `newer` oldest first, and whether more lie each way. */
+  private async page(id: number, limit: number, o: { before?: [string, number]; after?: [string, number]; around?: number }) {
+    if (o.around) {
+      const at = await repo.messageKey(this.db, id, o.around);
+      if (!at) return null;
+      const half = Math.max(1, Math.floor(limit / 2));
+      const [newer, older] = await Promise.all([repo.messagesNewer(this.db, id, limit - half, at, true), repo.messagesPage(this.db, id, half, at)]);
+      return { newer: newer.slice(0, limit - half), older: older.slice(0, half), newerMore: newer.length > limit - half, olderMore: older.length > half };
+    }
+    if (o.after) {
+      const newer = await repo.messagesNewer(this.db, id, limit, o.after);
+      return { newer: newer.slice(0, limit), older: [], newerMore: newer.length > limit, olderMore: true };
+    }
+    const older = await repo.messagesPage(this.db, id, limit, o.before);
+    return { newer: [], older: older.slice(0, limit), newerMore: !!o.before, olderMore: older.length > limit };
   }
 
   /**

@@ -65,7 +65,12 @@ export const messageSchema = z.object({
 });
 
 export const chatRef = z.object({ id: z.number(), name: z.string().nullable(), jid: z.string() });
-export const messagePage = z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() });
+export const messagePage = z.object({
+  items: z.array(messageSchema).describe('newest first'),
+  nextCursor: z.string().nullable().describe('same as before (kept for older clients)'),
+  before: z.string().nullable().describe('pass as `before` for the page older than these items; null when there is none'),
+  after: z.string().nullable().describe('pass as `after` for the page newer than these items; null when these reach the newest message'),
+});
 export const logPage = z.object({ items: z.array(messageSchema.extend({ chat: chatRef })), nextCursor: z.string().nullable() });
 
 const count = z.object({ count: z.number() });
