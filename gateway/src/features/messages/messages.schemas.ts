@@ -21,7 +21,7 @@ const party = z
 
 const time = z.iso.datetime({ offset: true });
 
-export const STATUSES = ['received', 'failed', 'pending', 'sent', 'delivered', 'read', 'played'] as const;
+export const STATUSES = ['received', 'failed', 'pending', 'retrying', 'sent', 'delivered', 'read', 'played'] as const;
 
 export const listMessagesQuery = z
   .object({
@@ -56,8 +56,10 @@ export const messageSchema = z.object({
     .object({ mimetype: z.string().nullable(), filename: z.string().nullable(), size: z.number().nullable(), mediaId: z.string().nullable() })
     .nullable(),
   replyTo: z.string().nullable(),
-  status: z.string(),
+  status: z.string().describe('received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed'),
   error: z.string().nullable(),
+  lastError: z.string().nullable().describe('why the last send attempt failed (the engine’s reason), while retrying or failed'),
+  nextAttemptAt: z.string().nullable().describe('when a pending or retrying send is tried next'),
   sentAt: z.string().nullable(),
   editedAt: z.string().nullable(),
   revoked: z.boolean(),
