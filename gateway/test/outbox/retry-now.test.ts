@@ -101,3 +101,15 @@ describe('send states and retry now', () => {
     expect(m).toMatchObject({ status: 'failed', nextAttemptAt: null, lastError: expect.stringMatching(/engine_rejected.*400/) });
   });
 });
+
+describe('a send moves its chat', () => {
+  it('when a text is sent, then a chat.updated with its preview, time and last message id is pushed like an incoming message’s', async () => {
+    const text = `moves the list ${randomUUID()}`;
+    const r = await send(text);
+    expect(r.status).toBe(202);
+    const ev = await env.t.db('events').where({ type: 'chat.updated', chat_id: chatId }).orderBy('id', 'desc').first();
+    expect(ev.data).toMatchObject({ id: chatId, lastMessagePreview: text, lastMessageId: r.body.id, lastMessageAt: r.body.sentAt, deviceId: waha.id });
+    const created = await env.t.db('events').where({ type: 'message.created', chat_id: chatId }).orderBy('id', 'desc').first();
+    expect(Number(created.data.id)).toBe(r.body.id);
+  });
+});

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
 import { EVENTS_CHANNEL, appendEvents } from '../realtime/event-log.js';
 import { presentMessage, presentMessageSql, type MessageRow } from '../messages/messages.presenter.js';
+import { presentChatSql } from '../chats/chats.presenter.js';
 import type { EngineKind } from '../engines/engine.types.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { SENDER_SQL, senderBindings } from '../access/access.policy.js';
@@ -26,7 +27,7 @@ export interface NewOut {
 export type Pending = Claimed & { leased: boolean };
 
 /**
- * Writes the pending message, its message.created event (+ NOTIFY) and the chat's last message in
+ * Writes the pending message, its message.created event, the chat's last message and its chat.updated event (+ NOTIFY) in
  * ONE statement (one round trip, atomic). The event is the presenter's output for this row, with
  * the three values only the database knows (id, device, our own JID) filled in by SQL.
  *
@@ -63,11 +64,19 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        INSERT INTO events (org_id, device_id, chat_id, type, data)
        SELECT org_id, device_id, chat_id, 'message.created', ?::jsonb || jsonb_build_object('id', id, 'deviceId', device_id, 'from', sender_jid) FROM m
        RETURNING id),
-     ch AS (
+     moved AS (
        UPDATE chats SET last_message_id = m.id, last_message_at = m.sent_at, updated_at = now(),
          last_message_preview = COALESCE(left(NULLIF(m.body, ''), 140), '[' || m.type || ']')
-       FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
-     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, ${CLAIMED_FROM_CHAT_AND_DEVICE}, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified
+       FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at)
+       RETURNING chats.*),
+     -- The chat moved (preview, time, order): the same chat.updated an incoming message gives, so every
+     -- tab of everyone who sees the chat reorders its list.
+     evc AS (
+       INSERT INTO events (org_id, device_id, chat_id, type, data)
+       SELECT org_id, device_id, id, 'chat.updated', ${presentChatSql('moved')} FROM moved
+       RETURNING id)
+     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, ${CLAIMED_FROM_CHAT_AND_DEVICE},
+       (SELECT pg_notify(?, max(id)::text) FROM (SELECT id FROM ev UNION ALL SELECT id FROM evc) e) AS notified
      FROM m JOIN chats ch ON ch.id = m.chat_id JOIN devices d ON d.id = m.device_id`,
     [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, leaseMs ?? 0, leaseMs !== null, m.chatId,
       ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
