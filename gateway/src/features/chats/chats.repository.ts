@@ -152,4 +152,18 @@ export const lastIncoming = (db: Knex, chatId: number, n: number) =>
     .limit(n)
     .select('engine_message_id', 'engine_full_id', 'sender_jid');
 
+/** The device's chat with `jid`, created when missing (`created` tells which). */
+export async function findOrCreateChat(db: Knex, orgId: string, deviceId: string, jid: string): Promise<{ chat: ChatRow; created: boolean }> {
+  const { rows } = await db.raw(
+    `WITH ins AS (
+       INSERT INTO chats (org_id, device_id, jid, is_group) VALUES (?, ?, ?, false)
+       ON CONFLICT (device_id, jid) DO NOTHING RETURNING *)
+     SELECT ins.*, true AS created FROM ins
+     UNION ALL SELECT c.*, false AS created FROM chats c WHERE c.device_id = ? AND c.jid = ? AND NOT EXISTS (SELECT 1 FROM ins)`,
+    [orgId, deviceId, jid, deviceId, jid],
+  );
+  const { created, ...chat } = rows[0];
+  return { chat: chat as ChatRow, created: !!created };
+}
+
 export const deviceOf = (db: Knex, id: string) => db('devices').where({ id }).whereNull('deleted_at').first();

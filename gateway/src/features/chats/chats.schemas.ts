@@ -52,3 +52,8 @@ export const chatSchema = z.object({
 });
 
 export const chatPage = z.object({ items: z.array(chatSchema), nextCursor: z.string().nullable() });
+
+export const startChatBody = z.object({
+  deviceId: z.string().uuid().describe('a device the caller sends from (owner or agent)'),
+  phone: z.string().trim().min(3).max(40).describe('a phone number in any common format; national numbers read in PHONE_DEFAULT_REGION'),
+});

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, encodeCursor, toPage } from '../../platform/http/pagination.js';
-import { canSend, chatAccess } from '../access/access.policy.js';
+import { canSend, chatAccess, deviceAccess } from '../access/access.policy.js';
+import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
 import { engineSessionOf } from '../devices/devices.service.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -33,7 +34,38 @@ export class ChatsService {
     private readonly contacts: ContactsService,
     private readonly engines: EngineRegistry,
     private readonly logger: Logger,
+    private readonly region: Region,
   ) {}
+
+  /**
+   * POST /api/chats: a chat with a phone number on a device the caller sends from. The number is
+   * normalized as contacts are; a connected device asks its engine whether the number has WhatsApp
+   * (a plain "no" is 422; an engine that cannot answer does not stop the person). `created` says
+   * whether the chat is new (201) or was there already (200). It has no message yet, so lists show
+   * it once one is written.
+   */
+  async start(actor: Actor, input: { deviceId: string; phone: string }) {
+    const access = await deviceAccess(this.db, actor.user, input.deviceId);
+    if (!access) throw notFound('Device');
+    if (access !== 'owner' && access !== 'agent') throw forbidden('Only the device’s owner and its agents start chats from it');
+    const e164 = normalizePhone(input.phone, this.region);
+    if (!e164) throw new AppError('validation_failed', 400, 'Invalid body: phone', [{ in: 'body', field: 'phone', message: 'not a valid phone number' }]);
+    const digits = e164.slice(1);
+    const device = await repo.deviceOf(this.db, input.deviceId);
+    let jid = `${digits}@s.whatsapp.net`;
+    if (device.status === 'connected') {
+      const session = engineSessionOf(device);
+      const check = await this.engines
+        .adapter(device.engine, session)
+        .checkNumber(session, digits)
+        .catch((err) => (this.logger.warn({ err, deviceId: device.id }, 'could not ask the engine whether a number has WhatsApp'), null));
+      if (check && !check.exists) throw new AppError('not_on_whatsapp', 422, `${e164} is not on WhatsApp`, [{ in: 'body', field: 'phone', message: 'this number has no WhatsApp' }]);
+      if (check?.jid && /@s\.whatsapp\.net$/.test(check.jid)) jid = check.jid;
+    }
+    const { chat, created } = await repo.findOrCreateChat(this.db, device.org_id, device.id, jid);
+    const [shown] = await this.present(actor.user, [{ ...chat, access }]);
+    return { created, chat: shown! };
+  }
 
   async list(actor: Actor, f: { limit: number; cursor?: string; deviceId?: string; unread?: boolean; favorite?: boolean; q?: string }) {
     const rows = await repo.listChats(this.db, actor.user, { ...f, after: cursorKey(f.cursor) });
