@@ -75,6 +75,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   const metrics = createMetrics(db);
   services.events.metrics(metrics.registry);
   auth.attachMetrics(metrics.registry);
+  webhooks.attachMetrics(metrics.registry);
 
   const app = express();
   app.disable('x-powered-by');

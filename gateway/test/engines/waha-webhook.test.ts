@@ -109,9 +109,9 @@ describe('WAHA webhooks', () => {
   it('when an ack and status changes arrive, then they become ack and session.status events', () => {
     expect(waha.parseWebhook(one((j) => j.event === 'message.ack')).events).toEqual([{ kind: 'ack', ids: [sentId], chatJid: '15557770001@s.whatsapp.net', ack: 'delivered' }]);
     const working = waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'WORKING')).events;
-    expect(working[0]).toEqual({ kind: 'session.status', status: 'connected', jid: '15557770000@s.whatsapp.net', pushName: `Sim ${s.session}` });
+    expect(working[0]).toEqual({ kind: 'session.status', status: 'connected', detail: 'WORKING', jid: '15557770000@s.whatsapp.net', pushName: `Sim ${s.session}` });
     expect(working[1]).toMatchObject({ kind: 'lid', mapping: { phoneJid: '15557770000@s.whatsapp.net' } });
-    expect(waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'SCAN_QR_CODE')).events).toEqual([{ kind: 'session.status', status: 'qr', jid: null, pushName: null }]);
+    expect(waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'SCAN_QR_CODE')).events).toEqual([{ kind: 'session.status', status: 'qr', detail: 'SCAN_QR_CODE', jid: null, pushName: null }]);
     expect(waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'STARTING')).events[0]).toMatchObject({ status: 'starting' });
   });
 
@@ -136,12 +136,16 @@ describe('WAHA webhooks', () => {
     expect(waha.parseWebhook(raw(envelope('message.ack', { id: 'true_1@c.us_A', ack: null, ackName: 'UNKNOWN' }))).events).toEqual([]);
   });
 
-  it('when a payload is malformed, then parseWebhook throws WebhookPayloadError', () => {
+  it('when a payload is malformed, then parseWebhook throws WebhookPayloadError; an unreadable event in a good envelope is named in rejected', () => {
     const bad = [
       'not json', '[]', 'null', JSON.stringify({ id: 'evt', session: 's', payload: {} }), JSON.stringify({ id: 'evt', event: 'message', payload: {} }),
-      JSON.stringify(envelope('message', null)), JSON.stringify(envelope('message', 'text')), JSON.stringify(envelope('message', { body: 'no id' })),
-      JSON.stringify(envelope('message.reaction', { reaction: null })),
+      JSON.stringify(envelope('message', null)), JSON.stringify(envelope('message', 'text')),
     ];
     for (const b of bad) expect(() => waha.parseWebhook(raw(b)), b).toThrow(WebhookPayloadError);
+    for (const b of [JSON.stringify(envelope('message', { body: 'no id' })), JSON.stringify(envelope('message.reaction', { reaction: null }))]) {
+      const parsed = waha.parseWebhook(raw(b));
+      expect(parsed.events, b).toEqual([]);
+      expect(parsed.rejected, b).toHaveLength(1);
+    }
   });
 });

@@ -13,6 +13,9 @@ export interface DeviceRow {
   engine_ref: string | null;
   webhook_secret: string;
   status: DeviceStatus;
+  status_detail: string | null;
+  engine_reachable: boolean;
+  engine_checked_at: Date | null;
   jid: string | null;
   phone: string | null;
   push_name: string | null;
@@ -28,7 +31,7 @@ const live = (db: Knex) => db<DeviceRow>('devices').whereNull('deleted_at');
 
 export const findLive = (db: Knex, id: string) => live(db).where({ id }).first();
 
-export async function insertDevice(db: Knex, row: Omit<DeviceRow, 'status_at' | 'connected_at' | 'created_at' | 'deleted_at' | 'jid' | 'phone' | 'push_name' | 'status'>) {
+export async function insertDevice(db: Knex, row: Omit<DeviceRow, 'status_at' | 'connected_at' | 'created_at' | 'deleted_at' | 'jid' | 'phone' | 'push_name' | 'status' | 'status_detail' | 'engine_reachable' | 'engine_checked_at'>) {
   const [d] = await db<DeviceRow>('devices').insert(row).returning('*');
   return d as DeviceRow;
 }

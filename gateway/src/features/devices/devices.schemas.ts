@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENGINE_KINDS } from '../engines/engine.types.js';
+import { DEVICE_STATUSES, ENGINE_KINDS } from '../engines/engine.types.js';
 
 export const deviceIdParams = z.object({ id: z.string().uuid() });
 
@@ -46,7 +46,10 @@ export const deviceSchema = z.object({
   name: z.string(),
   engine: z.enum(ENGINE_KINDS),
   engineSession: z.string(),
-  status: z.enum(['starting', 'qr', 'connected', 'disconnected', 'logged_out', 'failed']),
+  status: z.enum(DEVICE_STATUSES).describe('the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)'),
+  statusDetail: z.string().nullable().describe("the engine's own word for the state, e.g. PASSKEY_REQUIRED"),
+  engineReachable: z.boolean().describe('whether the gateway reached the engine at its last try (an outage never changes status)'),
+  engineCheckedAt: z.string().nullable().describe('when the gateway last reached, or failed to reach, the engine'),
   phone: z.string().nullable(),
   pushName: z.string().nullable(),
   ownerId: z.string().uuid(),

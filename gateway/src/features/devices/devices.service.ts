@@ -31,7 +31,12 @@ export class DevicesService {
     private readonly opts: { webhookBaseUrl: string; defaultEngine: EngineKind },
     private readonly logger: Logger,
     private readonly events: EventBus,
-  ) {}
+  ) {
+    engines.onCallOutcome?.((s, reachable) => this.noteCallOutcome(s, reachable));
+  }
+
+  // Last reachability written per engine session, so busy sessions do not write on every call.
+  private readonly outcomes = new Map<string, { reachable: boolean; at: number }>();
 
   adapterFor(d: repo.DeviceRow) {
     return this.engines.adapter(d.engine);
@@ -177,6 +182,7 @@ export class DevicesService {
     const run = async (t: Knex) => {
       const patch: Partial<repo.DeviceRow> = {};
       if (state.status !== device.status) Object.assign(patch, { status: state.status, status_at: new Date() });
+      if (state.detail !== undefined && (state.detail ?? null) !== device.status_detail) patch.status_detail = state.detail ?? null;
       if (state.jid && state.jid !== device.jid) Object.assign(patch, { jid: state.jid, phone: phoneOfJid(state.jid) });
       if (state.pushName && state.pushName !== device.push_name) patch.push_name = state.pushName;
       if (state.status === 'connected' && device.status !== 'connected') patch.connected_at = new Date();
@@ -189,13 +195,13 @@ export class DevicesService {
         this.events.afterCommit(t, 'device.status_changed', { ...e, status: updated.status, previous: device.status });
         if (updated.status === 'connected') this.events.afterCommit(t, 'device.connected', e);
       }
-      if (patch.status || patch.jid || patch.push_name) {
+      if (patch.status || patch.jid || patch.push_name || patch.status_detail !== undefined) {
         await appendEvents(t, [
           {
             orgId: device.org_id,
             deviceId: device.id,
             type: 'device.status',
-            data: { deviceId: device.id, status: updated.status, previous: device.status, phone: updated.phone, pushName: updated.push_name },
+            data: { ...deviceStatusData(updated), previous: device.status },
           },
         ]);
       }
@@ -226,11 +232,14 @@ export class DevicesService {
           state = await this.adapterFor(d).getState(engineSessionOf(d));
         } catch (err) {
           this.logger.debug({ err, deviceId: d.id }, 'reconcile: engine did not answer');
+          // An outage says nothing of the session: status stays, reachability records it.
+          if (isOutage(err)) await this.setReachable(d, false).catch((e) => this.logger.warn({ err: e, deviceId: d.id }, 'reconcile: reachability not stored'));
           continue;
         }
+        await this.setReachable(d, true).catch((e) => this.logger.warn({ err: e, deviceId: d.id }, 'reconcile: reachability not stored'));
         // A logged-out device the engine shows as waiting for a QR is still logged out to us.
         if (d.status === 'logged_out' && state.status === 'qr') continue;
-        if (state.status === d.status) continue;
+        if (state.status === d.status && (state.detail === undefined || (state.detail ?? null) === d.status_detail)) continue;
         corrected++;
         this.logger.warn({ deviceId: d.id, stored: d.status, engine: state.status }, 'device status corrected by reconcile');
         try {
@@ -242,6 +251,42 @@ export class DevicesService {
       }
       return { checked, corrected };
     });
+  }
+
+  /**
+   * Records whether the device's engine answered (reconcile, and the outcome of any engine call). Always
+   * stamps `engine_checked_at`; pushes `device.status` only when reachability flips. Never touches `status`.
+   */
+  async setReachable(device: Pick<repo.DeviceRow, 'id'>, reachable: boolean): Promise<void> {
+    await this.writeReachable('id = ?', [device.id], reachable);
+  }
+
+  /** An engine call on a session ended: written when reachability flips, else at most every 30 s. */
+  private noteCallOutcome(s: EngineSession, reachable: boolean) {
+    const key = `${s.engine}|${s.baseUrl ?? ''}|${s.session}`;
+    const last = this.outcomes.get(key);
+    const now = Date.now();
+    if (last && last.reachable === reachable && now - last.at < 30_000) return;
+    this.outcomes.set(key, { reachable, at: now });
+    if (this.outcomes.size > 10_000) this.outcomes.delete(this.outcomes.keys().next().value!);
+    this.writeReachable('engine = ? AND engine_session = ? AND engine_url IS NOT DISTINCT FROM ?', [s.engine, s.session, s.baseUrl ?? null], reachable).catch((err) => {
+      this.outcomes.delete(key);
+      this.logger.debug({ err }, 'engine reachability not stored');
+    });
+  }
+
+  private async writeReachable(where: string, params: (string | null)[], reachable: boolean) {
+    const { rows } = await this.db.raw(
+      `UPDATE devices d SET engine_reachable = ?, engine_checked_at = now()
+       FROM (SELECT id, engine_reachable AS was FROM devices WHERE ${where} AND deleted_at IS NULL ORDER BY id FOR NO KEY UPDATE) o
+       WHERE d.id = o.id RETURNING d.*, o.was`,
+      [reachable, ...params],
+    );
+    for (const row of rows as (repo.DeviceRow & { was: boolean })[]) {
+      if (row.was === reachable) continue;
+      this.logger.warn({ deviceId: row.id, reachable }, reachable ? 'engine reachable again' : 'engine unreachable');
+      await appendEvents(this.db, [{ orgId: row.org_id, deviceId: row.id, type: 'device.status', data: { ...deviceStatusData(row), previous: row.status } }]);
+    }
   }
 
   /** The device if the caller may know of it, with how they relate to it; 404 otherwise. */
@@ -264,3 +309,17 @@ export class DevicesService {
 }
 
 export type { DeviceStatus };
+
+/** What a `device.status` event carries: the status model as the device schema shows it. */
+export const deviceStatusData = (d: repo.DeviceRow) => ({
+  deviceId: d.id,
+  status: d.status,
+  statusDetail: d.status_detail ?? null,
+  engineReachable: d.engine_reachable ?? true,
+  engineCheckedAt: d.engine_checked_at ? new Date(d.engine_checked_at).toISOString() : null,
+  phone: d.phone,
+  pushName: d.push_name,
+});
+
+/** Engine failures that mean "not reached" (a refusal with an HTTP status means it was reached). */
+export const isOutage = (err: unknown) => err instanceof AppError && (err.code === 'engine_unreachable' || err.code === 'engine_timeout');

@@ -17,15 +17,17 @@ export const num = (v: unknown): number | null => {
 };
 export const bool = (v: unknown): boolean => v === true || v === 'true';
 
-/** Seconds (or milliseconds, or an ISO/RFC 3339 string) → Date; null when unreadable. */
+// Engines' times outside these bounds are poison (1e308, 2^53), not news: read as unknown.
+const MIN_TIME = Date.UTC(2009, 0, 1); // before WhatsApp
+const MAX_AHEAD_MS = 366 * 24 * 3600 * 1000;
+
+/** Seconds (or milliseconds, or an ISO/RFC 3339 string) → Date; null when unreadable or absurd. */
 export function dateOf(v: unknown): Date | null {
   const n = num(v);
-  if (n !== null && n > 0) return new Date(n > 1e12 ? n : n * 1000);
-  if (typeof v === 'string' && v) {
-    const t = Date.parse(v);
-    if (Number.isFinite(t)) return new Date(t);
-  }
-  return null;
+  let t = NaN;
+  if (n !== null && n > 0) t = n > 1e12 ? n : n * 1000;
+  else if (typeof v === 'string' && v) t = Date.parse(v);
+  return Number.isFinite(t) && t >= MIN_TIME && t <= Date.now() + MAX_AHEAD_MS ? new Date(t) : null;
 }
 
 /** Timing-safe check of a hex HMAC over the exact bytes; false on any malformed signature. */

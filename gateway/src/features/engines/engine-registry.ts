@@ -18,8 +18,18 @@ export interface EnginesConfig {
   retryBaseMs?: number;
 }
 
+/** Whether an engine call reached the engine: `true` on any answer (a refusal too), `false` on an outage. */
+export type CallOutcomeListener = (s: EngineSession, reachable: boolean) => void;
+
 export class EngineRegistry {
   private readonly adapters = new Map<EngineKind, EngineAdapter>();
+  private readonly outcomeListeners = new Set<CallOutcomeListener>();
+
+  /** Every adapter call on a session reports whether the engine was reached (for the device-state model). */
+  onCallOutcome(listener: CallOutcomeListener): () => void {
+    this.outcomeListeners.add(listener);
+    return () => this.outcomeListeners.delete(listener);
+  }
 
   constructor(
     private readonly cfg: EnginesConfig,
@@ -37,7 +47,7 @@ export class EngineRegistry {
     }
     let a = this.adapters.get(kind);
     if (!a) {
-      a = this.build(kind);
+      a = this.observed(this.build(kind));
       this.adapters.set(kind, a);
     }
     return a;
@@ -52,6 +62,40 @@ export class EngineRegistry {
   sessionNameFor(kind: EngineKind, deviceId: string): string {
     if (kind === 'waha' && this.cfg.wahaSessionMode === 'default') return 'default';
     return `dev_${deviceId.replace(/[^a-zA-Z0-9]/g, '').toLowerCase()}`;
+  }
+
+  /** The adapter, with each async call on a session reporting its outcome to the listeners. */
+  private observed(adapter: EngineAdapter): EngineAdapter {
+    const report = (s: EngineSession, reachable: boolean) => {
+      for (const l of this.outcomeListeners) {
+        try {
+          l(s, reachable);
+        } catch (err) {
+          this.logger?.warn({ err }, 'engine call outcome listener failed');
+        }
+      }
+    };
+    return new Proxy(adapter, {
+      get: (target, prop, receiver) => {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+          const s = args[0] as EngineSession | undefined;
+          if (out instanceof Promise && s && typeof s === 'object' && typeof s.session === 'string' && typeof s.engine === 'string') {
+            out.then(
+              () => report(s, true),
+              (err) => {
+                const code = err instanceof AppError ? err.code : null;
+                if (code === 'engine_unreachable' || code === 'engine_timeout') report(s, false);
+                else if (code === 'engine_rejected') report(s, true);
+              },
+            );
+          }
+          return out;
+        };
+      },
+    });
   }
 
   private urlOf(kind: EngineKind): string | undefined {

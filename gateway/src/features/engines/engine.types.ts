@@ -12,8 +12,13 @@
 export type EngineKind = 'waha' | 'wuzapi';
 export const ENGINE_KINDS = ['waha', 'wuzapi'] as const;
 
-/** Device status as the gateway shows it. */
-export type DeviceStatus = 'starting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed';
+/**
+ * Device status as the gateway shows it: the session as the engine reports it. Any engine status the
+ * gateway does not know (WAHA passkey or re-pairing states among them) is `needs_attention`, with the
+ * engine's own word beside it (`detail`). Whether the engine can be reached at all is kept apart.
+ */
+export const DEVICE_STATUSES = ['starting', 'qr', 'connected', 'disconnected', 'logged_out', 'failed', 'needs_attention'] as const;
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 
 /** Delivery state of a message; numeric order is the only allowed direction of change. */
 export const ACK = { error: -1, pending: 0, sent: 1, delivered: 2, read: 3, played: 4 } as const;
@@ -46,6 +51,8 @@ export interface CreatedSession {
 
 export interface SessionState {
   status: DeviceStatus;
+  /** The engine's own word for the state (WAHA `PASSKEY_REQUIRED`, WuzAPI `LoggedOut`…), when it gave one. */
+  detail?: string | null;
   /** Canonical JID of the paired phone, when connected. */
   jid?: string | null;
   pushName?: string | null;
@@ -153,7 +160,7 @@ export interface SendResult {
 
 /** One normalized thing an engine told us in a webhook. */
 export type EngineEvent =
-  | { kind: 'session.status'; status: DeviceStatus; jid?: string | null; pushName?: string | null }
+  | { kind: 'session.status'; status: DeviceStatus; detail?: string | null; jid?: string | null; pushName?: string | null }
   | { kind: 'message'; message: EngineMessage }
   | { kind: 'ack'; ids: string[]; chatJid?: string | null; ack: AckName }
   | { kind: 'reaction'; targetId: string; senderJid: string | null; fromMe: boolean; emoji: string | null; timestamp: Date }
@@ -169,6 +176,10 @@ export interface ParsedWebhook {
   events: EngineEvent[];
   /** Old messages pushed by the engine (WuzAPI HistorySync): stored as history, not as news. */
   history?: boolean;
+  /** NUL or lone surrogates were stripped from the delivery's text. */
+  poisoned?: boolean;
+  /** Why each event of the delivery that could not be read was left out (the rest is stored). */
+  rejected?: string[];
 }
 
 /** The HTTP edge of a webhook as it arrived: exact bytes, lower-cased headers. */
@@ -222,7 +233,11 @@ export interface EngineAdapter {
   // webhooks
   /** Timing-safe check of the engine's signature over the exact raw bytes. */
   verifyWebhook(raw: RawWebhook, hmacKey: string, opts: { allowUnsigned: boolean }): boolean;
-  /** Throws WebhookPayloadError on a malformed payload (answered 400, never retried forever). */
+  /**
+   * Each event of the delivery is read on its own: one that cannot be read is named in `rejected`,
+   * the others are returned. Throws WebhookPayloadError when nothing of the delivery can be read
+   * (answered 2xx all the same when signed: engines retry anything else forever).
+   */
   parseWebhook(raw: RawWebhook): ParsedWebhook;
 
   proxyRules(s: EngineSession): ProxyRules;

@@ -60,7 +60,7 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts
     const change = await applyDeviceState(trx, s.device, s.state);
     if (change) {
       result.statusChanges.push(change);
-      events.push({ orgId: s.device.orgId, deviceId: s.device.id, type: 'device.status', data: { deviceId: s.device.id, status: change.to, previous: change.from } });
+      events.push({ orgId: s.device.orgId, deviceId: s.device.id, type: 'device.status', data: { deviceId: s.device.id, status: change.to, previous: change.from, statusDetail: change.detail, engineReachable: true, engineCheckedAt: change.at } });
     }
   }
   await appendEvents(trx, events);
@@ -131,7 +131,7 @@ function collect(items: IngestItem[]): Bag {
           bag.lids.set(k(e.mapping.lid), { device, m: e.mapping });
           break;
         case 'session.status':
-          bag.states.push({ device, state: { status: e.status, jid: e.jid, pushName: e.pushName } });
+          bag.states.push({ device, state: { status: e.status, detail: e.detail, jid: e.jid, pushName: e.pushName } });
           break;
         case 'qr':
           break;
@@ -304,7 +304,9 @@ async function upsertContacts(db: Knex, contacts: ReturnType<typeof newContacts>
 async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionState) {
   const { rows } = await prepared(trx, 'ingest_device_state',
     `UPDATE devices d SET
-       status = ?, status_at = CASE WHEN d.status <> ? THEN now() ELSE d.status_at END,
+       status = ?, status_at = CASE WHEN d.status <> ? THEN now() ELSE d.status_at END, status_detail = ?,
+       -- The engine just spoke to us: it is reachable.
+       engine_reachable = true, engine_checked_at = now(),
        connected_at = CASE WHEN ? = 'connected' AND d.status <> 'connected' THEN now() ELSE d.connected_at END,
        jid = COALESCE(?, d.jid), phone = COALESCE(?, d.phone), push_name = COALESCE(?, d.push_name), updated_at = now()
      FROM (SELECT id, status AS old_status FROM devices WHERE id = ? FOR NO KEY UPDATE) o
@@ -312,12 +314,12 @@ async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionStat
        -- After a logout the engine restarts the session and offers a QR; to us the device stays
        -- logged out until someone asks for that QR again.
        AND NOT (o.old_status = 'logged_out' AND ? IN ('starting', 'qr'))
-     RETURNING o.old_status, d.status`,
-    [state.status, state.status, state.status, state.jid ?? null, phoneOfJid(state.jid), state.pushName ?? null, device.id, state.status],
+     RETURNING o.old_status, d.status, d.status_detail, d.engine_checked_at`,
+    [state.status, state.status, state.detail ?? null, state.status, state.jid ?? null, phoneOfJid(state.jid), state.pushName ?? null, device.id, state.status],
   );
-  const r = rows[0] as { old_status: string; status: string } | undefined;
+  const r = rows[0] as { old_status: string; status: string; status_detail: string | null; engine_checked_at: Date } | undefined;
   if (!r || r.old_status === r.status) return null;
-  return { orgId: device.orgId, deviceId: device.id, from: r.old_status, to: r.status };
+  return { orgId: device.orgId, deviceId: device.id, from: r.old_status, to: r.status, detail: r.status_detail, at: new Date(r.engine_checked_at).toISOString() };
 }
 
 function messageEvent(type: 'message.created' | 'message.updated', device: DeviceCtx, m: StoredMessage): NewEvent {

@@ -7,6 +7,7 @@ import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, t
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import client from 'prom-client';
 
 /** Keeps inline media (WuzAPI base64) in the media store; the message then carries the stored id, not the bytes. */
 export interface InlineMediaStore {
@@ -45,25 +46,68 @@ export class WebhooksService {
     const adapter = this.engines.adapter(device.engine);
     if (!adapter.verifyWebhook(raw, device.secret, { allowUnsigned: device.engine === 'wuzapi' && this.opts.allowUnsignedWuzapi }))
       throw new AppError('invalid_signature', 401, 'The webhook signature is missing or wrong');
+    // From here the delivery is signed: it is answered 2xx whatever its content (engines retry any
+    // other answer forever). What cannot be read is logged with the request id and counted.
     let parsed;
     try {
       parsed = adapter.parseWebhook(raw);
     } catch (e) {
-      if (e instanceof WebhookPayloadError) {
-        log.warn({ deviceId, reason: e.message }, 'malformed webhook payload');
-        throw new AppError('invalid_payload', 400, `The webhook payload is malformed: ${e.message}`);
-      }
-      throw e;
+      if (!(e instanceof WebhookPayloadError)) throw e;
+      this.reject(log, device, 'unreadable', e.message);
+      return;
     }
-    const events = await this.withLidMappings(device, parsed.events);
+    if (parsed.poisoned) this.reject(log, device, 'sanitized', 'NUL or lone surrogates stripped from the text');
+    for (const reason of parsed.rejected ?? []) this.reject(log, device, 'event_unreadable', reason);
+    const valid = parsed.events.filter((e) => {
+      const bad = badIdOf(e);
+      if (bad !== null) this.reject(log, device, 'bad_id', `${e.kind} with an unusable id (${JSON.stringify(bad.slice(0, 80))})`);
+      return bad === null;
+    });
+    if (!valid.length) return;
+    const events = await this.withLidMappings(device, valid);
     for (const e of events) {
       // Stored before the ingest: a failure answers non-2xx and the engine delivers again. (Linked
       // media is fetched later by the media fetcher, told by `message.received`.)
       if (e.kind === 'message' && e.message.media?.base64) e.message.media = await this.media.storeInline({ orgId: device.orgId, deviceId: device.id }, e.message.media);
     }
     // History the engine pushes (WuzAPI HistorySync) is stored like an import: not unread, no events.
-    if (parsed.history) await this.ingest.writeNow([{ device, eventId: parsed.eventId, events }], { history: true });
-    else await this.ingest.submit({ device, eventId: parsed.eventId, events });
+    const store = (evs: EngineEvent[]) =>
+      parsed.history ? this.ingest.writeNow([{ device, eventId: parsed.eventId, events: evs }], { history: true }).then(() => undefined) : this.ingest.submit({ device, eventId: parsed.eventId, events: evs });
+    try {
+      await store(events);
+    } catch (err) {
+      // The database refused something in the content (not an outage): each event alone, so one
+      // poisoned field never blocks the good events around it.
+      if (!isDataError(err) || events.length < 2) {
+        if (isDataError(err)) return this.reject(log, device, 'refused_by_database', (err as Error).message);
+        throw err;
+      }
+      for (const e of events) {
+        try {
+          await store([e]);
+        } catch (one) {
+          if (!isDataError(one)) throw one;
+          this.reject(log, device, 'refused_by_database', `${e.kind}: ${(one as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private rejected?: client.Counter<'engine' | 'reason'>;
+
+  /** Counts what signed deliveries held that could not be stored (`webhook_events_rejected_total`). */
+  attachMetrics(registry: client.Registry) {
+    this.rejected = new client.Counter({
+      name: 'webhook_events_rejected_total',
+      help: 'Parts of signed webhook deliveries left out (or cleaned) because their content could not be stored as sent',
+      labelNames: ['engine', 'reason'] as const,
+      registers: [registry],
+    });
+  }
+
+  private reject(log: { warn(obj: object, msg: string): void }, device: WebhookDevice, reason: string, detail: string) {
+    this.rejected?.labels(device.engine, reason).inc();
+    log.warn({ deviceId: device.id, engine: device.engine, reason, detail }, 'webhook event left out or cleaned');
   }
 
   /** Forget a device at once (deleted or re-keyed). */
@@ -121,5 +165,30 @@ export class WebhooksService {
     return [...extra, ...events];
   }
 }
+
+// WhatsApp ids are short tokens; whitespace, control characters or a huge length mean a broken field.
+const ID = /^[^\s\p{Cc}]{1,256}$/u;
+const idsOf = (e: EngineEvent): string[] => {
+  switch (e.kind) {
+    case 'message':
+      return [e.message.id];
+    case 'ack':
+      return e.ids;
+    case 'reaction':
+    case 'revoke':
+    case 'edit':
+      return [e.targetId];
+    default:
+      return [];
+  }
+};
+/** The first id of the event that cannot be a WhatsApp id, or null when all are fine. */
+const badIdOf = (e: EngineEvent): string | null => idsOf(e).find((id) => !ID.test(id)) ?? null;
+
+/** PostgreSQL refused the data itself (SQLSTATE class 22, or an index row too large): not an outage. */
+const isDataError = (err: unknown) => {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
+};
 
 const unknownDevice = () => new AppError('unknown_device', 404, 'No such device');

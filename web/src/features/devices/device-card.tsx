@@ -5,7 +5,7 @@ import { phoneOf } from '../../shared/format';
 import { useDeleteDeviceMutation, useLogoutDeviceMutation, useRenameDeviceMutation, type Device } from './devices.api';
 import { DeviceMembers } from './device-members';
 import { QrPairing } from './qr-pairing';
-import { StatusBadge } from './status-badge';
+import { StatusBadge, statusNote } from './status-badge';
 import { SyncProgress } from './sync-progress';
 
 export function DeviceCard({ device, userId, isAdmin }: { device: Device; userId: string; isAdmin: boolean }) {
@@ -48,8 +48,13 @@ export function DeviceCard({ device, userId, isAdmin }: { device: Device; userId
             {device.pushName ? ` · ${device.pushName}` : ''} · {device.engine.toUpperCase()} · {isOwner ? 'yours' : device.access}
           </p>
         </div>
-        <StatusBadge status={device.status} />
+        <StatusBadge status={device.status} statusDetail={device.statusDetail} engineReachable={device.engineReachable} />
       </header>
+      {statusNote(device) && (
+        <p className="status-note" role="status">
+          {statusNote(device)}
+        </p>
+      )}
 
       {isOwner && <QrPairing device={device} />}
       {!isOwner && (device.status === 'qr' || device.status === 'starting') && <p className="muted">Waiting for its owner to scan the QR code.</p>}

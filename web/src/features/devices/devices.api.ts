@@ -1,13 +1,18 @@
 import { api } from '../../api/api';
 import { listenWhileCached } from '../../api/realtime';
 
-export type DeviceStatus = 'starting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed';
+export type DeviceStatus = 'starting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed' | 'needs_attention';
 export interface Device {
   id: string;
   name: string;
   engine: string;
   engineSession: string;
   status: DeviceStatus;
+  /** The engine's own word for the state (e.g. PASSKEY_REQUIRED). */
+  statusDetail: string | null;
+  /** Whether the gateway reached the engine at its last try; apart from status (an outage never changes it). */
+  engineReachable: boolean;
+  engineCheckedAt: string | null;
   phone: string | null;
   pushName: string | null;
   ownerId: string;
@@ -57,6 +62,9 @@ export const devicesApi = api.injectEndpoints({
             const dev = draft.items.find((x) => x.id === id);
             if (!dev) return;
             if (d.status) dev.status = d.status;
+            if (d.statusDetail !== undefined) dev.statusDetail = d.statusDetail;
+            if (d.engineReachable !== undefined) dev.engineReachable = d.engineReachable;
+            if (d.engineCheckedAt !== undefined) dev.engineCheckedAt = d.engineCheckedAt;
             if (d.phone !== undefined) dev.phone = d.phone;
             if (d.pushName !== undefined) dev.pushName = d.pushName;
           });

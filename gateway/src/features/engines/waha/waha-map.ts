@@ -4,14 +4,21 @@ import type { AckName, DeviceStatus, EngineMessage, LidMapping, MediaRef } from 
 import { arr, bool, dateOf, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 
+const WAHA_STATUS: Record<string, DeviceStatus> = { WORKING: 'connected', SCAN_QR_CODE: 'qr', STARTING: 'starting', FAILED: 'failed', STOPPED: 'disconnected' };
+
+/**
+ * WAHA session status → device status. A word the gateway does not know (PASSKEY_REQUIRED,
+ * PASSKEY_CONFIRMATION_REQUIRED, whatever a later version adds) needs a person: `needs_attention`,
+ * never a QR the phone cannot scan. No status at all reads as disconnected.
+ */
 export function wahaStatus(v: unknown): DeviceStatus {
-  const s = typeof v === 'string' ? v.toUpperCase() : '';
-  if (s === 'WORKING') return 'connected';
-  if (s === 'SCAN_QR_CODE' || s.startsWith('PASSKEY')) return 'qr';
-  if (s === 'STARTING') return 'starting';
-  if (s === 'FAILED') return 'failed';
-  return 'disconnected'; // STOPPED and anything unknown
+  const s = typeof v === 'string' ? v.trim().toUpperCase() : '';
+  if (!s) return 'disconnected';
+  return WAHA_STATUS[s] ?? 'needs_attention';
 }
+
+/** The engine's own word for the status, as `statusDetail` shows it. */
+export const wahaStatusDetail = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 100) : null);
 
 const ACK_BY_NUMBER: Record<string, AckName> = { '-1': 'error', '0': 'pending', '1': 'sent', '2': 'delivered', '3': 'read', '4': 'played' };
 const ACK_BY_NAME: Record<string, AckName> = { ERROR: 'error', PENDING: 'pending', SERVER: 'sent', DEVICE: 'delivered', READ: 'read', PLAYED: 'played' };

@@ -2,7 +2,8 @@
 import { type EngineEvent, type ParsedWebhook, type RawWebhook, WebhookPayloadError } from '../engine.types.js';
 import { dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
-import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaStatus } from './waha-map.js';
+import { parseCleanJson } from '../webhook-text.js';
+import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaStatus, wahaStatusDetail } from './waha-map.js';
 
 /** X-Webhook-Hmac = hex HMAC-SHA512 of the body; another declared algorithm or no signature → false. */
 export function verifyWahaWebhook(raw: RawWebhook, hmacKey: string): boolean {
@@ -13,10 +14,11 @@ export function verifyWahaWebhook(raw: RawWebhook, hmacKey: string): boolean {
   return hexHmacMatches('sha512', hmacKey, raw.body, sig);
 }
 
-function envelopeOf(body: Buffer): Obj {
+function envelopeOf(body: Buffer): { env: Obj; poisoned: boolean } {
   let parsed: unknown;
+  let poisoned: boolean;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    ({ value: parsed, poisoned } = parseCleanJson(body.toString('utf8')));
   } catch {
     throw new WebhookPayloadError('WAHA webhook body is not JSON');
   }
@@ -25,23 +27,35 @@ function envelopeOf(body: Buffer): Obj {
   if (!str(parsed.event)) throw new WebhookPayloadError('WAHA webhook has no event');
   if (!str(parsed.session)) throw new WebhookPayloadError('WAHA webhook has no session');
   if (!isObj(parsed.payload)) throw new WebhookPayloadError('WAHA webhook payload is not an object');
-  return parsed;
+  return { env: parsed, poisoned };
 }
 
 export function parseWahaWebhook(raw: RawWebhook): ParsedWebhook {
-  const env = envelopeOf(raw.body);
+  const { env, poisoned } = envelopeOf(raw.body);
   const event = env.event as string;
   const p = env.payload as Obj;
   const me = obj(env.me);
   const meJid = toCanonical(str(me.id));
   const at = dateOf(p.timestamp) ?? dateOf(env.timestamp) ?? new Date();
   const events: EngineEvent[] = [];
+  const rejected: string[] = [];
+  try {
+    readEvent(event, p, env, meJid, at, events);
+  } catch (e) {
+    // The delivery's one event cannot be read: named, and the delivery is still answered 2xx.
+    if (!(e instanceof WebhookPayloadError)) throw e;
+    rejected.push(e.message);
+  }
+  return { eventId: str(env.id), events, ...(poisoned ? { poisoned } : {}), ...(rejected.length ? { rejected } : {}) };
+}
 
+function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Date, events: EngineEvent[]) {
+  const me = obj(env.me);
   switch (event) {
     case 'session.status': {
       const status = wahaStatus(p.status);
       const connected = status === 'connected';
-      events.push({ kind: 'session.status', status, jid: connected ? meJid : null, pushName: connected ? str(me.pushName) : null });
+      events.push({ kind: 'session.status', status, detail: wahaStatusDetail(p.status), jid: connected ? meJid : null, pushName: connected ? str(me.pushName) : null });
       const ownLid = toCanonical(str(me.lid));
       if (connected && meJid && ownLid?.endsWith('@lid')) events.push({ kind: 'lid', mapping: { lid: ownLid, phoneJid: meJid } });
       break;
@@ -97,5 +111,4 @@ export function parseWahaWebhook(raw: RawWebhook): ParsedWebhook {
     default:
       break; // events the gateway does not consume
   }
-  return { eventId: str(env.id), events };
 }

@@ -9,7 +9,7 @@ import type {
 import { engineRejected } from '../engine-errors.js';
 import { EngineHttp, type EngineRequest, dateOf, engineMessageOf, obj, str, type Obj } from '../engine-http.js';
 import { digitsOf, isGroup, isLid, toCanonical, toWaha } from '../jid.js';
-import { buildSerializedId, keyIdOf, listOf, serializedOf, wahaMessage, wahaStatus } from './waha-map.js';
+import { buildSerializedId, keyIdOf, listOf, serializedOf, wahaMessage, wahaStatus, wahaStatusDetail } from './waha-map.js';
 import { wahaProxyRules } from './waha-proxy.rules.js';
 import { parseWahaWebhook, verifyWahaWebhook } from './waha-webhook.parser.js';
 
@@ -80,7 +80,8 @@ export class WahaAdapter implements EngineAdapter {
     const d = obj(r.data);
     const status = wahaStatus(d.status);
     const me = obj(d.me);
-    return status === 'connected' ? { status, jid: toCanonical(str(me.id)), pushName: str(me.pushName) } : { status, jid: null, pushName: null };
+    const detail = wahaStatusDetail(d.status);
+    return status === 'connected' ? { status, detail, jid: toCanonical(str(me.id)), pushName: str(me.pushName) } : { status, detail, jid: null, pushName: null };
   }
 
   async getQr(s: EngineSession): Promise<QrState> {

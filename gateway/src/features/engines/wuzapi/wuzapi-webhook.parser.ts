@@ -5,6 +5,7 @@ import { arr, dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 import { historySyncMessage, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
 import { decodeQrDataUrl } from './wuzapi-qr.js';
+import { parseCleanJson } from '../webhook-text.js';
 
 /** x-hmac-signature = lower-case hex HMAC-SHA256 of the body; present only when the user has a key. */
 export function verifyWuzapiWebhook(raw: RawWebhook, hmacKey: string, allowUnsigned: boolean): boolean {
@@ -14,7 +15,7 @@ export function verifyWuzapiWebhook(raw: RawWebhook, hmacKey: string, allowUnsig
   return hexHmacMatches('sha256', hmacKey, raw.body, sig.replace(/^sha256=/i, ''));
 }
 
-function postOf(raw: RawWebhook): Obj {
+function postOf(raw: RawWebhook): { post: Obj; poisoned: boolean } {
   const ct = (headerOf(raw.headers, 'content-type') ?? '').toLowerCase();
   const text = raw.body.toString('utf8');
   const isForm = ct.includes('application/x-www-form-urlencoded') || (!ct.includes('json') && !/^\s*\{/.test(text));
@@ -25,14 +26,15 @@ function postOf(raw: RawWebhook): Obj {
     json = data;
   }
   let parsed: unknown;
+  let poisoned: boolean;
   try {
-    parsed = JSON.parse(json);
+    ({ value: parsed, poisoned } = parseCleanJson(json));
   } catch {
     throw new WebhookPayloadError('WuzAPI webhook data is not JSON');
   }
   if (!isObj(parsed)) throw new WebhookPayloadError('WuzAPI webhook data is not an object');
   if (!str(parsed.type)) throw new WebhookPayloadError('WuzAPI webhook has no type');
-  return parsed;
+  return { post: parsed, poisoned };
 }
 
 /** A pair of JIDs where one is a LID and the other a phone → mapping. */
@@ -80,12 +82,22 @@ function messageEvents(post: Obj, event: Obj): EngineEvent[] {
 }
 
 export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
-  const post = postOf(raw);
+  const { post, poisoned } = postOf(raw);
   const event = obj(post.event);
   const events: EngineEvent[] = [];
+  const rejected: string[] = [];
+  // Each event is read on its own: one that cannot be read is named, the others are kept.
+  const each = (read: () => void) => {
+    try {
+      read();
+    } catch (e) {
+      if (!(e instanceof WebhookPayloadError)) throw e;
+      rejected.push(e.message);
+    }
+  };
   switch (post.type) {
     case 'Message':
-      events.push(...messageEvents(post, event));
+      each(() => events.push(...messageEvents(post, event)));
       break;
     case 'ReadReceipt': {
       const ack = receiptAck(post.state, event.Type);
@@ -125,8 +137,11 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
         const c = obj(conv);
         const jid = toCanonical(str(pick(c, 'ID', 'id', 'Id')));
         for (const item of arr(pick(c, 'messages', 'Messages'))) {
-          const m = historySyncMessage(item, jid);
-          if (m) events.push({ kind: 'message', message: m });
+          each(() => {
+            const m = historySyncMessage(item, jid);
+            if (!m) throw new WebhookPayloadError('WuzAPI HistorySync message without key.ID or chat');
+            events.push({ kind: 'message', message: m });
+          });
         }
       }
       break;
@@ -134,5 +149,7 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
     default:
       break; // Presence, ChatPresence and the rest are not consumed
   }
-  return { eventId: null, events, ...(post.type === 'HistorySync' ? { history: true } : {}) };
+  // The engine's own word for a state is the event's type (LoggedOut, ConnectFailure…).
+  for (const e of events) if (e.kind === 'session.status' && e.detail === undefined) e.detail = post.type as string;
+  return { eventId: null, events, ...(post.type === 'HistorySync' ? { history: true } : {}), ...(poisoned ? { poisoned } : {}), ...(rejected.length ? { rejected } : {}) };
 }
