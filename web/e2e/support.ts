@@ -21,7 +21,9 @@ function newest(dir: string): number {
 export function ensureBuilt() {
   const index = path.join(DIST, 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newest(path.join(WEB_DIR, 'src'))) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_DIR, stdio: 'inherit' });
+  // vitest sets NODE_ENV=test, which would keep Redux Toolkit's development checks (and their console
+  // warnings on a slow machine) in the build: the app under test is the production build.
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_DIR, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 /** Debian's Chromium, never a downloaded one; playwright gives each launch a fresh profile directory. */
