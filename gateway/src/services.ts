@@ -92,11 +92,12 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
     staleMs: config.SYNC_STALE_MS,
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
+    historyQuietMs: config.SYNC_HISTORY_QUIET_SECONDS * 1000,
   }, logger, events, jobs);
 
 
   // --- conversations (reading, search, shares) services ---
-  const chats = new ChatsService(db, contacts, engines, logger);
+  const chats = new ChatsService(db, contacts, engines, logger, config.PHONE_DEFAULT_REGION);
   const messages = new MessagesService(db, audit, contacts);
   const shares = new SharesService(db, chats, audit);
   const search = new SearchService(db);

@@ -59,6 +59,8 @@ const newMessageId = () => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`
 
 export class WuzapiAdapter implements EngineAdapter {
   readonly kind = 'wuzapi' as const;
+  /** Most history arrives as HistorySync webhooks; /chat/history holds only what WuzAPI saved. */
+  readonly pushesHistory = true;
   private readonly http: EngineHttp;
 
   constructor(private readonly cfg: WuzapiAdapterConfig) {
@@ -355,6 +357,14 @@ export class WuzapiAdapter implements EngineAdapter {
 
   async resolveLid(_s: EngineSession, _lid: string): Promise<string | null> {
     return null;
+  }
+
+  // WuzAPI: POST /user/check {Phone: [...]} → {Users: [{Query, IsInWhatsapp, JID, VerifiedName}]} (handlers.go CheckUser).
+  async checkNumber(s: EngineSession, phoneDigits: string): Promise<{ exists: boolean; jid: string | null }> {
+    const r = await this.user(s, { method: 'POST', path: '/user/check', body: { Phone: [phoneDigits] } });
+    const u = obj(arr(obj(dataOf(r.data)).Users)[0]);
+    const exists = u.IsInWhatsapp === true;
+    return { exists, jid: exists ? (toCanonical(str(u.JID)) ?? `${phoneDigits}@s.whatsapp.net`) : null };
   }
 
   // ── webhooks and proxy ───────────────────────────────────────────────────────────────────────
