@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
-import { canSend, chatAccess } from '../access/access.policy.js';
+import { allows, chatRelation } from '../access/access.policy.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
 import { engineSessionOf } from '../devices/devices.service.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -50,7 +50,7 @@ export class ChatsService {
   async messages(actor: Actor, id: number, q: { limit: number; before?: string }) {
     const before = cursorKey(q.before, 'before');
     // The access check and the page run side by side; the page is dropped unless access is granted.
-    const [access, rows] = await Promise.all([chatAccess(this.db, actor.user, id), repo.messagesPage(this.db, id, q.limit, before)]);
+    const [access, rows] = await Promise.all([chatRelation(this.db, actor.user, id), repo.messagesPage(this.db, id, q.limit, before)]);
     if (!access) throw notFound('Chat');
     return toPage(rows, q.limit, (r) => [r.k, Number(r.id)], (m) => presentMessageWithReactions(m, m.reactions));
   }
@@ -63,7 +63,7 @@ export class ChatsService {
    */
   async read(actor: Actor, id: number) {
     const { access } = await this.visible(actor, id);
-    if (!canSend(access)) throw forbidden('Viewers and people a chat is shared with read without marking it read');
+    if (!allows('chat.send', actor.user.role, access)) throw forbidden('Viewers and people a chat is shared with read without marking it read');
     const res = await this.db.transaction(async (trx) => {
       const r = await repo.markRead(trx, id);
       if (!r) throw notFound('Chat');
@@ -95,7 +95,7 @@ export class ChatsService {
 
   /** The chat and how the caller relates to it; 404 when unknown or not theirs to see. */
   async visible(actor: Actor, id: number): Promise<{ chat: ChatRow; access: ChatAccessName }> {
-    const [access, chat] = await Promise.all([chatAccess(this.db, actor.user, id), repo.getChat(this.db, id)]);
+    const [access, chat] = await Promise.all([chatRelation(this.db, actor.user, id), repo.getChat(this.db, id)]);
     if (!access || !chat) throw notFound('Chat');
     return { chat, access };
   }
