@@ -76,6 +76,7 @@ export function allows(permission: Permission, role: Role | null | undefined, re
   const rule = RULES[permission];
   if (rule.roles && !rule.roles.includes(role)) return false;
   if (!rule.relations) return true;
+  if (relation === 'admin' && role !== 'admin') return false; // the admin relation is the admin role's
   return relation !== null && rule.relations.includes(relation);
 }
 

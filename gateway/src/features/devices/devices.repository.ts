@@ -1,5 +1,5 @@
 import type { Role } from '../../platform/http/auth-context.js';
-import { allows } from '../access/access.policy.js';
+import { allows, relationOfDeviceRow } from '../access/access.policy.js';
 import type { Knex } from 'knex';
 import type { DeviceStatus, EngineKind } from '../engines/engine.types.js';
 
@@ -52,7 +52,7 @@ export function listForUser(db: Knex, user: { id: string; orgId: string; role: R
     .select<DeviceWithAccess[]>('d.*', 'm.role as member_role')
     .orderBy('d.created_at', 'asc');
   // The policy's device.read: owner, members, and org admins (who manage devices, not their chats).
-  if (!allows('device.read', user.role, 'admin')) q.andWhere((w) => w.where('d.owner_id', user.id).orWhereNotNull('m.role'));
+  if (!allows('device.read', user.role, relationOfDeviceRow(user, '', null))) q.andWhere((w) => w.where('d.owner_id', user.id).orWhereNotNull('m.role'));
   return q;
 }
 
