@@ -141,12 +141,18 @@ export async function canOnChat(db: Knex, user: Pick<AuthUser, 'id' | 'orgId' | 
 
 /**
  * Throws unless `relation` grants `permission`: 404 when the person may not even read the object
- * (its existence is not revealed), 403 when they see it but may not do this.
+ * (`seenWith`; its existence is not revealed), 403 when they see it but may not do this.
  */
-export function requireAllowed(permission: Permission, role: Role, relation: Relation | null, what: string, why?: string): void {
+export function requireAllowed(
+  permission: Permission,
+  role: Role,
+  relation: Relation | null,
+  what: string,
+  why?: string,
+  seenWith: Permission = what === 'Device' ? 'device.read' : 'chat.read',
+): void {
   if (allows(permission, role, relation)) return;
-  const reads = what === 'Device' ? allows('device.read', role, relation) : allows('chat.read', role, relation);
-  if (!reads) throw notFound(what);
+  if (!allows(seenWith, role, relation)) throw notFound(what);
   throw forbidden(why ?? `This needs ${permission} on the ${what.toLowerCase()}`);
 }
 

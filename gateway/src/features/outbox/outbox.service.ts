@@ -77,8 +77,8 @@ export class OutboxService {
 
   /** POST /api/messages/send: to a phone number (any common format) or a group id, on one device. */
   async sendTo(user: AuthUser, input: { deviceId: string; to: string; text: string; clientId?: string; replyTo?: number }): Promise<Sent> {
-    // An org admin without membership knows the device but sends nothing from it (403).
-    requireAllowed('chat.send', user.role, await deviceRelation(this.db, user, input.deviceId), 'Device', 'Only the device’s owner and its agents send from it');
+    // Seen as its chats are: an org admin without membership gets 404 here, as on the chat route.
+    requireAllowed('chat.send', user.role, await deviceRelation(this.db, user, input.deviceId), 'Device', 'Only the device’s owner and its agents send from it', 'chat.read');
     const jid = this.recipient(input.to);
     const device = await this.db('devices').where({ id: input.deviceId }).first('org_id');
     const { rows } = await this.db.raw(
