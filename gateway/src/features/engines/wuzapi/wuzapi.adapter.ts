@@ -357,6 +357,14 @@ export class WuzapiAdapter implements EngineAdapter {
     return null;
   }
 
+  // WuzAPI: POST /user/check {Phone: [...]} → {Users: [{Query, IsInWhatsapp, JID, VerifiedName}]} (handlers.go CheckUser).
+  async checkNumber(s: EngineSession, phoneDigits: string): Promise<{ exists: boolean; jid: string | null }> {
+    const r = await this.user(s, { method: 'POST', path: '/user/check', body: { Phone: [phoneDigits] } });
+    const u = obj(arr(obj(dataOf(r.data)).Users)[0]);
+    const exists = u.IsInWhatsapp === true;
+    return { exists, jid: exists ? (toCanonical(str(u.JID)) ?? `${phoneDigits}@s.whatsapp.net`) : null };
+  }
+
   // ── webhooks and proxy ───────────────────────────────────────────────────────────────────────
 
   verifyWebhook(raw: RawWebhook, hmacKey: string, opts: { allowUnsigned: boolean }): boolean {
