@@ -57,6 +57,7 @@ describe('one durable job queue', () => {
       return j.status === 'done' ? j : undefined;
     }, 20_000, 'retried import done');
     expect(done).toMatchObject({ error: null, done_chats: 3 });
+    expect(await (await fetch(`${env.t.url}/metrics`)).text()).toMatch(/jobs_failed_total\{task="sync.import"\} [1-9]/);
   });
 
   it('when a device’s stored status disagrees with its engine, then the queued reconcile (one job across replicas) corrects it within its interval', async () => {
