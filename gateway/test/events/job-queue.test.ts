@@ -46,9 +46,10 @@ describe('one durable job queue', () => {
         return j.status === 'queued' && j.error ? j : undefined;
       }, 20_000, 'first attempt failed');
       expect(failedOnce.finished_at).toBeNull();
-      const [job] = await queued(`sync:${d.id}`);
+      // Back on the queue (no longer locked), its first attempt spent, waiting out its back-off.
+      const job = await eventually(async () => (await queued(`sync:${d.id}`)).find((j) => !j.locked_at), 10_000, 'job back on the queue');
       expect(job).toMatchObject({ attempts: 1 });
-      expect(job!.run_at.getTime()).toBeGreaterThan(Date.now()); // waits out its back-off
+      expect(job.run_at.getTime()).toBeGreaterThan(failedOnce.heartbeat_at.getTime() + 1_000);
     } finally {
       await control(env.sim).post('/faults', { body: { down: false } });
     }
