@@ -21,7 +21,7 @@ async function connectedDevice(name: string) {
 }
 
 describe('one durable job queue', () => {
-  it('when a device connects, then its first import is queued once (by a durable consumer) and run on the queue to the end', async () => {
+  it('when a device connects, then its first import is queued once (at once in process, and by a durable consumer that finds it there) and run on the queue to the end', async () => {
     const d = await connectedDevice('Queue import');
     const done = await eventually(async () => {
       const r = await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token });
