@@ -32,6 +32,10 @@ export function upsertMessage(data: Pages<Message>, m: Message): void {
   }
   if (!data.pages.length) data.pages.push({ items: [], nextCursor: null });
   const t = time(m.sentAt);
+  // A slice that does not reach the newest message (opened around a search hit) keeps newer ones out:
+  // they belong to pages not loaded yet, and appear when the person pages or jumps there.
+  const head = data.pages[0]!;
+  if (head.after && (!head.items.length || t >= time(head.items[0]!.sentAt))) return;
   for (let p = 0; p < data.pages.length; p++) {
     const items = data.pages[p]!.items;
     const last = items[items.length - 1];
@@ -45,6 +49,12 @@ export function upsertMessage(data: Pages<Message>, m: Message): void {
   }
 }
 
+/** Takes a message out (hidden for the org, or a failed send the person deleted). */
+export function removeMessage(data: Pages<Message>, m: Pick<Message, 'id' | 'clientId'>): void {
+  const at = findMessage(data, m);
+  if (at) data.pages[at[0]]!.items.splice(at[1], 1);
+}
+
 /** Applies a message.updated event: only what it carries changes. */
 export function patchMessage(data: Pages<Message>, m: Partial<Message> & Pick<Message, 'id'>): boolean {
   const at = findMessage(data, { id: m.id, clientId: m.clientId ?? null });
@@ -56,7 +66,7 @@ export function patchMessage(data: Pages<Message>, m: Partial<Message> & Pick<Me
   return true;
 }
 
-const ORDER = ['failed', 'pending', 'received', 'sent', 'delivered', 'read', 'played'];
+const ORDER = ['failed', 'pending', 'retrying', 'received', 'sent', 'delivered', 'read', 'played'];
 const rank = (s: string) => ORDER.indexOf(s);
 
 export function matchesFilters(c: Chat, f: ChatFilters): boolean {
