@@ -78,3 +78,13 @@ describe('links in messages', () => {
     expect(linkify('javascript:alert(1) plain')).toEqual(['javascript:alert(1) plain']);
   });
 });
+
+describe('send states', () => {
+  it('when the send’s answer (pending) lands after its first failure (retrying), then the bubble keeps retrying and the reason', () => {
+    const data = { pages: [{ items: [msg(7, '2026-01-01T10:01:00Z', { clientId: 'c', direction: 'out', status: 'retrying', error: 'engine_unreachable', lastError: 'engine_unreachable' })], nextCursor: null }], pageParams: [null] };
+    upsertMessage(data, msg(7, '2026-01-01T10:01:00Z', { clientId: 'c', direction: 'out', status: 'pending', error: null, lastError: null }));
+    expect(data.pages[0]!.items[0]).toMatchObject({ status: 'retrying', lastError: 'engine_unreachable' });
+    patchMessage(data, { id: 7, status: 'sent', error: null, lastError: null });
+    expect(data.pages[0]!.items[0]).toMatchObject({ status: 'sent', lastError: null });
+  });
+});

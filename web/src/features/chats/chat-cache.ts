@@ -26,7 +26,7 @@ export function upsertMessage(data: Pages<Message>, m: Message): void {
     const old = data.pages[at[0]]!.items[at[1]]!;
     // Never step back: a late "sent" must not undo a "read" that arrived first.
     const merged = { ...old, ...m, local: m.local ?? (old.id < 0 ? old.local : undefined) };
-    if (rank(old.status) > rank(m.status) && m.status !== 'failed') merged.status = old.status;
+    if (rank(old.status) > rank(m.status) && m.status !== 'failed') keepState(merged, old);
     data.pages[at[0]]!.items[at[1]] = merged;
     return;
   }
@@ -61,9 +61,17 @@ export function patchMessage(data: Pages<Message>, m: Partial<Message> & Pick<Me
   if (!at) return false;
   const old = data.pages[at[0]]!.items[at[1]]!;
   const next = { ...old, ...m };
-  if (m.status && rank(old.status) > rank(m.status) && m.status !== 'failed') next.status = old.status;
+  if (m.status && rank(old.status) > rank(m.status) && m.status !== 'failed') keepState(next, old);
   data.pages[at[0]]!.items[at[1]] = next;
   return true;
+}
+
+/** A late, older state (the send's answer after its first failure's event) keeps the newer one and its reason. */
+function keepState(next: Message, old: Message) {
+  next.status = old.status;
+  next.error = old.error;
+  next.lastError = old.lastError;
+  next.nextAttemptAt = old.nextAttemptAt;
 }
 
 const ORDER = ['failed', 'pending', 'retrying', 'received', 'sent', 'delivered', 'read', 'played'];

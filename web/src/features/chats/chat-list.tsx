@@ -241,7 +241,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
               onClick={async () => setNotifyState(await setNotify(notify !== 'on'))}
               data-testid="notify-toggle"
             >
-              {notify === 'on' ? '🔔 On' : '🔕 Notify me'}
+              {notify === 'on' ? 'Notifications on' : 'Notify me'}
             </button>
           )}
         </div>

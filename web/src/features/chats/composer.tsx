@@ -135,7 +135,12 @@ export function Composer({ onSend, replyTo, onCancelReply, chatId }: Props) {
         />
         <span className="emoji-anchor">
           <button type="button" className="icon-btn emoji-btn" aria-label="Emoji" aria-expanded={picking} onClick={() => setPicking((p) => !p)} data-testid="emoji-button">
-            <span aria-hidden="true">🙂</span>
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+              <circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <circle cx="9" cy="10" r="1.2" fill="currentColor" />
+              <circle cx="15" cy="10" r="1.2" fill="currentColor" />
+              <path d="M8 14.5c1 1.5 2.4 2.2 4 2.2s3-.7 4-2.2" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+            </svg>
           </button>
           {picking && (
             <Suspense fallback={null}>

@@ -231,16 +231,32 @@ function MessagePane({ chat, around, unreadAtOpen, writable, onReply, onRetry, o
     prevLastId.current = lastId;
   }, [lastId, reachesNewest]);
 
-  // Older page arrived above: keep the same message at the same place on screen.
+  // Older page arrived above: keep the same message at the same place on screen. Sizes above it go
+  // from estimates to measurements over a few frames, so the place is checked in the DOM until settled.
   const firstKey = rows.find((r) => r.kind === 'msg')?.key;
-  const anchor = useRef<{ key: string; offset: number } | null>(null);
+  const anchor = useRef<{ key: string; top: number } | null>(null);
   useLayoutEffect(() => {
     const a = anchor.current;
     const el = scroller.current;
     if (!a || !el || stick.current) return;
-    const idx = rows.findIndex((r) => r.key === a.key);
-    const m = virtualizer.measurementsCache[idx];
-    if (m) el.scrollTop = m.start - a.offset;
+    const place = () => {
+      const node = el.querySelector<HTMLElement>(`[data-key="${CSS.escape(a.key)}"]`);
+      if (node) {
+        const delta = node.getBoundingClientRect().top - el.getBoundingClientRect().top - a.top;
+        if (Math.abs(delta) > 0.5) el.scrollTop += delta;
+        return true;
+      }
+      const m = virtualizer.measurementsCache[rows.findIndex((r) => r.key === a.key)];
+      if (m) el.scrollTop = m.start - a.top;
+      return false;
+    };
+    place();
+    let frames = 0;
+    const again = () => {
+      place();
+      if (++frames < 6) requestAnimationFrame(again);
+    };
+    requestAnimationFrame(again);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [firstKey]);
 
@@ -252,8 +268,9 @@ function MessagePane({ chat, around, unreadAtOpen, writable, onReply, onRetry, o
     setAtBottom(bottom && reachesNewest);
     if (bottom && reachesNewest) setNewCount(0);
     // Remember what is on top, so a page added above does not move it.
-    const first = virtualizer.getVirtualItems().find((v) => v.end > el.scrollTop && rows[v.index]?.kind === 'msg');
-    if (first) anchor.current = { key: String(first.key), offset: first.start - el.scrollTop };
+    const boxTop = el.getBoundingClientRect().top;
+    const first = Array.from(el.querySelectorAll<HTMLElement>('[data-key^="c:"], [data-key^="m:"]')).find((n) => n.getBoundingClientRect().bottom > boxTop);
+    if (first) anchor.current = { key: first.dataset.key!, top: first.getBoundingClientRect().top - boxTop };
     if (el.scrollTop < EDGE && hasNextPage && !isFetchingNextPage) void fetchNextPage();
     if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE && hasPreviousPage && !isFetchingPreviousPage) void fetchPreviousPage();
   };
@@ -304,7 +321,7 @@ function MessagePane({ chat, around, unreadAtOpen, writable, onReply, onRetry, o
           {items.map((v) => {
             const r = rows[v.index]!;
             return (
-              <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="row" style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${v.start}px)` }}>
+              <div key={v.key} data-index={v.index} data-key={String(v.key)} ref={virtualizer.measureElement} className="row" style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${v.start}px)` }}>
                 {r.kind === 'day' ? (
                   <div className="day-sep" role="separator">
                     <span>{r.label}</span>
