@@ -10,7 +10,9 @@ export const SHOTS = path.join(WEB_DIR, 'e2e', 'screenshots');
 
 /** The built app (the gateway serves web/dist), rebuilt when an input is newer than the last build. */
 export function ensureBuilt() {
-  execFileSync(process.execPath, [path.join(WEB_DIR, '..', 'scripts', 'build.mjs'), 'web'], { stdio: 'inherit' });
+  // vitest sets NODE_ENV=test, which would keep Redux Toolkit's development checks (and their console
+  // warnings on a slow machine) in the build: the app under test is the production build.
+  execFileSync(process.execPath, [path.join(WEB_DIR, '..', 'scripts', 'build.mjs'), 'web'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 /** Debian's Chromium, never a downloaded one; playwright gives each launch a fresh profile directory. */
