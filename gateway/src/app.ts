@@ -77,6 +77,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   const api = new Api(registry, { authenticate: authenticate(auth) });
   const metrics = createMetrics(db);
   services.events.metrics(metrics.registry);
+  services.jobs.metrics(metrics.registry);
   auth.attachMetrics(metrics.registry);
   webhooks.attachMetrics(metrics.registry);
 
