@@ -33,10 +33,11 @@ export class ChatsService {
     private readonly contacts: ContactsService,
     private readonly engines: EngineRegistry,
     private readonly logger: Logger,
+    private readonly opts: { channelsInChatList?: boolean } = {},
   ) {}
 
   async list(actor: Actor, f: { limit: number; cursor?: string; deviceId?: string; unread?: boolean; favorite?: boolean; q?: string }) {
-    const rows = await repo.listChats(this.db, actor.user, { ...f, after: cursorKey(f.cursor) });
+    const rows = await repo.listChats(this.db, actor.user, { ...f, hideChannels: !this.opts.channelsInChatList, after: cursorKey(f.cursor) });
     const page = toPage(rows, f.limit, (r) => [r.k, Number(r.id)], (r) => r);
     return { items: await this.present(actor.user, page.items), nextCursor: page.nextCursor };
   }
@@ -52,7 +53,7 @@ export class ChatsService {
     // The access check and the page run side by side; the page is dropped unless access is granted.
     const [access, rows] = await Promise.all([chatAccess(this.db, actor.user, id), repo.messagesPage(this.db, id, q.limit, before)]);
     if (!access) throw notFound('Chat');
-    return toPage(rows, q.limit, (r) => [r.k, Number(r.id)], (m) => presentMessageWithReactions(m, m.reactions));
+    return toPage(rows, q.limit, (r) => [r.k, Number(r.id)], (m) => presentMessageWithReactions(m, m.reactions, m.poll_votes));
   }
 
   /**

@@ -19,6 +19,18 @@ export interface MessageRow {
   sent_at: Date;
   edited_at: Date | null;
   revoked_at: Date | null;
+  /** message | system | note (older rows and test factories may lack it: message). */
+  kind?: string | null;
+  /** The structured part of the kind (see engine.types MessageContent), as stored. */
+  content?: Record<string, unknown> | null;
+  /** Earlier texts of an edited message. */
+  edits?: { text: string | null; at: string }[] | null;
+}
+
+export interface PollVoteRow {
+  voter_jid: string;
+  options: string[];
+  voted_at: Date | string;
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -32,8 +44,10 @@ export const presentMessage = (m: MessageRow) => ({
   direction: m.direction,
   from: m.sender_jid,
   senderName: m.sender_name,
+  kind: m.kind ?? 'message',
   type: m.type,
   body: m.revoked_at ? null : m.body,
+  content: m.revoked_at ? null : (m.content ?? null),
   media: m.media ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, mediaId: m.media.mediaId ?? null } : null,
   replyTo: m.reply_to_engine_id,
   status: m.status,
@@ -53,7 +67,8 @@ export const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY
 export const presentMessageSql = (m: string) => `jsonb_build_object(
   'id', ${m}.id, 'chatId', ${m}.chat_id, 'deviceId', ${m}.device_id, 'engineMessageId', ${m}.engine_message_id,
   'clientId', ${m}.client_id, 'direction', ${m}.direction, 'from', ${m}.sender_jid, 'senderName', ${m}.sender_name,
-  'type', ${m}.type, 'body', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END,
+  'kind', ${m}.kind, 'type', ${m}.type, 'body', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END,
+  'content', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.content END,
   'media', CASE WHEN jsonb_typeof(${m}.media) = 'object' THEN jsonb_build_object('mimetype', ${m}.media->'mimetype',
     'filename', ${m}.media->'filename', 'size', ${m}.media->'size', 'mediaId', ${m}.media->'mediaId') END,
   'replyTo', ${m}.reply_to_engine_id, 'status', ${m}.status, 'error', ${m}.error, 'sentAt', ${isoSql(`${m}.sent_at`)},
@@ -66,8 +81,21 @@ export interface ReactionRow {
   reacted_at: Date;
 }
 
-/** A message with its reactions (the reading API; events keep `presentMessage`). */
-export const presentMessageWithReactions = (m: MessageRow, reactions: ReactionRow[]) => ({
+/**
+ * A poll's tally: each option with its count and voters (each voter's latest choice counts); null for
+ * other messages.
+ */
+export function tallyVotes(m: Pick<MessageRow, 'type' | 'content'>, votes: PollVoteRow[] | null | undefined) {
+  if (m.type !== 'poll') return null;
+  const options = Array.isArray(m.content?.options) ? (m.content!.options as string[]) : [];
+  const tally = new Map(options.map((o) => [o, [] as string[]]));
+  for (const v of votes ?? []) for (const o of v.options ?? []) (tally.get(o) ?? tally.set(o, []).get(o)!).push(v.voter_jid);
+  return [...tally].map(([option, voters]) => ({ option, count: voters.length, voters }));
+}
+
+/** A message with its reactions and, for polls, its votes (the reading API; events keep `presentMessage`). */
+export const presentMessageWithReactions = (m: MessageRow, reactions: ReactionRow[], votes?: PollVoteRow[] | null) => ({
   ...presentMessage(m),
   reactions: reactions.map((r) => ({ emoji: r.emoji, from: r.sender_jid, at: iso(r.reacted_at)! })),
+  pollVotes: tallyVotes(m, votes),
 });
