@@ -4,6 +4,9 @@
  * webhooks shaped as the engine sends them (gateway/test/kinds/fixtures.ts names the sources); media
  * bytes are served by the simulator. Screenshots at 1440×900 and 390×844 go to e2e/screenshots.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { control, eventually, replay, startEngineEnv, type EngineEnv } from '../../gateway/test/support/engine-env.js';
@@ -18,8 +21,8 @@ const consoleProblems: string[] = [];
 const GROUP = '120363000000000777@g.us';
 const ANN = '4915220000001@c.us';
 const BEN = '4915220000002@c.us';
-const PNG =
-  'iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAADVbz6WAAAAPElEQVR42u3OMQ0AAAgDIEfX6BnDA0IKZBJVd2wCAgICAgICAgICAgICAgICAgICAgICAgICAgICAgLyWwE3fgEvRKNhCwAAAABJRU5ErkJggg==';
+// A real picture (playwright's own icon), served as the photo and the sticker.
+const PNG = readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('playwright-core/package.json')), 'lib/server/chromium/appIcon.png')).toString('base64');
 
 let chatId = 0;
 
@@ -119,50 +122,86 @@ async function open(width: number, height: number): Promise<Page> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/chats/);
   await page.goto(`${env.t.url}/chats/${chatId}`);
-  await page.getByTestId('kind-poll').waitFor({ timeout: 20_000 });
+  await page.getByTestId('message').first().waitFor({ timeout: 20_000 });
   return page;
+}
+
+/** The conversation is virtualized: walk it from top to bottom, calling `see` at each step. */
+async function walk(page: Page, see: () => Promise<void>) {
+  const box = page.locator('.messages');
+  await box.evaluate((el) => (el.scrollTop = 0));
+  await page.waitForTimeout(150);
+  for (let i = 0; i < 60; i++) {
+    await see();
+    const done = await box.evaluate((el) => {
+      const before = el.scrollTop;
+      el.scrollTop += el.clientHeight * 0.6;
+      return el.scrollTop === before;
+    });
+    await page.waitForTimeout(120);
+    if (done) break;
+  }
+  await see();
+}
+
+/** Scrolls until the element is rendered, then into view. */
+async function reveal(page: Page, testId: string, text?: string) {
+  const loc = text ? page.getByTestId(testId).filter({ hasText: text }) : page.getByTestId(testId);
+  if (!(await loc.count())) await walk(page, async () => {
+    if (await loc.count()) throw Object.assign(new Error('found'), { found: true });
+  }).catch((e) => { if (!e.found) throw e; });
+  await loc.first().scrollIntoViewIfNeeded();
+  return loc.first();
 }
 
 describe('every message kind in Chromium', () => {
   it('when a conversation holds every kind, then each renders as its own kind (desktop 1440×900)', async () => {
     const page = await open(1440, 900);
-    const lines = page.getByTestId('system-line');
-    expect(await lines.allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/joined/), expect.stringMatching(/Missed voice call/), expect.stringMatching(/changed the group name to “Launch team 🚀”/), expect.stringMatching(/changed the group picture/), expect.stringMatching(/left/)]),
-    );
-    await expect.poll(() => page.getByTestId('kind-location').textContent()).toContain('Brandenburger Tor');
-    expect(await page.getByTestId('kind-location').getByRole('link', { name: 'Open map' }).getAttribute('href')).toContain('52.52');
-    expect(await page.getByTestId('kind-contact').textContent()).toContain('+49 170 1234567');
-    expect(await page.getByTestId('kind-contact').getByRole('button', { name: 'Add to contacts' }).count()).toBe(1);
-    const poll = page.getByTestId('kind-poll');
-    expect(await poll.textContent()).toMatch(/Lunch\?.*Pizza.*2.*Sushi.*1.*3 votes/s);
-    expect(await page.getByTestId('kind-template').textContent()).toMatch(/Order #42.*Your order has shipped\..*ACME Shop.*Thanks.*Track/s);
-    expect(await page.getByTestId('kind-link').textContent()).toContain('Example A');
-    expect(await page.getByTestId('kind-pending').textContent()).toContain('Waiting for this message');
-    await page.getByTestId('kind-voice').waitFor();
-    await page.getByTestId('kind-video').waitFor();
-    await page.getByTestId('kind-sticker').waitFor();
-    expect(await page.getByTestId('message').filter({ hasText: 'This one was edited' }).textContent()).toContain('edited');
-    await page.getByText('This message was deleted').waitFor();
-    expect(await page.getByTestId('reactions').first().textContent()).toContain('👍');
-    expect(await page.getByTestId('message').filter({ hasText: 'Pizza, obviously' }).locator('.quote').textContent()).toContain('Lunch?');
-    await page.getByTestId('message').filter({ hasText: 'Morning all' }).scrollIntoViewIfNeeded();
+    const lines = new Set<string>();
+    const kinds = new Set<string>();
+    await walk(page, async () => {
+      for (const t of await page.getByTestId('system-line').allTextContents()) lines.add(t);
+      for (const k of await page.locator('[data-testid^="kind-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!))) kinds.add(k);
+    });
+    await reveal(page, 'message', 'Morning all');
     await shot(page, 'kinds-1440-top');
-    await page.getByTestId('kind-pending').scrollIntoViewIfNeeded();
+    await reveal(page, 'kind-pending');
     await shot(page, 'kinds-1440-bottom');
+    expect([...kinds].sort()).toEqual(['kind-contact', 'kind-link', 'kind-location', 'kind-pending', 'kind-poll', 'kind-sticker', 'kind-template', 'kind-video', 'kind-voice']);
+    expect([...lines]).toEqual(
+      expect.arrayContaining([expect.stringMatching(/joined/), expect.stringMatching(/Missed voice call/), expect.stringMatching(/The group name is now “Launch team 🚀”/), expect.stringMatching(/The group picture changed/), expect.stringMatching(/left/)]),
+    );
+    const loc = await reveal(page, 'kind-location');
+    expect(await loc.textContent()).toContain('Brandenburger Tor');
+    expect(await loc.getByRole('link', { name: 'Open map' }).getAttribute('href')).toContain('52.52');
+    const card = await reveal(page, 'kind-contact');
+    expect(await card.textContent()).toContain('+49 170 1234567');
+    await card.getByRole('button', { name: 'Add to contacts' }).click();
+    await card.getByRole('button', { name: 'Added to contacts' }).waitFor();
+    expect((await env.t.db('contacts').where({ phone_e164: '+491701234567' }).first('name'))?.name).toBe('Jane Doe');
+    expect(await (await reveal(page, 'kind-poll')).textContent()).toMatch(/Lunch\?.*Pizza.*2.*Sushi.*1.*3 votes/s);
+    expect(await (await reveal(page, 'kind-template')).textContent()).toMatch(/Order #42.*Your order has shipped\..*ACME Shop.*Thanks.*Track/s);
+    expect(await (await reveal(page, 'kind-link')).textContent()).toContain('Example A');
+    expect(await (await reveal(page, 'message', 'This one was edited')).textContent()).toContain('edited');
+    await reveal(page, 'message', 'This message was deleted');
+    expect(await (await reveal(page, 'message', 'Morning all')).textContent()).toContain('👍');
+    expect(await (await reveal(page, 'message', 'Pizza, obviously')).locator('.quote').textContent()).toContain('Lunch?');
+    expect(await (await reveal(page, 'kind-pending')).textContent()).toContain('Waiting for this message');
     await page.context().close();
   });
 
   it('when the window is phone-sized (390×844), then every kind still fits the screen', async () => {
     const page = await open(390, 844);
-    for (const id of ['kind-location', 'kind-contact', 'kind-poll', 'kind-template']) {
-      const box = await page.getByTestId(id).boundingBox();
+    for (const id of ['kind-location', 'kind-contact', 'kind-poll', 'kind-template', 'kind-video']) {
+      const box = await (await reveal(page, id)).boundingBox();
       expect(box, id).not.toBeNull();
       expect(box!.x + box!.width, id).toBeLessThanOrEqual(390);
     }
-    await page.getByTestId('kind-poll').scrollIntoViewIfNeeded();
+    await reveal(page, 'message', 'Morning all');
+    await shot(page, 'kinds-390-top');
+    await reveal(page, 'kind-poll');
     await shot(page, 'kinds-390-poll');
-    await page.getByTestId('kind-pending').scrollIntoViewIfNeeded();
+    await reveal(page, 'kind-pending');
     await shot(page, 'kinds-390-bottom');
     await page.context().close();
   });

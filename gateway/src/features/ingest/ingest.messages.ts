@@ -218,7 +218,8 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
   fresh AS (
     SELECT i.chat_id, i.id, i.sent_at, i.direction, i.org_id, i.device_id,
       i.media->>'engineUrl' IS NOT NULL AND i.media->>'mediaId' IS NULL AS remote_media,
-      CASE WHEN COALESCE(i.body, '') <> '' THEN left(i.body, 140) ELSE '[' || i.type || ']' END AS preview,
+      CASE WHEN COALESCE(i.body, '') <> '' THEN left(i.body, 140) WHEN i.type = 'pending_decryption' THEN 'Waiting for this message'
+        ELSE '[' || i.type || ']' END AS preview,
       count(*) FILTER (WHERE i.direction = 'out') OVER (PARTITION BY i.chat_id ORDER BY i.sent_at DESC, i.id DESC
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS own_after
     -- System lines (calls, group events) are in the timeline but neither preview nor unread.

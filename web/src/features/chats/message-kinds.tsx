@@ -9,6 +9,18 @@ import { useAddContactFromCardMutation } from './contact-card.api';
 import { downloadMedia, useMediaUrl } from './use-media-url';
 import './message-kinds.css';
 
+// Small icons drawn inline (emoji fonts differ between systems).
+const Icon = ({ d, label }: { d: string; label?: string }) => (
+  <svg className="kind-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden={label ? undefined : true} aria-label={label} role={label ? 'img' : undefined}>
+    <path fill="currentColor" d={d} />
+  </svg>
+);
+const PIN = 'M12 2a7 7 0 0 0-7 7c0 5.2 7 13 7 13s7-7.8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z';
+const PHONE = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
+const CAMERA = 'M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z';
+const MIC = 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.92V21h2v-3.08A7 7 0 0 0 19 11z';
+const CLOCK = 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 10.4 3.2 1.9-.8 1.3L11 13V7h2z';
+
 type Of<T extends MessageContent['type']> = Extract<MessageContent, { type: T }>;
 const contentOf = <T extends MessageContent['type']>(m: Message, t: T) => (m.content?.type === t ? (m.content as Of<T>) : null);
 
@@ -39,13 +51,13 @@ export function systemText(m: Message): string {
     case 'group_demoted':
       return `${list(g?.participants ?? [])} ${g?.participants.length === 1 ? 'is' : 'are'} no longer admin`;
     case 'group_subject':
-      return `${actor ?? 'Someone'} changed the group name to “${g?.subject ?? ''}”`;
+      return actor ? `${actor} changed the group name to “${g?.subject ?? ''}”` : `The group name is now “${g?.subject ?? ''}”`;
     case 'group_description':
-      return `${actor ?? 'Someone'} changed the group description`;
+      return actor ? `${actor} changed the group description` : 'The group description changed';
     case 'group_picture':
-      return `${actor ?? 'Someone'} changed the group picture`;
+      return actor ? `${actor} changed the group picture` : 'The group picture changed';
     case 'group_created':
-      return `${actor ?? 'Someone'} created the group`;
+      return actor ? `${actor} created the group` : 'The group was created';
     default:
       return m.type.replace(/_/g, ' ');
   }
@@ -57,11 +69,7 @@ export function SystemLine({ m }: { m: Message }) {
   return (
     <div className={`system-line${call ? ' call' : ''}`} data-testid="system-line" data-type={m.type} data-message-id={m.id}>
       <span>
-        {call && (
-          <span className="sys-icon" aria-hidden="true">
-            {contentOf(m, 'call')?.video ? '🎥' : '📞'}
-          </span>
-        )}
+        {call && <Icon d={contentOf(m, 'call')?.video ? CAMERA : PHONE} />}
         {systemText(m)}
         <time dateTime={m.sentAt}>{clockTime(m.sentAt)}</time>
       </span>
@@ -74,8 +82,8 @@ function Location({ c }: { c: Of<'location'> }) {
   const href = c.url ?? (has ? `https://www.openstreetmap.org/?mlat=${c.latitude}&mlon=${c.longitude}#map=16/${c.latitude}/${c.longitude}` : null);
   return (
     <div className="kind-card location" data-testid="kind-location">
-      <div className="loc-pin" aria-hidden="true">
-        📍
+      <div className="loc-pin">
+        <Icon d={PIN} />
       </div>
       <div className="kind-main">
         <strong>{c.name ?? (c.live ? 'Live location' : 'Location')}</strong>
@@ -204,8 +212,8 @@ function PlayableMedia({ m }: { m: Message }) {
       ) : (
         <div className="audio-row">
           {m.type === 'voice' && (
-            <span className="mic" aria-hidden="true">
-              🎤
+            <span className="mic">
+              <Icon d={MIC} />
             </span>
           )}
           <audio src={url} controls preload="none" aria-label={label} />
@@ -227,7 +235,7 @@ export function KindContent({ m }: { m: Message }) {
   if (m.type === 'pending_decryption') {
     return (
       <p className="body waiting" data-testid="kind-pending">
-        <span aria-hidden="true">⏳ </span>Waiting for this message. This may take a while.
+        <Icon d={CLOCK} /> Waiting for this message. This may take a while.
       </p>
     );
   }

@@ -32,21 +32,21 @@ function envelopeOf(body: Buffer): { env: Obj; poisoned: boolean } {
 }
 
 /** group.v2.* (GroupV2JoinEvent, GroupV2LeaveEvent, GroupV2ParticipantsEvent, GroupV2UpdateEvent) → lines and names. */
-function wahaGroupEvents(event: string, p: Obj, meJid: string | null, at: Date): EngineEvent[] {
+function wahaGroupEvents(event: string, p: Obj, at: Date): EngineEvent[] {
   const group = obj(p.group);
   const gid = toCanonical(str(group.id));
   if (!gid || !isGroup(gid)) throw new WebhookPayloadError(`WAHA ${event} without group.id`);
   const out: EngineEvent[] = [];
-  const me = meJid ? [meJid] : [];
   const subject = str(group.subject);
   const actor = toCanonical(str(obj(p._data).author) ?? str(obj(p._data).actor));
   switch (event) {
     case 'group.v2.join':
       if (subject) out.push({ kind: 'chat.name', chatJid: gid, name: subject, at });
-      out.push({ kind: 'message', message: groupLine('group_joined', gid, at, me, null) });
+      // We joined (or were added): no participants named means "you".
+      out.push({ kind: 'message', message: groupLine('group_joined', gid, at, [], null) });
       break;
     case 'group.v2.leave':
-      out.push({ kind: 'message', message: groupLine('group_left', gid, at, me, null) });
+      out.push({ kind: 'message', message: groupLine('group_left', gid, at, [], null) });
       break;
     case 'group.v2.participants': {
       const type = ({ join: 'group_joined', leave: 'group_left', promote: 'group_promoted', demote: 'group_demoted' } as const)[String(p.type) as 'join'];
@@ -178,7 +178,7 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     case 'group.v2.leave':
     case 'group.v2.participants':
     case 'group.v2.update':
-      events.push(...wahaGroupEvents(event, p, meJid, at));
+      events.push(...wahaGroupEvents(event, p, at));
       break;
     default:
       break; // events the gateway does not consume
