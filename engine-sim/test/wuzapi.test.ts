@@ -62,6 +62,29 @@ describe('WuzAPI users and sessions', () => {
     expect((await admin(sim).get('/admin/users')).body.data).toHaveLength(1);
   });
 
+  it('when a second user has the same name, then it is created (409 is only for a taken token); an unknown event name, then 400', async () => {
+    const first = await createUser('dup');
+    const second = await admin(sim).post('/admin/users', { name: 'dup', token: 'tok-dup-2', events: 'Message' });
+    expect(second.status).toBe(201);
+    expect(second.body.data.id).not.toBe(first.body.data.id);
+    const sameToken = await admin(sim).post('/admin/users', { name: 'other', token: 'tok-dup' });
+    expect(sameToken.status).toBe(409);
+    expect(sameToken.body).toMatchObject({ code: 409, success: false, error: 'user with this token already exists' });
+    const badEvent = await admin(sim).post('/admin/users', { name: 'e', token: 'tok-e', events: 'Message,message.any' });
+    expect(badEvent.status).toBe(400);
+    expect(badEvent.body).toMatchObject({ error: 'invalid event type', details: 'invalid event: message.any', success: false });
+  });
+
+  it('when connect subscribes to names WuzAPI does not know, then they are dropped silently; no Subscribe at all leaves no events', async () => {
+    await createUser('sub');
+    const c = await wuz(sim, 'tok-sub').post('/session/connect', { Subscribe: ['Message', 'NoSuchEvent', 'CallOffer'], Immediate: true });
+    expect(c.status).toBe(200);
+    expect(c.body.data.events).toBe('Message,CallOffer');
+    await wuz(sim, 'tok-sub').post('/session/disconnect');
+    await wuz(sim, 'tok-sub').post('/session/connect', { Immediate: true });
+    expect((await wuz(sim, 'tok-sub').get('/session/status')).body.data.events).toBe('');
+  });
+
   it('when connected, then the QR is empty at first, then a data URL, and scan posts PairSuccess and Connected', async () => {
     await createUser('u3');
     const c = await wuz(sim, 'tok-u3').post('/session/connect', { Subscribe: ['All'], Immediate: true });
@@ -80,7 +103,7 @@ describe('WuzAPI users and sessions', () => {
 
   it('when a pairing code is asked, then LinkingCode; logout then requires a new connect', async () => {
     await createUser('u4');
-    await wuz(sim, 'tok-u4').post('/session/connect', { Immediate: true });
+    await wuz(sim, 'tok-u4').post('/session/connect', { Subscribe: ['All'], Immediate: true });
     const p = await wuz(sim, 'tok-u4').post('/session/pairphone', { Phone: '15554445555' });
     expect(p.body.data.LinkingCode).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
     await control(sim).post('/sessions/u4/scan');
@@ -104,6 +127,17 @@ describe('WuzAPI webhooks', () => {
     expect(m.event.Message).toEqual({ conversation: 'hola' });
   });
 
+  it('when a text holds * ~ and spaces, then the form body is Go-encoded (%2A, ~, +) with sorted keys and the signature covers those bytes', async () => {
+    await loggedIn('wgo');
+    await control(sim).post('/sessions/wgo/inbound', { from: '15550009990', body: 'a *b* ~c~ <d> & e' });
+    const msg = await until(() => hook.received.find((x) => x.path === '/wuz/wgo' && decode(x).type === 'Message'));
+    expect(msg.raw).toMatch(/^instanceName=wgo&jsonData=.*&userID=[0-9a-f]+$/);
+    expect(msg.raw).toContain('a+%2Ab%2A+~c~+%5Cu003cd%5Cu003e+%5Cu0026+e');
+    expect(msg.raw).not.toContain('*');
+    expect(msg.headers['x-hmac-signature']).toBe(createHmac('sha256', HMAC).update(msg.raw).digest('hex'));
+    expect(decode(msg).event.Message.conversation).toBe('a *b* ~c~ <d> & e');
+  });
+
   it('when switched to json format, then a flat JSON body with type, event, userID and a valid signature', async () => {
     await loggedIn('w2');
     await control(sim).post('/settings', { wuzapiWebhookFormat: 'json' });
@@ -119,7 +153,7 @@ describe('WuzAPI webhooks', () => {
 
   it('when the user has no hmacKey, then no signature header is sent', async () => {
     await createUser('w3', { hmacKey: '' });
-    await wuz(sim, 'tok-w3').post('/session/connect', { Immediate: true });
+    await wuz(sim, 'tok-w3').post('/session/connect', { Subscribe: ['QR'], Immediate: true });
     await until(() => events('w3').some((e) => e.type === 'QR'));
     expect(hook.received.find((x) => x.path === '/wuz/w3')!.headers['x-hmac-signature']).toBeUndefined();
   });
@@ -147,31 +181,69 @@ describe('WuzAPI webhooks', () => {
 });
 
 describe('WuzAPI reading', () => {
-  it('when history is filled, then HistorySync arrives after login and /chat/history pages it', async () => {
+  it('when history is filled, then HistorySync arrives after login (FULL, ID/remoteJID, progress 100) and the index maps every user to their chats', async () => {
     await createUser('r1');
+    await createUser('r0');
+    await control(sim).post('/sessions/r0/history', { chats: 1, messagesPerChat: 2 });
     await control(sim).post('/sessions/r1/history', { chats: 2, messagesPerChat: 30 });
-    await wuz(sim, 'tok-r1').post('/session/connect', { Immediate: true });
-    await until(async () => (await wuz(sim, 'tok-r1').get('/session/qr')).body.data?.QRCode);
-    await control(sim).post('/sessions/r1/scan');
+    for (const name of ['r0', 'r1']) {
+      await wuz(sim, `tok-${name}`).post('/session/connect', { Subscribe: ['All'], Immediate: true });
+      await until(async () => (await wuz(sim, `tok-${name}`).get('/session/qr')).body.data?.QRCode);
+      await control(sim).post(`/sessions/${name}/scan`);
+    }
     const sync = await until(() => events('r1').find((e) => e.type === 'HistorySync'));
+    expect(sync.event.Data).toMatchObject({ syncType: 2, progress: 100, chunkOrder: 1 });
     const convs = sync.event.Data.conversations;
     expect(convs.reduce((n: number, c: { messages: unknown[] }) => n + c.messages.length, 0)).toBe(60);
-    const index = (await wuz(sim, 'tok-r1').get('/chat/history?chat_jid=index&limit=10')).body.data;
-    expect(index).toHaveLength(2);
-    const jid = index[0].chat_jid;
+    expect(convs[0].messages[0].message.key).toMatchObject({ remoteJID: convs[0].ID, ID: expect.any(String) });
+
+    const status = (await wuz(sim, 'tok-r1').get('/session/status')).body.data;
+    const r0 = (await wuz(sim, 'tok-r0').get('/session/status')).body.data;
+    const index = (await wuz(sim, 'tok-r1').get('/chat/history?chat_jid=index&limit=1')).body.data;
+    expect(Object.keys(index).sort()).toEqual([status.id, r0.id].sort()); // every user of the server, whoever asks
+    expect(index[status.id]).toHaveLength(2); // limit is not read for the index
+    expect(index[status.id][0]).toEqual({ chat_jid: expect.stringMatching(/@s\.whatsapp\.net$/), last_updated: expect.any(String) });
+
+    const jid = index[status.id][0].chat_jid;
     const page1 = (await wuz(sim, 'tok-r1').get(`/chat/history?chat_jid=${jid}&limit=20`)).body.data;
-    const page2 = (await wuz(sim, 'tok-r1').get(`/chat/history?chat_jid=${jid}&limit=20&offset=20`)).body.data;
+    const again = (await wuz(sim, 'tok-r1').get(`/chat/history?chat_jid=${jid}&limit=20&offset=20`)).body.data;
     expect(page1).toHaveLength(20);
-    expect(page2).toHaveLength(10);
-    expect(new Set([...page1, ...page2].map((m: { message_id: string }) => m.message_id)).size).toBe(30);
+    expect(again.map((m: { message_id: string }) => m.message_id)).toEqual(page1.map((m: { message_id: string }) => m.message_id)); // no offset
+    expect((await wuz(sim, 'tok-r1').get(`/chat/history?chat_jid=${jid}`)).body.data).toHaveLength(30); // limit 50 by default
+    const row = page1[0];
+    const data = JSON.parse(row.data_json);
+    expect(data.Info).toMatchObject({ Chat: jid, ID: row.message_id });
+    expect(Date.parse(data.Info.Timestamp)).toBeLessThan(Date.parse(row.timestamp)); // row time = saved time
+    expect((await wuz(sim, 'tok-r1').get('/chat/history?chat_jid=19999999999@s.whatsapp.net')).body).toEqual({ code: 200, data: null, success: true });
+
+    const sent = await wuz(sim, 'tok-r1').post('/chat/send/text', { Phone: jid, Body: 'from the API' });
+    const newest = (await wuz(sim, 'tok-r1').get(`/chat/history?chat_jid=${jid}&limit=1`)).body.data[0];
+    expect(newest).toMatchObject({ message_id: sent.body.data.Id, sender_jid: 'me', data_json: '', text_content: 'from the API' });
+
     const contacts = (await wuz(sim, 'tok-r1').get('/user/contacts')).body.data;
     expect(Object.keys(contacts)).toHaveLength(2);
     const check = (await wuz(sim, 'tok-r1').post('/user/check', { Phone: ['+15551112222', '99912345678'] })).body.data.Users;
     expect(check.map((u: { IsInWhatsapp: boolean }) => u.IsInWhatsapp)).toEqual([true, false]);
   });
 
-  it('when history is disabled for the user, then /chat/history refuses', async () => {
+  it('when history is disabled for the user, then /chat/history answers 501', async () => {
     await createUser('r2', { history: 0 });
-    expect((await wuz(sim, 'tok-r2').get('/chat/history?chat_jid=index')).status).toBe(400);
+    const r = await wuz(sim, 'tok-r2').get('/chat/history?chat_jid=index');
+    expect(r.status).toBe(501);
+    expect(r.body).toEqual({ code: 501, error: 'message history is disabled for this user', success: false });
+  });
+});
+
+describe('WuzAPI sending media', () => {
+  it('when a document is sent as data:<real type>, then 400; as data:application/octet-stream with MimeType, then it is sent with that type', async () => {
+    await loggedIn('d1');
+    const data = Buffer.from('%PDF-1.4').toString('base64');
+    const bad = await wuz(sim, 'tok-d1').post('/chat/send/document', { Phone: '15550006666', Document: `data:application/pdf;base64,${data}`, FileName: 'a.pdf' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('document data should start with "data:application/octet-stream;base64,"');
+    const good = await wuz(sim, 'tok-d1').post('/chat/send/document', { Phone: '15550006666', Document: `data:application/octet-stream;base64,${data}`, FileName: 'a.pdf', MimeType: 'application/pdf' });
+    expect(good.status).toBe(200);
+    const u = [...sim.store.wuzapi.values()].find((x) => x.name === 'd1')!;
+    expect(u.account.byId.get(good.body.data.Id)!.media).toMatchObject({ mimetype: 'application/pdf', filename: 'a.pdf' });
   });
 });

@@ -16,6 +16,8 @@ import { WebhooksService } from './features/webhooks/webhooks.service.js';
 import { SyncService } from './features/sync/sync.service.js';
 import { BackgroundJobs } from './background.js';
 import { EventBus } from './platform/events/event-bus.js';
+import { DurableConsumers } from './platform/events/durable-consumers.js';
+import { JobQueue } from './platform/jobs/job-queue.js';
 // --- conversations (reading, search, shares) imports ---
 import { ChatsService } from './features/chats/chats.service.js';
 import { MessagesService } from './features/messages/messages.service.js';
@@ -40,6 +42,8 @@ import { RealtimeService } from './features/realtime/realtime.service.js';
  */
 export function buildServices(config: Config, db: Knex, logger: Logger) {
   const events = new EventBus(logger.child({ component: 'events' }));
+  // One durable job queue: features define their jobs on it where they are built.
+  const jobs = new JobQueue(db, { concurrency: config.JOB_CONCURRENCY, pollMs: 1_000 }, logger.child({ component: 'jobs' }));
   const audit = new AuditService(db);
   const users = new UsersService(db, audit, config.BCRYPT_COST, config.USER_CACHE_TTL_MS);
   const access = new AccessTokens({
@@ -72,7 +76,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     },
     logger,
   );
-  const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT }, logger, events);
+  const devices = new DevicesService(db, engines, audit, { webhookBaseUrl: config.WEBHOOK_BASE_URL, defaultEngine: config.ENGINE_DEFAULT, reconcileMs: config.RECONCILE_INTERVAL_MS }, logger, events, jobs);
   // Media and the outbox's sender come first: webhooks store inline media, the ingest waits for sends in flight.
   const media = new MediaService(db, createMediaStore(config), config.MEDIA_MAX_BYTES);
   const outboxWorker = new OutboxWorker(db, engines, media, {
@@ -87,13 +91,12 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     pageSize: config.SYNC_PAGE_SIZE,
     maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
     staleMs: config.SYNC_STALE_MS,
-    pollMs: 2_000,
-  }, logger, events);
-  const background = new BackgroundJobs({ db, devices, ingest, sync, logger, reconcileMs: config.RECONCILE_INTERVAL_MS, receiptRetentionHours: config.WEBHOOK_RECEIPT_RETENTION_HOURS });
+    maxAttempts: config.SYNC_MAX_ATTEMPTS,
+  }, logger, events, jobs);
 
 
   // --- conversations (reading, search, shares) services ---
-  const chats = new ChatsService(db, contacts, engines, logger, { channelsInChatList: config.CHANNELS_IN_CHAT_LIST });
+  const chats = new ChatsService(db, contacts, engines, logger, config.PHONE_DEFAULT_REGION, { channelsInChatList: config.CHANNELS_IN_CHAT_LIST });
   const messages = new MessagesService(db, audit, contacts);
   const shares = new SharesService(db, chats, audit);
   const search = new SearchService(db);
@@ -101,8 +104,6 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
   // --- outbox and media services ---
   const mediaFetcher = new MediaFetcher(db, engines, media, { pollMs: Math.max(config.OUTBOX_POLL_MS, 500), retryBaseMs: config.OUTBOX_RETRY_BASE_MS }, logger.child({ component: 'media' }), events);
   const outbox = new OutboxService(db, media, outboxWorker, config.PHONE_DEFAULT_REGION);
-  background.addWorker(outboxWorker);
-  background.addWorker(mediaFetcher);
   // --- end outbox and media services ---
   // --- realtime services ---
   const realtime = new RealtimeService(
@@ -110,12 +111,16 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     async (token) => ({ user: await auth.authenticate(token), expiresAt: auth.expiryOf(token) }),
     { retentionHours: config.EVENTS_RETENTION_HOURS, heartbeatMs: config.WS_HEARTBEAT_MS, maxBufferBytes: config.WS_MAX_BUFFER_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS },
     logger.child({ component: 'realtime' }),
+    jobs,
   );
-  background.schedule(15 * 60_000, 'event pruning', () => realtime.prune());
   // --- end realtime services ---
+  const background = new BackgroundJobs({
+    db, jobs, ingest, logger, receiptRetentionHours: config.WEBHOOK_RECEIPT_RETENTION_HOURS,
+    workers: [outboxWorker, mediaFetcher, new DurableConsumers(db, events, { pollMs: 1_000 }, logger.child({ component: 'events' }))],
+  });
 
   return {
-    events, auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync, background,
+    events, jobs, auth, users, audit, contacts, tags, favorites, engines, devices, ingest, webhooks, sync, background,
     // --- services list (each block adds its names on its own line) ---
     chats, messages, shares, search,
     realtime, // realtime

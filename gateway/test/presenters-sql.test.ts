@@ -36,6 +36,7 @@ beforeAll(async () => {
       { ...base, engine_message_id: 'OUT1', client_id: 'c-1', direction: 'out', type: 'image', body: null, ack: 3, source: 'api', media: { mimetype: 'image/png', filename: 'a.png', size: 12, engineUrl: 'http://x', hasInline: false, mediaId: null } },
       { ...base, engine_message_id: 'OUT2', direction: 'out', type: 'text', body: 'failed', ack: -1, error: 'engine said no', reply_to_engine_id: 'IN1', edited_at: new Date('2026-11-22T09:00:00.123Z') },
       { ...base, engine_message_id: 'IN2', direction: 'in', type: 'text', body: 'gone', revoked_at: new Date('2026-11-22T09:30:00Z'), media: { mimetype: null } },
+      { ...base, engine_message_id: null, client_id: 'c-2', direction: 'out', type: 'text', body: 'again', ack: 0, error: 'engine_unreachable: down', next_attempt_at: new Date('2026-11-22T09:31:00.5Z') },
     ])
     .returning('id');
   await db('chats').where({ id: chatIds[0] }).update({ last_message_id: first.id, last_message_at: base.sent_at, last_message_preview: 'Hallo' });
@@ -49,7 +50,7 @@ afterAll(async () => {
 describe('events written in SQL look exactly like the API', () => {
   it('when messages of every shape are presented in SQL and in JS, then each pair is equal', async () => {
     const { rows } = await db.raw(`SELECT ${MESSAGE_COLUMNS}, ${presentMessageSql('m')} AS sql FROM messages m ORDER BY m.id`);
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     for (const r of rows as (MessageRow & { sql: unknown })[]) expect(r.sql).toEqual(JSON.parse(JSON.stringify(presentMessage(r))));
   });
 

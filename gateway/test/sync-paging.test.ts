@@ -6,6 +6,7 @@ import { makeDevice } from './conversations/world.js';
 import { eventually } from './support/engine-env.js';
 import { EventBus } from '../src/platform/events/event-bus.js';
 import { SyncService } from '../src/features/sync/sync.service.js';
+import { JobQueue } from '../src/platform/jobs/job-queue.js';
 import * as repo from '../src/features/sync/sync.repository.js';
 import type { EngineAdapter, EngineChat } from '../src/features/engines/engine.types.js';
 
@@ -27,13 +28,15 @@ describe('history import paging', () => {
       listChats: () => (pages++, later(chats)), // every page is the first one
       listMessages: () => later([]),
     } as unknown as EngineAdapter;
-    const opts = { pageSize: 100, maxMessagesPerChat: 0, staleMs: 30_000, pollMs: 60_000 };
-    const sync = new SyncService(t.db, { adapter: () => engine } as never, t.services.ingest, t.services.devices, opts, pino({ level: 'silent' }), new EventBus(pino({ level: 'silent' })));
+    const opts = { pageSize: 100, maxMessagesPerChat: 0, staleMs: 30_000, maxAttempts: 1 };
+    const jobs = new JobQueue(t.db, { concurrency: 1, pollMs: 100 }, pino({ level: 'silent' }));
+    const sync = new SyncService(t.db, { adapter: () => engine } as never, t.services.ingest, t.services.devices, opts, pino({ level: 'silent' }), new EventBus(pino({ level: 'silent' })), jobs);
     const org = await makeOrg(t.db);
     const owner = await makeUser(t.db, org.id, 'editor');
     const device = await makeDevice(t.db, org.id, owner.id);
     const job = await repo.enqueue(t.db, org.id, device.id, 'manual');
-    sync.start();
+    expect(await sync.recover()).toBe(1); // queued without a queue job: it gets one
+    await jobs.start();
     try {
       const done = await eventually(async () => {
         const j = await repo.latestFor(t.db, device.id);
@@ -42,7 +45,7 @@ describe('history import paging', () => {
       expect(done).toMatchObject({ id: job.id, total_chats: 200, done_chats: 200 });
       expect(pages).toBe(2);
     } finally {
-      await sync.stop();
+      await jobs.stop();
     }
   });
 });

@@ -5,7 +5,7 @@
  * failed), the 404 page, and no page wider than the phone. Screenshots go to the folder printed.
  */
 import path from 'node:path';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startEngineEnv, type EngineEnv } from '../../gateway/test/support/engine-env.js';
@@ -123,6 +123,11 @@ describe.each(VIEWPORTS)('contacts and admin at $name size ($width×$height)', (
     await page.getByLabel('Filter by tag').selectOption({ label: 'VIP' });
     await expect.poll(async () => page.getByTestId('contact-row').allTextContents()).toEqual([expect.stringContaining('Carl Weber')]);
     await shot(page, `${vp.name}-04-tag-filter`);
+    // Export follows the filters: the VIP contacts only.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const exported = readFileSync((await download.path())!, 'utf8');
+    expect(exported).toContain('Carl Weber');
+    expect(exported).not.toContain('Berta Vogel');
     await page.getByLabel('Filter by tag').selectOption({ label: 'All tags' });
     await page.getByTestId('contact-row').filter({ hasText: 'Dora Klein' }).getByRole('button', { name: 'Pin Dora Klein', exact: true }).click();
     await page.getByRole('button', { name: 'Favorites', exact: true }).click();
@@ -204,5 +209,44 @@ describe.each(VIEWPORTS)('contacts and admin at $name size ($width×$height)', (
     expect(await overflow(page)).toEqual([]);
     await card.getByRole('button', { name: 'Cancel' }).click();
     expect(problems).toEqual([]);
+  });
+});
+
+describe('a viewer on a phone (390×844)', () => {
+  it('when a viewer without chats signs in, then the empty list does not ask to link a device, a missing chat leads back, and contacts are read-only', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    const problems: string[] = [];
+    watchConsole(page, problems);
+    try {
+      await page.goto(env.t.url + '/chats');
+      await page.getByLabel('Email').fill('vic@e2e.test');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('You see chats once a colleague adds you to one of their devices or shares a chat with you.').waitFor();
+      expect(await page.getByText('Link a device').count()).toBe(0);
+      await shot(page, 'viewer-01-empty-chats');
+
+      await page.goto(env.t.url + '/chats/424242');
+      await page.getByRole('heading', { name: 'Chat not found' }).waitFor();
+      await shot(page, 'viewer-02-chat-not-found');
+      expect(await overflow(page)).toEqual([]);
+      await page.getByRole('link', { name: 'Back to chats' }).click();
+      await page.waitForURL(/\/chats$/);
+
+      await page.getByRole('link', { name: 'Contacts' }).click();
+      await page.getByTestId('contact-row').first().waitFor();
+      expect(await page.getByRole('button', { name: 'Add contact' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Import CSV' }).count()).toBe(0);
+      await page.getByTestId('contact-row').first().getByRole('button').first().click();
+      await page.getByTestId('contact-details').waitFor();
+      expect(await page.getByTestId('contact-details').getByRole('button', { name: 'Edit' }).count()).toBe(0);
+      await shot(page, 'viewer-03-contact');
+      expect(await overflow(page)).toEqual([]);
+      // The only failure was the chat that does not exist.
+      expect(problems.filter((p) => !p.includes('/api/chats/424242') && !p.includes('404 (Not Found)'))).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
   });
 });

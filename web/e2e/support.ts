@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,20 +8,11 @@ export const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = path.join(WEB_DIR, 'dist');
 export const SHOTS = path.join(WEB_DIR, 'e2e', 'screenshots');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** The built app, rebuilt when a source file is newer than the build (the gateway serves web/dist). */
+/** The built app (the gateway serves web/dist), rebuilt when an input is newer than the last build. */
 export function ensureBuilt() {
-  const index = path.join(DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(path.join(WEB_DIR, 'src'))) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_DIR, stdio: 'inherit' });
+  // vitest sets NODE_ENV=test, which would keep Redux Toolkit's development checks (and their console
+  // warnings on a slow machine) in the build: the app under test is the production build.
+  execFileSync(process.execPath, [path.join(WEB_DIR, '..', 'scripts', 'build.mjs'), 'web'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 /** Debian's Chromium, never a downloaded one; playwright gives each launch a fresh profile directory. */

@@ -12,8 +12,9 @@ import { nowSeconds } from '../util/time.js';
 import { ACK_NAMES, toWAMessage, wahaMessageId } from '../waha/format.js';
 import { logoutSession, scanSession } from '../waha/session-machine.js';
 import { emitWaha } from '../waha/webhook-sender.js';
-import { messageEventFields, receiptFields } from '../wuzapi/format.js';
-import { phoneLogoutUser, scanUser } from '../wuzapi/user-machine.js';
+import { messageEventFields, receiptFields, wuzChatJid } from '../wuzapi/format.js';
+import { emitHistorySync, phoneLogoutUser, scanUser } from '../wuzapi/user-machine.js';
+import { goJson, historyTextOf, historyTypeOf, saveRow, trimRows } from '../wuzapi/history-table.js';
 import { emitWuz } from '../wuzapi/webhook-sender.js';
 
 export type Target = WahaSession | WuzUser;
@@ -94,7 +95,18 @@ export function inbound(ctx: SimContext, t: Target, b: Obj): Obj {
     emitWaha(ctx, t, 'message.any', payload);
     return { engine: 'waha', id: payload.id, messageId: payload.id, shortId: id, from: payload.from, lid: viaLid ? `${lidOf(acc, from)}@lid` : null };
   }
-  emitWuz(ctx, t, 'Message', messageEventFields(acc, m, viaLid));
+  const fields = messageEventFields(acc, m, viaLid);
+  emitWuz(ctx, t, 'Message', fields);
+  // wmiau.go Message: saved to message_history (data_json = the event) when history is on, then trimmed.
+  if (t.history > 0) {
+    const chatJid = wuzChatJid(m.chat);
+    const info = (fields.event as { Info: { Sender: string } }).Info;
+    saveRow(ctx, t, {
+      chat_jid: chatJid, sender_jid: info.Sender, message_id: m.id, message_type: historyTypeOf(m), text_content: historyTextOf(m), media_link: '',
+      quoted_message_id: m.replyTo ?? '', data_json: goJson(fields.event),
+    });
+    trimRows(t, chatJid, t.history);
+  }
   return { engine: 'wuzapi', id, messageId: id, shortId: id, lid: viaLid ? `${lidOf(acc, from)}@lid` : null };
 }
 
@@ -122,15 +134,19 @@ export function ack(ctx: SimContext, t: Target, b: Obj): Obj {
   return { engine: 'wuzapi', messageId: m.id, ack: level, state: fields?.state ?? null };
 }
 
-export function history(t: Target, b: Obj): Obj {
+export function history(ctx: SimContext, t: Target, b: Obj): Obj {
   const chats = Number(b.chats ?? 0);
   const per = Number(b.messagesPerChat ?? 0);
   if (!Number.isFinite(chats) || !Number.isFinite(per) || chats < 0 || per < 0) throw new SimError(400, 'chats and messagesPerChat must be numbers ≥ 0');
+  let r: ReturnType<typeof fillHistory>;
   try {
-    return { ...fillHistory(t.account, { chats, messagesPerChat: per }) };
+    r = fillHistory(t.account, { chats, messagesPerChat: per });
   } catch (e) {
     throw new SimError(400, (e as Error).message);
   }
+  // A WuzAPI phone already paired pushes what it now holds as HistorySync (on demand), as after a pairing.
+  if (t.engine === 'wuzapi' && t.loggedIn) emitHistorySync(ctx, t, new Set(r.chatIds));
+  return { ...r };
 }
 
 /** What /_sim/sessions/:session shows: state plus the webhook settings the gateway gave. */

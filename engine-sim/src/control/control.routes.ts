@@ -39,7 +39,7 @@ export function controlRouter(ctx: SimContext, onReset: () => void): Router {
     res.json(inbound(ctx, target(req), bodyOf(req)));
   });
   r.post('/sessions/:session/history', (req, res) => {
-    res.json(history(target(req), bodyOf(req)));
+    res.json(history(ctx, target(req), bodyOf(req)));
   });
   r.post('/sessions/:session/ack', (req, res) => {
     res.json(ack(ctx, target(req), bodyOf(req)));

@@ -145,5 +145,8 @@ export function countMessages(acc: Account): number {
   return n;
 }
 
-/** WhatsApp existence rule of the simulator: 7–15 digits, and numbers starting with 999 are not on WhatsApp. */
-export const phoneExists = (digits: string) => digits.length >= 7 && digits.length <= 15 && !digits.startsWith('999');
+/**
+ * WhatsApp existence rule of the simulator: 7–15 digits; numbers starting with 999, and numbers ending
+ * in 0000 (valid numbers a gateway accepts, to stand for a real phone without WhatsApp), are not on WhatsApp.
+ */
+export const phoneExists = (digits: string) => digits.length >= 7 && digits.length <= 15 && !digits.startsWith('999') && !digits.endsWith('0000');

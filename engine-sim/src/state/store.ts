@@ -1,5 +1,6 @@
 // All simulator state lives here, so reset/close can clear it and tests can inspect it.
 import type { Account } from './account.js';
+import type { HistoryRow } from '../wuzapi/history-table.js';
 
 export type WahaStatus = 'STOPPED' | 'STARTING' | 'SCAN_QR_CODE' | 'WORKING' | 'FAILED';
 
@@ -39,6 +40,9 @@ export interface WuzUser {
   qrDataUrl: string;
   pairingPhone: string | null;
   deleted: boolean;         // plain DELETE: hidden from the admin list, token still works (as WuzAPI does)
+  /** This user's rows of WuzAPI's message_history table, by chat JID (see wuzapi/history-table.ts). */
+  saved: Map<string, HistoryRow[]>;
+  savedIds: Set<string>;
   timers: Set<NodeJS.Timeout>;
   account: Account;
   createdAt: number;
@@ -61,6 +65,8 @@ export class Store {
   faults: Faults = defaultFaults();
   /** Messages the gateway sent through either API, per session/user name. */
   readonly sent = new Map<string, unknown[]>();
+  /** WuzAPI's message_history SERIAL id: one sequence for every user of the server. */
+  historySeq = 0;
 
   wuzByToken(token: string): WuzUser | undefined {
     for (const u of this.wuzapi.values()) if (u.token === token) return u;
@@ -90,6 +96,7 @@ export class Store {
     this.waha.clear();
     this.wuzapi.clear();
     this.sent.clear();
+    this.historySeq = 0;
     this.faults = defaultFaults();
   }
 }

@@ -36,7 +36,7 @@ export const userOf = (res: Response): WuzUser => res.locals.user as WuzUser;
 export function wuzErrors(ctx: SimContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof SimError) {
-      res.status(err.status).json({ code: err.status, error: err.message, success: false });
+      res.status(err.status).json({ code: err.status, error: err.message, success: false, ...err.extra });
       return;
     }
     if ((err as { type?: string }).type === 'entity.parse.failed') {

@@ -81,6 +81,8 @@ export const configSchema = z.object({
   SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
   SYNC_MAX_MESSAGES_PER_CHAT: z.coerce.number().int().min(0).default(0),
   SYNC_STALE_MS: z.coerce.number().int().min(500).default(30_000),
+  SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 
   // Real time (/ws): event retention for resume, heartbeat, per-socket send buffer limit, auth deadline.
   EVENTS_RETENTION_HOURS: z.coerce.number().int().positive().default(24),

@@ -60,7 +60,7 @@ describe('WuzAPI adapter', () => {
     expect(await wuz.getQr(s)).toEqual({ status: 'connected', qr: null });
   });
 
-  it('when create is repeated for the same name, then the existing user is taken over with its token', async () => {
+  it('when create is repeated for the same device (same name and key), then WuzAPI answers 409 for the token and the user is taken over', async () => {
     const s = await newSession();
     const again = await wuz.createSession({ engine: 'wuzapi', session: s.session }, { webhookUrl: `${hook.url}/wuzapi/again`, hmacKey: HMAC_KEY });
     expect(again).toEqual({ token: s.token, engineRef: s.engineRef });
@@ -97,34 +97,37 @@ describe('WuzAPI adapter', () => {
     expect(stored?.body).toBe('hello');
   });
 
-  it('when the phone holds history, then chats, messages and contacts page through to exactly the engine counts', async () => {
+  it('when the server holds history for two users, then only this device user\'s chats are listed, and limit-only paging reads every message once', async () => {
+    const other = await connected('15558005900');
+    for (const from of ['15558005901', '15558005902', '15558005903']) await control(sim).post(`/sessions/${other.session}/inbound`, { from, body: 'not yours' });
     const s = await connected('15558005000');
-    await control(sim).post(`/sessions/${s.session}/history`, { chats: 130, messagesPerChat: 4 });
+    await control(sim).post(`/sessions/${s.session}/history`, { chats: 13, messagesPerChat: 4 });
     await control(sim).post(`/sessions/${s.session}/history`, { chats: 1, messagesPerChat: 45 });
     const info = sim.session(s.session) as any;
+    const theirs = new Set(sim.store.wuzapi.get(other.engineRef!)!.saved.keys());
+    expect(theirs.size).toBe(3);
 
-    const chats = [];
-    for (let offset = 0; ; offset += 50) {
-      const page = await wuz.listChats(s, { offset, limit: 50 });
-      chats.push(...page);
-      if (page.length < 50) break;
-    }
+    const chats = await wuz.listChats(s, { offset: 0, limit: 50 });
+    expect(await wuz.listChats(s, { offset: 50, limit: 50 })).toEqual([]); // the index has no pages: all came at once
     expect(chats).toHaveLength(info.chats);
-    expect(new Set(chats.map((c) => c.jid)).size).toBe(info.chats);
-    expect(chats.reduce((n, c) => n + (c.messageCount ?? 0), 0)).toBe(info.messages);
+    expect(new Set(chats.map((c) => c.jid))).toEqual(new Set(sim.store.wuzapi.get(s.engineRef!)!.saved.keys()));
+    expect(chats.filter((c) => theirs.has(c.jid))).toEqual([]);
 
     let total = 0;
     for (const c of chats) {
+      const seen = new Set<string>();
       for (let offset = 0; ; offset += 20) {
         const page = await wuz.listMessages(s, c.jid, { offset, limit: 20 });
-        total += page.length;
+        if (!page.length) break;
         for (let i = 1; i < page.length; i++) expect(page[i - 1]!.timestamp.getTime()).toBeGreaterThanOrEqual(page[i]!.timestamp.getTime());
         for (const m of page) {
           expect(m).toMatchObject({ chatJid: c.jid, type: 'text', isGroup: false });
           expect(m.senderJid).toBe(m.fromMe ? '15558005000@s.whatsapp.net' : c.jid);
+          seen.add(m.id);
         }
-        if (page.length < 20) break;
+        total += page.length;
       }
+      expect(seen.size).toBe(sim.store.wuzapi.get(s.engineRef!)!.saved.get(c.jid)!.length);
     }
     expect(total).toBe(info.messages);
 
@@ -133,6 +136,22 @@ describe('WuzAPI adapter', () => {
     expect(contacts.find((c) => c.fullName === 'History Contact 2')).toMatchObject({ pushName: 'History Contact 2', jid: expect.stringMatching(/@s\.whatsapp\.net$/) });
     expect(await wuz.listLids(s)).toEqual([]);
     expect(await wuz.resolveLid(s, '1@lid')).toBeNull();
+  });
+
+  it('when a PDF is sent, then the body is data:application/octet-stream with the real type in MimeType, and the engine takes it', async () => {
+    const s = await connected('15558005500');
+    const pdf = Buffer.from('%PDF-1.4 tiny');
+    const sent = await wuz.sendMedia(s, { chatJid: '15558005511@s.whatsapp.net', kind: 'document', mimetype: 'application/pdf', filename: 'q.pdf', data: pdf });
+    const log = (await control(sim).get(`/sessions/${s.session}/sent`)) as any[];
+    expect(log.at(-1)).toMatchObject({ kind: 'document', messageId: sent.id, request: { FileName: 'q.pdf', MimeType: 'application/pdf' } });
+    expect(sim.store.wuzapi.get(s.engineRef!)!.account.byId.get(sent.id!)!.media).toMatchObject({ mimetype: 'application/pdf', data: pdf });
+  });
+
+  it('when the same name is created again with another key, then it is another user (names are not unique in WuzAPI)', async () => {
+    const s = await newSession();
+    const other = await wuz.createSession({ engine: 'wuzapi', session: s.session }, { webhookUrl: `${hook.url}/wuzapi/x`, hmacKey: 'z'.repeat(64) });
+    expect(other.token).not.toBe(s.token);
+    expect(other.engineRef).not.toBe(s.engineRef);
   });
 
   it('when the device logs out and is deleted, then the user is logged out, a new QR follows, and the user is removed for good', async () => {

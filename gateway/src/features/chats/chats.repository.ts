@@ -116,6 +116,26 @@ export async function messagesPage(db: Knex, chatId: number, limit: number, befo
   return rows;
 }
 
+/**
+ * Messages newer than a key, oldest first (the caller reverses): keyset on (sent_at, id) like
+ * `messagesPage`; `inclusive` takes the key's own row too (a page around a message starts at it).
+ */
+export async function messagesNewer(db: Knex, chatId: number, limit: number, after: [string, number], inclusive = false): Promise<PagedMessage[]> {
+  const { rows } = await preparedQuery(db, db.raw(
+    `SELECT ${MESSAGE_COLUMNS}, ${REACTIONS}, m.sent_at::text AS k FROM messages m
+      WHERE m.chat_id = ? AND m.deleted_at IS NULL AND (m.sent_at, m.id) ${inclusive ? '>=' : '>'} (?::timestamptz, ?::bigint)
+      ORDER BY m.sent_at ASC, m.id ASC LIMIT ?`,
+    [chatId, after[0], after[1], limit + 1],
+  ));
+  return rows;
+}
+
+/** The keyset position of one message of a chat (null when it is not there, or hidden). */
+export async function messageKey(db: Knex, chatId: number, messageId: number): Promise<[string, number] | null> {
+  const { rows } = await db.raw(`SELECT m.sent_at::text AS k, m.id FROM messages m WHERE m.id = ? AND m.chat_id = ? AND m.deleted_at IS NULL`, [messageId, chatId]);
+  return rows[0] ? [rows[0].k, Number(rows[0].id)] : null;
+}
+
 /** Sets the unread count to 0; returns the chat before and after (null if it vanished). */
 export async function markRead(trx: Knex, chatId: number) {
   const before = await trx<ChatRow>('chats').where({ id: chatId }).forUpdate().first();
@@ -134,5 +154,19 @@ export const lastIncoming = (db: Knex, chatId: number, n: number) =>
     .orderBy([{ column: 'sent_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .limit(n)
     .select('engine_message_id', 'engine_full_id', 'sender_jid');
+
+/** The device's chat with `jid`, created when missing (`created` tells which). */
+export async function findOrCreateChat(db: Knex, orgId: string, deviceId: string, jid: string): Promise<{ chat: ChatRow; created: boolean }> {
+  const { rows } = await db.raw(
+    `WITH ins AS (
+       INSERT INTO chats (org_id, device_id, jid, is_group) VALUES (?, ?, ?, false)
+       ON CONFLICT (device_id, jid) DO NOTHING RETURNING *)
+     SELECT ins.*, true AS created FROM ins
+     UNION ALL SELECT c.*, false AS created FROM chats c WHERE c.device_id = ? AND c.jid = ? AND NOT EXISTS (SELECT 1 FROM ins)`,
+    [orgId, deviceId, jid, deviceId, jid],
+  );
+  const { created, ...chat } = rows[0];
+  return { chat: chat as ChatRow, created: !!created };
+}
 
 export const deviceOf = (db: Knex, id: string) => db('devices').where({ id }).whereNull('deleted_at').first();

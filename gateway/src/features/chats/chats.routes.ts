@@ -20,6 +20,24 @@ export function chatsRoutes(api: Api, chats: ChatsService): void {
     ({ query, actor }) => chats.list(actor, query),
   );
   api.route(
+    {
+      method: 'post',
+      path: '/api/chats',
+      summary: 'Start a chat with a phone number on a device the caller sends from: 201 with the new chat, 200 with the one already there',
+      tags,
+      auth: 'user',
+      body: s.startChatBody,
+      status: 201,
+      response: s.chatSchema,
+      responses: { 403: 'A viewer of the device', 404: 'Device not visible', 422: 'The engine says the number has no WhatsApp (`not_on_whatsapp`)' },
+    },
+    async ({ body, actor, res }) => {
+      const r = await chats.start(actor, body);
+      if (!r.created) res.status(200).json(r.chat);
+      return r.chat;
+    },
+  );
+  api.route(
     { method: 'get', path: '/api/chats/:id', summary: 'One chat', tags, auth: 'user', params: s.chatIdParams, response: s.chatSchema, responses: hidden },
     ({ params, actor }) => chats.get(actor, params.id),
   );
@@ -27,15 +45,15 @@ export function chatsRoutes(api: Api, chats: ChatsService): void {
     {
       method: 'get',
       path: '/api/chats/:id/messages',
-      summary: 'A conversation, newest first; pass nextCursor as `before` for older messages',
+      summary: 'A conversation, newest first: the newest page, `before` a cursor (older), `after` a cursor (newer), or `around` a message id (centred on it)',
       tags,
       auth: 'user',
       params: s.chatIdParams,
       query: s.messagesPageQuery,
       response: messagePage,
-      responses: hidden,
+      responses: { 404: 'No such chat, or not one the caller may see; or `around` names no message of this chat' },
     },
-    ({ params, query, actor }) => chats.messages(actor, params.id, { limit: query.limit, before: query.before ?? query.cursor }),
+    ({ params, query, actor }) => chats.messages(actor, params.id, { limit: query.limit, before: query.before ?? query.cursor, after: query.after, around: query.around }),
   );
   api.route(
     {

@@ -16,11 +16,18 @@ export const listChatsQuery = z.object({
   q: z.string().trim().min(1).max(100).optional().describe('part of the chat name, CRM name or number'),
 });
 
-export const messagesPageQuery = z.object({
-  limit: pageQuery.limit,
-  before: z.string().max(500).optional().describe('the nextCursor of the previous page'),
-  cursor: z.string().max(500).optional().describe('same as before'),
-});
+export const messagesPageQuery = z
+  .object({
+    limit: pageQuery.limit,
+    before: z.string().max(500).optional().describe('older than this cursor (a page’s `before` or `nextCursor`)'),
+    cursor: z.string().max(500).optional().describe('same as before'),
+    after: z.string().max(500).optional().describe('newer than this cursor (a page’s `after`): paging towards the newest'),
+    around: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe('a page centred on this message id (a search hit, a quoted message)'),
+  })
+  .refine((q) => [q.before ?? q.cursor, q.after, q.around].filter((v) => v !== undefined).length <= 1, {
+    message: 'use one of before, after and around',
+    path: ['around'],
+  });
 
 export const crmSchema = z.object({
   contactId: z.string(),
@@ -45,3 +52,8 @@ export const chatSchema = z.object({
 });
 
 export const chatPage = z.object({ items: z.array(chatSchema), nextCursor: z.string().nullable() });
+
+export const startChatBody = z.object({
+  deviceId: z.string().uuid().describe('a device the caller sends from (owner or agent)'),
+  phone: z.string().trim().min(3).max(40).describe('a phone number in any common format; national numbers read in PHONE_DEFAULT_REGION'),
+});

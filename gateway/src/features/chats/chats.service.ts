@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
-import { decodeCursor, toPage } from '../../platform/http/pagination.js';
-import { canSend, chatAccess } from '../access/access.policy.js';
+import { decodeCursor, encodeCursor, toPage } from '../../platform/http/pagination.js';
+import { canSend, chatAccess, deviceAccess } from '../access/access.policy.js';
+import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
 import { engineSessionOf } from '../devices/devices.service.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -33,8 +34,39 @@ export class ChatsService {
     private readonly contacts: ContactsService,
     private readonly engines: EngineRegistry,
     private readonly logger: Logger,
+    private readonly region: Region,
     private readonly opts: { channelsInChatList?: boolean } = {},
   ) {}
+
+  /**
+   * POST /api/chats: a chat with a phone number on a device the caller sends from. The number is
+   * normalized as contacts are; a connected device asks its engine whether the number has WhatsApp
+   * (a plain "no" is 422; an engine that cannot answer does not stop the person). `created` says
+   * whether the chat is new (201) or was there already (200). It has no message yet, so lists show
+   * it once one is written.
+   */
+  async start(actor: Actor, input: { deviceId: string; phone: string }) {
+    const access = await deviceAccess(this.db, actor.user, input.deviceId);
+    if (!access) throw notFound('Device');
+    if (access !== 'owner' && access !== 'agent') throw forbidden('Only the device’s owner and its agents start chats from it');
+    const e164 = normalizePhone(input.phone, this.region);
+    if (!e164) throw new AppError('validation_failed', 400, 'Invalid body: phone', [{ in: 'body', field: 'phone', message: 'not a valid phone number' }]);
+    const digits = e164.slice(1);
+    const device = await repo.deviceOf(this.db, input.deviceId);
+    let jid = `${digits}@s.whatsapp.net`;
+    if (device.status === 'connected') {
+      const session = engineSessionOf(device);
+      const check = await this.engines
+        .adapter(device.engine, session)
+        .checkNumber(session, digits)
+        .catch((err) => (this.logger.warn({ err, deviceId: device.id }, 'could not ask the engine whether a number has WhatsApp'), null));
+      if (check && !check.exists) throw new AppError('not_on_whatsapp', 422, `${e164} is not on WhatsApp`, [{ in: 'body', field: 'phone', message: 'this number has no WhatsApp' }]);
+      if (check?.jid && /@s\.whatsapp\.net$/.test(check.jid)) jid = check.jid;
+    }
+    const { chat, created } = await repo.findOrCreateChat(this.db, device.org_id, device.id, jid);
+    const [shown] = await this.present(actor.user, [{ ...chat, access }]);
+    return { created, chat: shown! };
+  }
 
   async list(actor: Actor, f: { limit: number; cursor?: string; deviceId?: string; unread?: boolean; favorite?: boolean; q?: string }) {
     const rows = await repo.listChats(this.db, actor.user, { ...f, hideChannels: !this.opts.channelsInChatList, after: cursorKey(f.cursor) });
@@ -47,13 +79,48 @@ export class ChatsService {
     return (await this.present(actor.user, [{ ...chat, access }]))[0]!;
   }
 
-  /** Newest first; `before` is the previous page's nextCursor. */
-  async messages(actor: Actor, id: number, q: { limit: number; before?: string }) {
+  /**
+   * A page of a conversation, newest first, with a cursor each way: the newest messages (no cursor),
+   * older than `before`, newer than `after`, or centred on the message `around` (half older, the
+   * message and half newer). `before`/`after` are null when nothing lies that way.
+   */
+  async messages(actor: Actor, id: number, q: { limit: number; before?: string; after?: string; around?: number }) {
     const before = cursorKey(q.before, 'before');
+    const after = cursorKey(q.after, 'after');
     // The access check and the page run side by side; the page is dropped unless access is granted.
-    const [access, rows] = await Promise.all([chatAccess(this.db, actor.user, id), repo.messagesPage(this.db, id, q.limit, before)]);
+    const [access, page] = await Promise.all([chatAccess(this.db, actor.user, id), this.page(id, q.limit, { before, after, around: q.around })]);
     if (!access) throw notFound('Chat');
-    return toPage(rows, q.limit, (r) => [r.k, Number(r.id)], (m) => presentMessageWithReactions(m, m.reactions, m.poll_votes));
+    if (!page) throw notFound('Message');
+    const key = (r: repo.PagedMessage) => encodeCursor([r.k, Number(r.id)]);
+    const { older, newer, olderMore, newerMore } = page;
+    const items = [...[...newer].reverse(), ...older]; // newest first
+    const first = items[0];
+    const last = items[items.length - 1];
+    const beforeCursor = olderMore && last ? key(last) : null;
+    return {
+      items: items.map((m) => presentMessageWithReactions(m, m.reactions, m.poll_votes)),
+      nextCursor: beforeCursor,
+      before: beforeCursor,
+      // Paging back from a cursor: newer messages exist (at least the one the cursor came from).
+      after: newerMore && first ? key(first) : before && !first ? encodeCursor(before) : null,
+    };
+  }
+
+  /** The rows of one page: `older` newest first, `newer` oldest first, and whether more lie each way. */
+  private async page(id: number, limit: number, o: { before?: [string, number]; after?: [string, number]; around?: number }) {
+    if (o.around) {
+      const at = await repo.messageKey(this.db, id, o.around);
+      if (!at) return null;
+      const half = Math.max(1, Math.floor(limit / 2));
+      const [newer, older] = await Promise.all([repo.messagesNewer(this.db, id, limit - half, at, true), repo.messagesPage(this.db, id, half, at)]);
+      return { newer: newer.slice(0, limit - half), older: older.slice(0, half), newerMore: newer.length > limit - half, olderMore: older.length > half };
+    }
+    if (o.after) {
+      const newer = await repo.messagesNewer(this.db, id, limit, o.after);
+      return { newer: newer.slice(0, limit), older: [], newerMore: newer.length > limit, olderMore: true };
+    }
+    const older = await repo.messagesPage(this.db, id, limit, o.before);
+    return { newer: [], older: older.slice(0, limit), newerMore: !!o.before, olderMore: older.length > limit };
   }
 
   /**

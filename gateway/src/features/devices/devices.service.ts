@@ -10,6 +10,7 @@ import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { DeviceStatus, EngineKind, EngineSession, SessionState } from '../engines/engine.types.js';
 import * as repo from './devices.repository.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
 
 export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
@@ -28,10 +29,13 @@ export class DevicesService {
     private readonly db: Knex,
     private readonly engines: EngineRegistry,
     private readonly audit: AuditService,
-    private readonly opts: { webhookBaseUrl: string; defaultEngine: EngineKind },
+    private readonly opts: { webhookBaseUrl: string; defaultEngine: EngineKind; reconcileMs: number },
     private readonly logger: Logger,
     private readonly events: EventBus,
+    jobs: JobQueue,
   ) {
+    // Once across replicas every reconcileMs; it stops between devices when the process stops.
+    jobs.every('devices.reconcile', opts.reconcileMs, (signal) => this.reconcile(signal));
     engines.onCallOutcome?.((s, reachable) => this.noteCallOutcome(s, reachable));
   }
 

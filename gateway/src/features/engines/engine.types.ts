@@ -257,6 +257,11 @@ export interface EngineAdapter {
   listContacts(s: EngineSession): Promise<EngineContact[]>;
   listLids(s: EngineSession): Promise<LidMapping[]>;
   resolveLid(s: EngineSession, lid: string): Promise<string | null>;
+  /**
+   * Whether a number has WhatsApp (WAHA `GET /api/contacts/check-exists`, WuzAPI `POST /user/check`):
+   * its canonical JID when it has, null when it has not.
+   */
+  checkNumber(s: EngineSession, phoneDigits: string): Promise<{ exists: boolean; jid: string | null }>;
 
   // webhooks
   /** Timing-safe check of the engine's signature over the exact raw bytes. */

@@ -15,6 +15,8 @@ export interface MessageRow {
   ack: number;
   status: string;
   error?: string | null;
+  /** When the outbox tries an unsent message again (null once sent or failed for good). */
+  next_attempt_at?: Date | null;
   source: string | null;
   sent_at: Date;
   edited_at: Date | null;
@@ -50,8 +52,11 @@ export const presentMessage = (m: MessageRow) => ({
   content: m.revoked_at ? null : (m.content ?? null),
   media: m.media ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, mediaId: m.media.mediaId ?? null } : null,
   replyTo: m.reply_to_engine_id,
-  status: m.status,
+  // An unsent message whose last attempt failed is `retrying` (the stored status says pending).
+  status: m.status === 'pending' && m.error ? 'retrying' : m.status,
   error: m.error ?? null,
+  lastError: m.error ?? null,
+  nextAttemptAt: m.status === 'pending' ? iso(m.next_attempt_at ?? null) : null,
   sentAt: iso(m.sent_at),
   editedAt: iso(m.edited_at),
   revoked: !!m.revoked_at,
@@ -71,7 +76,9 @@ export const presentMessageSql = (m: string) => `jsonb_build_object(
   'content', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.content END,
   'media', CASE WHEN jsonb_typeof(${m}.media) = 'object' THEN jsonb_build_object('mimetype', ${m}.media->'mimetype',
     'filename', ${m}.media->'filename', 'size', ${m}.media->'size', 'mediaId', ${m}.media->'mediaId') END,
-  'replyTo', ${m}.reply_to_engine_id, 'status', ${m}.status, 'error', ${m}.error, 'sentAt', ${isoSql(`${m}.sent_at`)},
+  'replyTo', ${m}.reply_to_engine_id, 'status', CASE WHEN ${m}.status = 'pending' AND ${m}.error IS NOT NULL THEN 'retrying' ELSE ${m}.status END,
+  'error', ${m}.error, 'lastError', ${m}.error,
+  'nextAttemptAt', CASE WHEN ${m}.status = 'pending' THEN ${isoSql(`${m}.next_attempt_at`)} END, 'sentAt', ${isoSql(`${m}.sent_at`)},
   'editedAt', ${isoSql(`${m}.edited_at`)}, 'revoked', ${m}.revoked_at IS NOT NULL)`;
 
 export interface ReactionRow {

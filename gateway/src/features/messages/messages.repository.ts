@@ -4,7 +4,7 @@ import { sharedOnlyChatIds, visibleDevicesWithAccess, visibleMessage, type Viewe
 
 /** Every column a reader needs (never the tsvector, which is large and only for the index). */
 export const MESSAGE_COLUMNS = `m.id, m.org_id, m.chat_id, m.device_id, m.engine_message_id, m.engine_full_id, m.client_id, m.direction,
-  m.sender_jid, m.sender_name, m.type, m.body, m.media, m.reply_to_engine_id, m.ack, m.status, m.error, m.source, m.sent_at,
+  m.sender_jid, m.sender_name, m.type, m.body, m.media, m.reply_to_engine_id, m.ack, m.status, m.error, m.next_attempt_at, m.source, m.sent_at,
   m.edited_at, m.revoked_at, m.kind, m.content, m.edits`;
 
 /** A poll's votes as JSON (null for other messages), read by primary key within the same query. */
@@ -39,7 +39,9 @@ function conditions(db: Knex, f: LogFilter): Knex.Raw {
   const add = (sql: string, ...b: Knex.RawBinding[]) => (parts.push(sql), binds.push(...b));
   if (f.chatId !== undefined) add('m.chat_id = ?', f.chatId);
   if (f.direction) add('m.direction = ?', f.direction);
-  if (f.status) add('m.status = ?', f.status);
+  // `retrying` is a pending send whose last attempt failed (the stored status says pending).
+  if (f.status === 'retrying') add(`m.status = 'pending' AND m.error IS NOT NULL`);
+  else if (f.status) add('m.status = ?', f.status);
   if (f.from) add('m.sender_jid = ?', f.from);
   // To someone: our message in their chat, or theirs to our number.
   if (f.to)

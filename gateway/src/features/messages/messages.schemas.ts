@@ -22,7 +22,7 @@ const party = z
 
 const time = z.iso.datetime({ offset: true });
 
-export const STATUSES = ['received', 'failed', 'pending', 'sent', 'delivered', 'read', 'played'] as const;
+export const STATUSES = ['received', 'failed', 'pending', 'retrying', 'sent', 'delivered', 'read', 'played'] as const;
 
 export const listMessagesQuery = z
   .object({
@@ -108,8 +108,10 @@ export const messageSchema = z.object({
     .object({ mimetype: z.string().nullable(), filename: z.string().nullable(), size: z.number().nullable(), mediaId: z.string().nullable() })
     .nullable(),
   replyTo: z.string().nullable(),
-  status: z.string(),
+  status: z.string().describe('received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed'),
   error: z.string().nullable(),
+  lastError: z.string().nullable().describe('why the last send attempt failed (the engine’s reason), while retrying or failed'),
+  nextAttemptAt: z.string().nullable().describe('when a pending or retrying send is tried next'),
   sentAt: z.string().nullable(),
   editedAt: z.string().nullable(),
   revoked: z.boolean(),
@@ -127,7 +129,12 @@ export const messageDetailSchema = messageSchema.extend({
 });
 
 export const chatRef = z.object({ id: z.number(), name: z.string().nullable(), jid: z.string() });
-export const messagePage = z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() });
+export const messagePage = z.object({
+  items: z.array(messageSchema).describe('newest first'),
+  nextCursor: z.string().nullable().describe('same as before (kept for older clients)'),
+  before: z.string().nullable().describe('pass as `before` for the page older than these items; null when there is none'),
+  after: z.string().nullable().describe('pass as `after` for the page newer than these items; null when these reach the newest message'),
+});
 export const logPage = z.object({ items: z.array(messageSchema.extend({ chat: chatRef })), nextCursor: z.string().nullable() });
 
 const count = z.object({ count: z.number() });

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
 import { EVENTS_CHANNEL, appendEvents } from '../realtime/event-log.js';
 import { presentMessage, presentMessageSql, type MessageRow } from '../messages/messages.presenter.js';
+import { presentChatSql } from '../chats/chats.presenter.js';
 import type { EngineKind } from '../engines/engine.types.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { SENDER_SQL, senderBindings } from '../access/access.policy.js';
@@ -26,7 +27,7 @@ export interface NewOut {
 export type Pending = Claimed & { leased: boolean };
 
 /**
- * Writes the pending message, its message.created event (+ NOTIFY) and the chat's last message in
+ * Writes the pending message, its message.created event, the chat's last message and its chat.updated event (+ NOTIFY) in
  * ONE statement (one round trip, atomic). The event is the presenter's output for this row, with
  * the three values only the database knows (id, device, our own JID) filled in by SQL.
  *
@@ -41,7 +42,7 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
   const sentAt = new Date();
   const draft = presentMessage({
     id: 0, chat_id: m.chatId, device_id: '', engine_message_id: null, client_id: m.clientId, direction: 'out', sender_jid: null, sender_name: null,
-    type: m.type, body: m.body, media: m.media, reply_to_engine_id: m.replyToEngineId, ack: 0, status: 'pending', error: null, source: 'api',
+    type: m.type, body: m.body, media: m.media, reply_to_engine_id: m.replyToEngineId, ack: 0, status: 'pending', error: null, next_attempt_at: null, source: 'api',
     sent_at: sentAt, edited_at: null, revoked_at: null,
   });
   const { rows } = await prepared(
@@ -49,8 +50,8 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
     'outbox_insert_pending',
     `WITH m AS (
        INSERT INTO messages (org_id, device_id, chat_id, client_id, direction, sender_jid, type, body, media, reply_to_engine_id, ack, source, sent_at,
-         attempts, send_uncertain, next_attempt_at)
-       SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, l.leased::int, l.leased,
+         attempts, send_uncertain, in_flight, next_attempt_at)
+       SELECT c.org_id, c.device_id, c.id, ?, 'out', d.jid, ?, ?, ?::jsonb, ?, 0, 'api', ?, l.leased::int, l.leased, l.leased,
          now() + (CASE WHEN l.leased THEN ? ELSE 0 END * interval '1 millisecond')
        FROM chats c JOIN devices d ON d.id = c.device_id
        CROSS JOIN LATERAL (SELECT ?::boolean AND NOT EXISTS (
@@ -63,11 +64,19 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        INSERT INTO events (org_id, device_id, chat_id, type, data)
        SELECT org_id, device_id, chat_id, 'message.created', ?::jsonb || jsonb_build_object('id', id, 'deviceId', device_id, 'from', sender_jid) FROM m
        RETURNING id),
-     ch AS (
+     moved AS (
        UPDATE chats SET last_message_id = m.id, last_message_at = m.sent_at, updated_at = now(),
          last_message_preview = COALESCE(left(NULLIF(m.body, ''), 140), '[' || m.type || ']')
-       FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at))
-     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, ${CLAIMED_FROM_CHAT_AND_DEVICE}, (SELECT pg_notify(?, max(id)::text) FROM ev) AS notified
+       FROM m WHERE chats.id = m.chat_id AND (chats.last_message_at IS NULL OR chats.last_message_at <= m.sent_at)
+       RETURNING chats.*),
+     -- The chat moved (preview, time, order): the same chat.updated an incoming message gives, so every
+     -- tab of everyone who sees the chat reorders its list.
+     evc AS (
+       INSERT INTO events (org_id, device_id, chat_id, type, data)
+       SELECT org_id, device_id, id, 'chat.updated', ${presentChatSql('moved')} FROM moved
+       RETURNING id)
+     SELECT m.*, m.send_uncertain AS leased, false AS was_uncertain, ${CLAIMED_FROM_CHAT_AND_DEVICE},
+       (SELECT pg_notify(?, max(id)::text) FROM (SELECT id FROM ev UNION ALL SELECT id FROM evc) e) AS notified
      FROM m JOIN chats ch ON ch.id = m.chat_id JOIN devices d ON d.id = m.device_id`,
     [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, leaseMs ?? 0, leaseMs !== null, m.chatId,
       ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
@@ -106,7 +115,7 @@ export async function claimDue(db: Knex, limit: number, leaseMs: number): Promis
          AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.chat_id = m.chat_id AND o.direction = 'out' AND o.ack = 0
                          AND o.next_attempt_at IS NOT NULL AND o.id < m.id)
        ORDER BY m.next_attempt_at LIMIT ? FOR UPDATE OF m SKIP LOCKED)
-     UPDATE messages m SET attempts = m.attempts + 1, send_uncertain = true, updated_at = now(),
+     UPDATE messages m SET attempts = m.attempts + 1, send_uncertain = true, in_flight = true, updated_at = now(),
        next_attempt_at = now() + (? * interval '1 millisecond')
      FROM c, chats ch, devices d
      WHERE m.id = c.id AND ch.id = m.chat_id AND d.id = m.device_id
@@ -172,7 +181,7 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
      early AS (DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING ack),
      upd AS (
        UPDATE messages SET engine_message_id = COALESCE(?, engine_message_id), engine_full_id = COALESCE(engine_full_id, ?),
-         ack = GREATEST(ack, 1, (SELECT max(ack) FROM early)), next_attempt_at = NULL, error = NULL, send_uncertain = false, updated_at = now()
+         ack = GREATEST(ack, 1, (SELECT max(ack) FROM early)), next_attempt_at = NULL, error = NULL, send_uncertain = false, in_flight = false, updated_at = now()
        WHERE id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING *),
      ev AS (
        INSERT INTO events (org_id, device_id, chat_id, type, data)
@@ -182,7 +191,7 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
        WHERE n.chat_id = ? AND n.direction = 'out' AND n.ack = 0 AND n.next_attempt_at IS NOT NULL AND n.id <> ? AND EXISTS (SELECT 1 FROM upd)
        ORDER BY n.id LIMIT 1),
      lease AS (
-       UPDATE messages m SET attempts = m.attempts + 1, send_uncertain = true, updated_at = now(),
+       UPDATE messages m SET attempts = m.attempts + 1, send_uncertain = true, in_flight = true, updated_at = now(),
          next_attempt_at = now() + (? * interval '1 millisecond')
        FROM waiting w WHERE ?::boolean AND m.id = w.id AND m.ack = 0 AND m.next_attempt_at <= now()
        RETURNING m.*, w.send_uncertain AS was_uncertain)
@@ -228,7 +237,7 @@ async function markSentSwapping(db: Knex, row: Claimed, engineId: string | null,
     }
     const { rows } = await trx.raw(
       `UPDATE messages SET engine_message_id = COALESCE(?, engine_message_id), engine_full_id = COALESCE(engine_full_id, ?),
-         ack = GREATEST(ack, ?), next_attempt_at = NULL, error = NULL, send_uncertain = false, updated_at = now()
+         ack = GREATEST(ack, ?), next_attempt_at = NULL, error = NULL, send_uncertain = false, in_flight = false, updated_at = now()
        WHERE id = ? RETURNING *`,
       [engineId, engineFullId, ackFrom, row.id],
     );
@@ -247,23 +256,37 @@ export async function markFailure(db: Knex, row: Claimed, reason: string, uncert
   const delay = Math.min(o.retryBaseMs * 2 ** (row.attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
   return db.transaction(async (trx) => {
     const { rows } = await trx.raw(
-      `UPDATE messages SET error = ?, send_uncertain = ?, updated_at = now(),
+      `UPDATE messages SET error = ?, send_uncertain = ?, in_flight = false, updated_at = now(),
          ack = CASE WHEN ? THEN -1 ELSE ack END,
          next_attempt_at = CASE WHEN ? THEN NULL ELSE now() + (? * interval '1 millisecond') END
        WHERE id = ? AND ack = 0 RETURNING *`,
       [reason.slice(0, 500), uncertain, final, final, Math.round(delay), row.id],
     );
     const m = rows[0] as OutRow | undefined;
-    if (m && final) await appendEvents(trx, [event(m)]);
+    // Every failed attempt is news: the sender sees "not sent — retrying" and why from the first one.
+    if (m) await appendEvents(trx, [event(m)]);
     return m ?? null;
   });
+}
+
+/**
+ * "Retry now" of a send waiting for its next attempt: due at once, unless an attempt is out (then
+ * that attempt's outcome stands, and nothing is sent twice). Null when there is nothing to hurry.
+ */
+export async function hurryWaiting(db: Knex, id: number): Promise<OutRow | null> {
+  const { rows } = await db.raw(
+    `UPDATE messages SET next_attempt_at = now(), updated_at = now()
+     WHERE id = ? AND direction = 'out' AND ack = 0 AND next_attempt_at IS NOT NULL AND NOT in_flight RETURNING *`,
+    [id],
+  );
+  return (rows[0] as OutRow | undefined) ?? null;
 }
 
 /** Retry of a failed message: back to pending with a fresh count (the one allowed step back of ack). */
 export async function resetFailed(db: Knex, id: number): Promise<OutRow | null> {
   return db.transaction(async (trx) => {
     const { rows } = await trx.raw(
-      `UPDATE messages SET ack = 0, attempts = 0, error = NULL, next_attempt_at = now(), updated_at = now()
+      `UPDATE messages SET ack = 0, attempts = 0, error = NULL, in_flight = false, next_attempt_at = now(), updated_at = now()
        WHERE id = ? AND ack = -1 AND direction = 'out' RETURNING *`,
       [id],
     );

@@ -35,7 +35,8 @@ export function outboxRoutes(api: Api, outbox: OutboxService, opts: { mediaMaxBy
   api.route(
     {
       method: 'post', path: '/api/messages/:id/retry', tags, auth: 'user', params: s.messageIdParams, status: 202, response: s.messageSchema,
-      summary: 'Send a failed message again (attempts start over)', responses: { ...access, 404: 'Message not visible', 409: 'Not failed' },
+      summary: 'Retry now: a failed message is sent again (attempts start over); one waiting for its next attempt is tried at once. Never sends twice: an attempt already out is left to finish',
+      responses: { ...access, 404: 'Message not visible', 409: 'Already sent (or not ours)' },
     },
     ({ params, user }) => outbox.retry(user, params.id),
   );

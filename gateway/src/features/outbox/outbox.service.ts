@@ -94,16 +94,27 @@ export class OutboxService {
     return this.sendToChat(user, Number(rows[0].id), { clientId: input.clientId, text: input.text, replyTo: input.replyTo });
   }
 
-  /** POST /api/messages/:id/retry: a failed message goes back to pending with a fresh attempt count. */
+  /**
+   * POST /api/messages/:id/retry. A failed message goes back to pending with a fresh attempt count;
+   * one waiting for its next attempt (retrying) is tried at once. Never a second send: an attempt
+   * already out is left to finish (the answer is then the message as it is), and a send that went
+   * through is 409 `not_failed`.
+   */
   async retry(user: AuthUser, id: number) {
     const m = await repo.byId(this.db, user.orgId, id);
     if (!m) throw notFound('Message');
     await this.requireSender(user, m.chat_id);
-    if (m.direction !== 'out' || m.ack !== -1) throw new AppError('not_failed', 409, 'Only a failed message can be retried');
-    const reset = await repo.resetFailed(this.db, id);
-    if (!reset) throw new AppError('not_failed', 409, 'Only a failed message can be retried');
-    this.worker.kick();
-    return presentMessage(reset);
+    const notFailed = () => new AppError('not_failed', 409, 'Only a message that was not sent can be retried');
+    if (m.direction !== 'out' || m.ack > 0) throw notFailed();
+    const again = m.ack === -1 ? await repo.resetFailed(this.db, id) : await repo.hurryWaiting(this.db, id);
+    if (again) {
+      this.worker.kick();
+      return presentMessage(again);
+    }
+    // Raced: sent or reset meanwhile, or an attempt is out right now.
+    const now = await repo.byId(this.db, user.orgId, id);
+    if (!now || now.ack !== 0) throw notFailed();
+    return presentMessage(now);
   }
 
   private async existing(chatId: number, clientId: string): Promise<Sent | null> {

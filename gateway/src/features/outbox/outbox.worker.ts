@@ -28,6 +28,18 @@ function certainlyNotSent(err: unknown): boolean {
 }
 
 /**
+ * Refusals no retry can change: the engine read the request and said no to it (a bad recipient, a
+ * file it will not take). A session that is not ready (WAHA 422), auth, rate limits and server
+ * errors may pass, so they are retried.
+ */
+function permanentRefusal(err: unknown): boolean {
+  if (!(err instanceof AppError)) return false;
+  if (err.code === 'media_missing') return true;
+  const status = (err.details as { engineStatus?: number } | undefined)?.engineStatus;
+  return err.code === 'engine_rejected' && (status === 400 || status === 413 || status === 415);
+}
+
+/**
  * Delivers pending messages: polls, and is kicked right after each insert. Replicas share the work
  * through SKIP LOCKED claims with a lease. A retry after an uncertain attempt first makes sure the
  * engine does not already have the message: WuzAPI by reusing the id chosen before the first
@@ -168,7 +180,8 @@ export class OutboxWorker extends PollingWorker {
     } catch (err) {
       const reason = err instanceof AppError ? `${err.code}: ${err.message}` : `internal: ${(err as Error).message ?? String(err)}`;
       this.logger.warn({ messageId: row.id, attempt: row.attempts, reason }, 'send attempt failed');
-      const failed = await repo.markFailure(this.db, row, reason, !certainlyNotSent(err), this.opts).catch((e) => {
+      const opts = permanentRefusal(err) ? { ...this.opts, maxAttempts: 0 } : this.opts; // failed at once
+      const failed = await repo.markFailure(this.db, row, reason, !certainlyNotSent(err), opts).catch((e) => {
         this.logger.error({ err: e, messageId: row.id }, 'could not record a failed send');
         return null;
       });

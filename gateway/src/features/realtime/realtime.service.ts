@@ -7,6 +7,7 @@ import { RealtimeHub } from './realtime.hub.js';
 import { EventsListener } from './realtime.listener.js';
 import { pruneEvents } from './realtime.repository.js';
 import { RealtimeServer, type RealtimeOptions, type SocketIdentity } from './realtime.server.js';
+import type { JobQueue } from '../../platform/jobs/job-queue.js';
 
 export interface RealtimeConfig extends RealtimeOptions {
   retentionHours: number;
@@ -28,7 +29,10 @@ export class RealtimeService {
     private readonly authenticate: (token: string) => Promise<SocketIdentity>,
     private readonly config: RealtimeConfig,
     private readonly logger: Logger,
-  ) {}
+    jobs: JobQueue,
+  ) {
+    jobs.every('realtime.prune-events', 15 * 60_000, () => this.prune());
+  }
 
   /** Takes /ws upgrades on `server`, starts listening, and stops with the server. */
   attach(server: Server, registry?: client.Registry) {

@@ -28,14 +28,15 @@ export interface SyncJobRow {
   created_at: Date;
 }
 
-/** Queues an import unless one is queued or running (then returns that one). */
-export async function enqueue(db: Knex, orgId: string, deviceId: string, trigger: string): Promise<SyncJobRow> {
+/** Queues an import unless one is queued or running (then returns that one, `created` false). */
+export async function enqueue(db: Knex, orgId: string, deviceId: string, trigger: string): Promise<SyncJobRow & { created: boolean }> {
   const [row] = await db.raw(
     `INSERT INTO sync_jobs (org_id, device_id, trigger) VALUES (?, ?, ?)
      ON CONFLICT (device_id) WHERE status IN ('queued','running') DO NOTHING RETURNING *`,
     [orgId, deviceId, trigger],
   ).then((r: { rows: SyncJobRow[] }) => r.rows);
-  return row ?? (await db<SyncJobRow>('sync_jobs').where({ device_id: deviceId }).whereIn('status', ['queued', 'running']).first())!;
+  if (row) return { ...row, created: true };
+  return { ...(await db<SyncJobRow>('sync_jobs').where({ device_id: deviceId }).whereIn('status', ['queued', 'running']).first())!, created: false };
 }
 
 /** Only the first connection of a device imports on its own; later ones wait for a manual sync. */
@@ -49,19 +50,15 @@ export async function enqueueFirst(db: Knex, orgId: string, deviceId: string): P
   return rows[0] ?? null;
 }
 
-/**
- * Takes the next job: a queued one, or a running one whose worker stopped beating (a crashed or
- * restarted gateway). SKIP LOCKED lets replicas share the queue without waiting on each other.
- */
-export async function claim(db: Knex, staleMs: number): Promise<SyncJobRow | null> {
+/** Takes import `id` if it is queued, or running without a live worker (no progress for `staleMs`). */
+export async function claimById(db: Knex, id: number, staleMs: number): Promise<SyncJobRow | null> {
   const { rows } = await db.raw(
-    `UPDATE sync_jobs SET status = 'running', started_at = COALESCE(started_at, now()), heartbeat_at = now()
-     WHERE id = (
-       SELECT j.id FROM sync_jobs j JOIN devices d ON d.id = j.device_id AND d.deleted_at IS NULL
-       WHERE j.status = 'queued' OR (j.status = 'running' AND j.heartbeat_at < now() - (? * interval '1 millisecond'))
-       ORDER BY j.id FOR UPDATE OF j SKIP LOCKED LIMIT 1)
-     RETURNING *`,
-    [staleMs],
+    `UPDATE sync_jobs j SET status = 'running', started_at = COALESCE(j.started_at, now()), heartbeat_at = now()
+     FROM devices d
+     WHERE j.id = ? AND d.id = j.device_id AND d.deleted_at IS NULL
+       AND (j.status = 'queued' OR (j.status = 'running' AND j.heartbeat_at < now() - (? * interval '1 millisecond')))
+     RETURNING j.*`,
+    [id, staleMs],
   );
   return rows[0] ?? null;
 }

@@ -11,12 +11,14 @@ import type { Actor } from '../../platform/http/auth-context.js';
 import * as repo from './sync.repository.js';
 import { presentSyncJob } from './sync.presenter.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import type { JobQueue, JobRun } from '../../platform/jobs/job-queue.js';
 
 export interface SyncOptions {
   pageSize: number;
   maxMessagesPerChat: number; // 0 = all the engine holds
   staleMs: number;
-  pollMs: number;
+  /** Tries of one import (back-off between them, by the job queue) before it counts as failed. */
+  maxAttempts: number;
 }
 
 class Stopped extends Error {}
@@ -25,11 +27,12 @@ class Stopped extends Error {}
  * History import: contacts and LID map, then every chat (in jid order) and its messages newest
  * first, page by page through the same idempotent ingest as live webhooks. Progress and a resume
  * cursor are saved after every page, so a restarted gateway continues where it stopped.
+ *
+ * Each import is a job on the queue (key sync:<device>), added in the transaction that records it
+ * (sync_jobs): a failed attempt is tried again with back-off, a shutdown re-queues the rest, and an
+ * import whose process died (no progress for `staleMs`) is queued again by `sync.recover`.
  */
 export class SyncService {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<void> | null = null;
-  private stopping = false;
   private lastProgressEvent = 0;
 
   constructor(
@@ -40,17 +43,24 @@ export class SyncService {
     private readonly opts: SyncOptions,
     private readonly logger: Logger,
     events: EventBus,
+    private readonly jobs: JobQueue,
   ) {
-    // A device's first connection starts its import.
-    events.on('device.connected', 'sync.first-import', (d) => this.onFirstConnect({ id: d.deviceId, org_id: d.orgId }));
+    // A device's first connection starts its import: durably, so a crash right after it cannot lose it.
+    events.consume('sync.first-import', ['device.connected'], (e, trx) => this.onFirstConnect({ id: e.data.deviceId, org_id: e.data.orgId }, trx));
+    jobs.define('sync.import', (p, run) => this.runQueued(Number(p.syncJobId), run));
+    jobs.every('sync.recover', opts.staleMs, () => this.recover());
   }
 
   async request(actor: Actor, deviceId: string) {
     const { device, access } = await this.devices.visible(actor, deviceId);
     if (!['owner', 'agent', 'admin'].includes(access)) throw forbidden('Viewers cannot start an import');
     if (device.status !== 'connected') throw new AppError('device_not_connected', 409, 'The device must be connected to import its history');
-    const job = await repo.enqueue(this.db, device.org_id, device.id, 'manual');
-    this.kick();
+    const job = await this.db.transaction(async (trx) => {
+      const j = await repo.enqueue(trx, device.org_id, device.id, 'manual');
+      // One already queued or running has its queue job (re-adding a running one's would cost it its retries).
+      if (j.created) await this.queue(trx, j);
+      return j;
+    });
     return presentSyncJob(job);
   }
 
@@ -61,49 +71,45 @@ export class SyncService {
     return presentSyncJob(job);
   }
 
-  /** A device's first connection starts its import. */
-  async onFirstConnect(device: { id: string; org_id: string }) {
-    const job = await repo.enqueueFirst(this.db, device.org_id, device.id);
+  /** A device's first connection starts its import (in `trx`: the caller's transaction). */
+  async onFirstConnect(device: { id: string; org_id: string }, trx: Knex = this.db) {
+    const job = await repo.enqueueFirst(trx, device.org_id, device.id);
     if (job) {
       this.logger.info({ deviceId: device.id, jobId: job.id }, 'history import queued');
-      this.kick();
+      await this.queue(trx, job);
     }
   }
 
-  start() {
-    this.stopping = false;
-    this.timer = setInterval(() => this.kick(), this.opts.pollMs);
-    this.timer.unref();
-    this.kick();
+  /**
+   * One queue job per device's import (key sync:<device>). Added only for a new import, a recovery or a
+   * shutdown's re-queue: adding it while the job runs would start a second one and end the first one's retries.
+   */
+  private queue(trx: Knex, job: { id: number; device_id: string }) {
+    return this.jobs.add('sync.import', { syncJobId: Number(job.id) }, { trx, jobKey: `sync:${job.device_id}`, maxAttempts: this.opts.maxAttempts });
   }
 
-  /** Stops after the current page and hands the job back to the queue for the next process. */
-  async stop() {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.current;
+  /** Imports whose process died (running, no progress for staleMs), or queued without a queue job, are queued again. */
+  async recover() {
+    const { rows } = await this.db.raw(
+      `SELECT j.id, j.device_id FROM sync_jobs j JOIN devices d ON d.id = j.device_id AND d.deleted_at IS NULL
+       WHERE (j.status = 'running' AND j.heartbeat_at < now() - (? * interval '1 millisecond'))
+          OR (j.status = 'queued' AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs q WHERE q.key = 'sync:' || j.device_id::text))`,
+      [this.opts.staleMs],
+    );
+    for (const r of rows as { id: number; device_id: string }[]) {
+      this.logger.info({ jobId: r.id, deviceId: r.device_id }, 'history import queued again');
+      await this.queue(this.db, r);
+    }
+    return rows.length;
   }
 
-  /** Runs queued jobs one after another until none is left. */
-  kick() {
-    if (this.current || this.stopping) return;
-    this.current = (async () => {
-      try {
-        while (!this.stopping) {
-          const job = await repo.claim(this.db, this.opts.staleMs);
-          if (!job) break;
-          await this.run(job);
-        }
-      } catch (err) {
-        this.logger.error({ err }, 'sync worker failed');
-      } finally {
-        this.current = null;
-      }
-    })();
+  /** The queue's job for import `id`: runs it unless it is finished or another live worker has it. */
+  private async runQueued(id: number, run: JobRun) {
+    const job = await repo.claimById(this.db, id, this.opts.staleMs);
+    if (job) await this.run(job, run);
   }
 
-  private async run(job: repo.SyncJobRow) {
+  private async run(job: repo.SyncJobRow, attempt: JobRun) {
     const row = await this.db('devices').where({ id: job.device_id }).whereNull('deleted_at').first();
     if (!row) return void (await repo.saveProgress(this.db, job.id, { status: 'cancelled', finished_at: new Date() }));
     const device: DeviceCtx = { id: row.id, orgId: row.org_id, engine: row.engine, status: row.status };
@@ -112,23 +118,30 @@ export class SyncService {
     const log = this.logger.child({ jobId: job.id, deviceId: device.id });
     log.info({ cursor: job.cursor }, job.cursor ? 'history import resumed' : 'history import started');
     try {
-      await this.importAll(job, device, session, adapter);
-      const done = await repo.saveProgress(this.db, job.id, { status: 'done', finished_at: new Date() });
+      await this.importAll(job, device, session, adapter, attempt.signal);
+      const done = await repo.saveProgress(this.db, job.id, { status: 'done', error: null, finished_at: new Date() });
       if (done) await this.progress(done, true);
       log.info({ messages: done?.done_messages, imported: done?.imported_messages }, 'history import finished');
     } catch (err) {
       if (err instanceof Stopped) {
-        await repo.release(this.db, job.id);
+        // Queued again for whichever process takes jobs next (this one takes no more).
+        await this.db.transaction(async (trx) => {
+          await repo.release(trx, job.id);
+          await this.queue(trx, job);
+        });
         log.info('history import paused for shutdown; it resumes on the next start');
         return;
       }
-      log.warn({ err }, 'history import failed');
-      const failed = await repo.saveProgress(this.db, job.id, { status: 'failed', error: (err as Error).message, finished_at: new Date() });
-      if (failed) await this.progress(failed, true);
+      const last = attempt.attempt >= attempt.maxAttempts;
+      log.warn({ err, attempt: attempt.attempt, maxAttempts: attempt.maxAttempts }, last ? 'history import failed' : 'history import failed; it will be tried again');
+      const error = (err as Error).message;
+      const saved = await repo.saveProgress(this.db, job.id, last ? { status: 'failed', error, finished_at: new Date() } : { status: 'queued', error });
+      if (saved) await this.progress(saved, true);
+      if (!last) throw err; // the queue tries again after a back-off
     }
   }
 
-  private async importAll(job: repo.SyncJobRow, device: DeviceCtx, session: EngineSession, adapter: EngineAdapter) {
+  private async importAll(job: repo.SyncJobRow, device: DeviceCtx, session: EngineSession, adapter: EngineAdapter, signal: AbortSignal) {
     let cursor: repo.SyncCursor = job.cursor ?? {};
     if (!cursor.contactsDone) {
       const [contacts, lids] = await Promise.all([adapter.listContacts(session), adapter.listLids(session).catch(() => [])]);
@@ -140,7 +153,7 @@ export class SyncService {
     }
 
     const startedAt = job.started_at;
-    const chats = await this.allChats(adapter, session);
+    const chats = await this.allChats(adapter, session, signal);
     const totalMessages = chats.every((c) => typeof c.messageCount === 'number')
       ? chats.reduce((n, c) => n + Math.min(c.messageCount ?? 0, this.opts.maxMessagesPerChat || Infinity), 0)
       : null;
@@ -152,7 +165,7 @@ export class SyncService {
       let offset = cursor.chatJid === chat.jid ? (cursor.msgOffset ?? 0) : 0;
       const max = this.opts.maxMessagesPerChat || Infinity;
       while (offset < max) {
-        if (this.stopping) throw new Stopped();
+        if (signal.aborted) throw new Stopped();
         const limit = Math.min(this.opts.pageSize, max - offset);
         const page = await adapter.listMessages(session, chat.jid, { offset, limit });
         if (page.length) {
@@ -179,10 +192,10 @@ export class SyncService {
     }
   }
 
-  private async allChats(adapter: EngineAdapter, session: EngineSession): Promise<EngineChat[]> {
+  private async allChats(adapter: EngineAdapter, session: EngineSession, signal: AbortSignal): Promise<EngineChat[]> {
     const out = new Map<string, EngineChat>();
     for (let offset = 0; ; offset += 200) {
-      if (this.stopping) throw new Stopped();
+      if (signal.aborted) throw new Stopped();
       const page = await adapter.listChats(session, { offset, limit: 200 });
       const before = out.size;
       for (const c of page) if (!out.has(c.jid)) out.set(c.jid, c);

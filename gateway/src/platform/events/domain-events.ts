@@ -6,6 +6,18 @@
  * - in process, after the publisher's commit, in the process that published: caches, live hints, kicks;
  * - durably, from the `events` log by a stored cursor, every replica's events exactly once: work that
  *   must not be lost in a crash (sync start; later auto-assignment, notifications, outgoing webhooks).
+ *
+ * Adding "auto-assign a conversation when a message arrives" is one file in its feature, called
+ * where the feature's service is built:
+ *
+ *   export function registerAssignmentListeners(events: EventBus, jobs: JobQueue) {
+ *     events.consume('assignment.auto-assign', ['message.received'], async (e, trx) => {
+ *       if (e.data.direction === 'in') await assignIfUnassigned(trx, e.data.chatId); // commits with the cursor
+ *     });
+ *   }
+ *
+ * Work outside the database (a push, an HTTP call) is queued instead (`jobs.add(…, { trx })`): the
+ * queue retries it with back-off.
  */
 export interface DomainEvents {
   /** A new message came from WhatsApp, live (not history import): to us (`in`), or sent from the phone itself (`out`). */
@@ -38,3 +50,9 @@ export const DOMAIN_EVENT_NAMES: readonly DomainEventName[] = [
 
 /** One event with its name, as durable consumers receive them. */
 export type DomainEvent<K extends DomainEventName = DomainEventName> = { [P in K]: { type: P; data: DomainEvents[P] } }[K];
+
+/**
+ * What durable consumers can hear: everything the event log records. (`message.sent` is this
+ * process's alone for now: the log shows a sent message only as a message update.)
+ */
+export type DurableEventName = Exclude<DomainEventName, 'message.sent'>;

@@ -1,9 +1,22 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import client from 'prom-client';
-import type { DomainEventName, DomainEvents } from './domain-events.js';
+import type { DomainEvent, DomainEventName, DomainEvents, DurableEventName } from './domain-events.js';
 
 export type Listener<K extends DomainEventName> = (data: DomainEvents[K]) => void | Promise<void>;
+
+/**
+ * A durable consumer's handler: runs inside the transaction that moves its cursor past the event, so
+ * what it writes with `trx` (rows, or queued jobs: JobQueue.add(…, { trx })) happens exactly once.
+ * A throw rolls its work back; the event is tried again later (back-off).
+ */
+export type DurableHandler<K extends DurableEventName> = (event: DomainEvent<K>, trx: Knex) => Promise<void>;
+
+export interface DurableConsumer {
+  name: string;
+  types: ReadonlySet<DurableEventName>;
+  handle: DurableHandler<DurableEventName>;
+}
 
 /**
  * In-process domain events. A feature publishes a fact once it is committed; listeners of this
@@ -30,6 +43,18 @@ export class EventBus {
     list.push({ name: listener, fn: fn as Listener<never> });
     this.listeners.set(type, list);
   }
+
+  /**
+   * A durable consumer: every replica's `types` events, each exactly once, from the event log by a
+   * stored cursor (durable-consumers.ts runs it). `name` is its cursor's key: never rename one lightly.
+   */
+  consume<K extends DurableEventName>(name: string, types: K[], handle: DurableHandler<K>) {
+    if (this.durable.some((c) => c.name === name)) throw new Error(`Durable consumer ${name} is registered twice`);
+    this.durable.push({ name, types: new Set(types), handle: handle as DurableHandler<DurableEventName> });
+  }
+
+  /** The durable consumers registered so far. */
+  readonly durable: DurableConsumer[] = [];
 
   /** Tells this process's listeners now: call it only once the fact is committed (or use `afterCommit`). */
   publish<K extends DomainEventName>(type: K, data: DomainEvents[K]) {

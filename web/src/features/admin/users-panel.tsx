@@ -151,13 +151,15 @@ export function UsersPanel() {
                   ))}
                 </select>
               </td>
-              <td className="row-actions">
-                <PasswordReset user={u} />
-                {u.id !== me.id && (
-                  <ConfirmButton confirm={`Deactivate ${u.name}? Their sessions end.`} onConfirm={() => void deactivate(u.id)}>
-                    Deactivate
-                  </ConfirmButton>
-                )}
+              <td className="actions-cell">
+                <div className="row-actions">
+                  <PasswordReset user={u} />
+                  {u.id !== me.id && (
+                    <ConfirmButton confirm={`Deactivate ${u.name}? Their sessions end.`} onConfirm={() => void deactivate(u.id)}>
+                      Deactivate
+                    </ConfirmButton>
+                  )}
+                </div>
               </td>
             </tr>
           ))}

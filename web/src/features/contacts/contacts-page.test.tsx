@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { alice, renderApp, signIn } from '../../test/render-app';
 
@@ -76,5 +76,31 @@ describe('contacts page', () => {
     await user.click(within(form).getByRole('button', { name: 'Add contact' }));
     expect(await within(form).findByText('Invalid email address')).toBeInTheDocument();
     expect(within(form).getByLabelText('Email')).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('when an editor manages tags, then create, rename, recolour and delete each reach the API', async () => {
+    base();
+    fakeApi.on('POST', '/api/tags', ({ body }: { body: { name: string; color: string } }) => ({ status: 201, body: { id: '55555555-5555-4555-8555-555555555555', contactCount: 0, ...body } }));
+    fakeApi.on('PUT', '/api/tags/:id', ({ body }: { body: object }) => ({ ...vip, ...body }));
+    fakeApi.on('DELETE', '/api/tags/:id', { status: 204 });
+    signIn({ ...alice, role: 'editor' });
+    renderApp('/contacts/tags');
+    const user = userEvent.setup();
+    const create = await screen.findByRole('form', { name: 'Create a tag' });
+    await user.type(within(create).getByLabelText('New tag'), 'Lead');
+    await user.click(within(create).getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(fakeApi.called('POST', '/api/tags')[0]!.body).toEqual({ name: 'Lead', color: '#1e88e5' }));
+
+    const row = screen.getByRole('form', { name: 'Tag VIP' });
+    fireEvent.change(within(row).getByLabelText('Colour of VIP'), { target: { value: '#00ff00' } });
+    await user.click(within(row).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(fakeApi.called('PUT', `/api/tags/${vip.id}`)[0]!.body).toEqual({ color: '#00ff00' }));
+    await user.clear(within(row).getByLabelText('Name of VIP'));
+    await user.type(within(row).getByLabelText('Name of VIP'), 'Key account');
+    await user.click(within(row).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(fakeApi.called('PUT', `/api/tags/${vip.id}`)[1]!.body).toMatchObject({ name: 'Key account' }));
+    await user.click(within(row).getByRole('button', { name: 'Delete' }));
+    await user.click(within(row).getByRole('button', { name: 'Yes' }));
+    await waitFor(() => expect(fakeApi.called('DELETE', `/api/tags/${vip.id}`)).toHaveLength(1));
   });
 });

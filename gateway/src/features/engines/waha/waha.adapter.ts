@@ -223,6 +223,14 @@ export class WahaAdapter implements EngineAdapter {
     return pn && !isLid(pn) ? pn : null;
   }
 
+  // WAHA: GET /api/contacts/check-exists?phone&session → {numberExists, chatId} (contacts controller).
+  async checkNumber(s: EngineSession, phoneDigits: string): Promise<{ exists: boolean; jid: string | null }> {
+    const r = await this.call(s, { method: 'GET', path: '/api/contacts/check-exists', query: { phone: phoneDigits, session: s.session } });
+    const o = obj(r.data);
+    const exists = o.numberExists === true;
+    return { exists, jid: exists ? (toCanonical(serializedOf(o.chatId)) ?? `${phoneDigits}@s.whatsapp.net`) : null };
+  }
+
   /** Pages a list until a short page; stops too if the engine ignores offset and repeats itself. */
   private async paged<T>(s: EngineSession, path: string, query: Record<string, string>, map: (item: unknown) => T | null): Promise<T[]> {
     const out: T[] = [];

@@ -79,33 +79,6 @@ export function wuzMessage(event: Obj, extras: Obj): EngineMessage | null {
   };
 }
 
-/** A row of GET /chat/history (newest first) → EngineMessage. */
-export function historyRowMessage(row: Obj): EngineMessage | null {
-  const id = str(pick(row, 'message_id', 'MessageID', 'id_message'));
-  const chatJid = toCanonical(str(pick(row, 'chat_jid', 'ChatJID')));
-  if (!id || !chatJid) return null;
-  const kind = (str(row.message_type) ?? 'text').toLowerCase();
-  const type: EngineMessage['type'] = (['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contact'] as const).find((t) => t === kind) ?? 'other';
-  const link = str(row.media_link);
-  const isMedia = ['image', 'video', 'audio', 'document', 'sticker'].includes(type);
-  return {
-    id,
-    engineFullId: null,
-    chatJid,
-    senderJid: toCanonical(str(row.sender_jid)),
-    fromMe: bool(row.from_me),
-    timestamp: dateOf(row.timestamp) ?? new Date(),
-    type,
-    body: str(row.text_content),
-    media: isMedia || link ? { mimetype: str(row.mime_type) ?? null, url: link, filename: str(row.file_name) ?? null } : null,
-    replyToId: str(row.quoted_message_id),
-    pushName: str(row.push_name),
-    source: null,
-    ack: null,
-    isGroup: isGroup(chatJid),
-  };
-}
-
 const STATUS_ACK: Record<string, AckName> = {
   ERROR: 'error', PENDING: 'pending', SERVER_ACK: 'sent', DELIVERY_ACK: 'delivered', READ: 'read', PLAYED: 'played',
   '0': 'error', '1': 'pending', '2': 'sent', '3': 'delivered', '4': 'read', '5': 'played',

@@ -1,5 +1,7 @@
 // EngineAdapter for WuzAPI (asternic/wuzapi): one WuzAPI user per device, reached with its token.
-import { randomBytes } from 'node:crypto';
+// Shapes checked against the real handlers (handlers.go, wmiau.go at upstream commit
+// 30c1805720c630b4ecfc842dd3ff63966c3ba315); docs/engines.md says what the API can and cannot do.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../../../platform/errors.js';
 import type {
@@ -9,7 +11,8 @@ import type {
 import { engineRejected } from '../engine-errors.js';
 import { EngineHttp, type EngineRequest, arr, dateOf, engineMessageOf, obj, str, type Obj } from '../engine-http.js';
 import { digitsOf, isGroup, toCanonical, toWuzapi } from '../jid.js';
-import { dataOf, historyRowMessage, pick, wuzStatus } from './wuzapi-map.js';
+import { dataOf, pick, wuzStatus } from './wuzapi-map.js';
+import { historyRowMessage } from './wuzapi-history.js';
 import { wuzapiProxyRules } from './wuzapi-proxy.rules.js';
 import { decodeQrDataUrl } from './wuzapi-qr.js';
 import { parseWuzapiWebhook, verifyWuzapiWebhook } from './wuzapi-webhook.parser.js';
@@ -26,7 +29,30 @@ export interface WuzapiAdapterConfig {
   logger?: Logger;
 }
 
-export const WUZAPI_EVENTS = ['Message', 'ReadReceipt', 'Connected', 'PairSuccess', 'LoggedOut', 'Disconnected', 'QR', 'HistorySync'];
+/**
+ * Every WuzAPI event the gateway reads (names from constants.go supportedEventTypes). AddUser answers
+ * 400 to a name it does not know (an older server): createSession drops that name and tries again;
+ * /session/connect drops unknown names silently, and its answer says what it kept.
+ */
+export const WUZAPI_EVENTS = [
+  'Message', 'ReadReceipt', 'HistorySync', 'UndecryptableMessage',
+  'CallOffer', 'CallOfferNotice', 'CallTerminate',
+  'GroupInfo', 'JoinedGroup', 'Picture',
+  'Connected', 'PairSuccess', 'LoggedOut', 'Disconnected', 'QR', 'ConnectFailure', 'ClientOutdated', 'TemporaryBan', 'StreamReplaced',
+];
+
+/** The user's token, derived from the device's webhook key: a create repeated for the same device asks with the same token, which WuzAPI answers 409. */
+const tokenFor = (hmacKey: string, name: string) => createHmac('sha256', hmacKey).update(`wuzapi-user-token:${name}`).digest('hex').slice(0, 48);
+
+/** The user's id in an admin or status answer: a 32-hex string today, a number on old servers. */
+const idOf = (o: Obj): string | null => str(o.id) ?? (typeof o.id === 'number' ? String(o.id) : null);
+
+/** The event name a 400 of AddUser names ("invalid event: X"), if any. */
+const refusedEvent = (data: unknown): string | null => {
+  const o = obj(data);
+  const text = [o.details, o.error, o.message].filter((v) => typeof v === 'string').join(' ');
+  return /invalid event/i.test(text) ? (text.match(/invalid event:\s*([A-Za-z.]+)/i)?.[1] ?? '') : null;
+};
 
 /** A WhatsApp-style message id (whatsmeow: "3EB0" + upper-case hex), so a send knows its key id up front. */
 const newMessageId = () => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
@@ -63,38 +89,70 @@ export class WuzapiAdapter implements EngineAdapter {
   // ── session lifecycle ────────────────────────────────────────────────────────────────────────
 
   async createSession(s: EngineSession, input: CreateSessionInput): Promise<CreatedSession> {
-    let token = randomBytes(24).toString('hex');
-    const events = WUZAPI_EVENTS.join(',');
-    const r = await this.admin(s, {
-      method: 'POST',
-      path: '/admin/users',
-      body: { name: s.session, token, webhook: input.webhookUrl, events, hmacKey: input.hmacKey, history: this.cfg.history ?? 500 },
-      accept: [400, 409, 500],
-    });
-    let engineRef: string | null;
-    if (r.status < 300) {
-      const d = obj(dataOf(r.data));
-      engineRef = str(d.id) ?? str(obj(r.data).id) ?? (typeof d.id === 'number' ? String(d.id) : null);
-    } else {
-      // A retried create finds its user: take it over (same name) and point its webhook at us again.
-      const message = engineMessageOf(r.data, r.status);
-      if (!/exist/i.test(message)) throw engineRejected('WuzAPI', r.status, message);
-      const list = await this.admin(s, { method: 'GET', path: '/admin/users' });
-      const mine = arr(dataOf(list.data)).map(obj).find((u) => u.name === s.session);
-      if (!mine || !str(mine.token)) throw engineRejected('WuzAPI', r.status, message);
-      token = str(mine.token)!;
-      engineRef = str(mine.id) ?? (typeof mine.id === 'number' ? String(mine.id) : null);
-      await this.user(s, { method: 'POST', path: '/webhook', body: { webhookURL: input.webhookUrl, events: WUZAPI_EVENTS }, idempotent: true }, token);
+    const token = tokenFor(input.hmacKey, s.session);
+    let events = [...WUZAPI_EVENTS];
+    const dropped: string[] = [];
+    let engineRef: string | null = null;
+    for (;;) {
+      let r: { status: number; data: unknown };
+      try {
+        r = await this.admin(s, {
+          method: 'POST',
+          path: '/admin/users',
+          body: { name: s.session, token, webhook: input.webhookUrl, events: events.join(','), hmacKey: input.hmacKey, history: this.cfg.history ?? 500 },
+          accept: [400, 409],
+        });
+      } catch (e) {
+        // The answer may be lost after the user was made: look for our token before giving up.
+        const mine = await this.findUser(s, token).catch(() => null);
+        if (!mine) throw e;
+        r = { status: 409, data: null };
+      }
+      if (r.status === 400) {
+        // An older server refuses a name it does not know: subscribe again without it.
+        const bad = refusedEvent(r.data);
+        if (bad === null) throw engineRejected('WuzAPI', 400, engineMessageOf(r.data, 400));
+        const next = bad && events.includes(bad) ? events.filter((e) => e !== bad) : [];
+        dropped.push(...(bad && events.includes(bad) ? [bad] : events));
+        if (next.length === events.length || !events.length) throw engineRejected('WuzAPI', 400, engineMessageOf(r.data, 400));
+        events = next;
+        continue;
+      }
+      if (r.status === 409) {
+        // 409 means only "this token is taken": with our derived token, that is this device's own user
+        // (a create repeated after a lost answer). Take it over: our webhook and events again.
+        const mine = await this.findUser(s, token);
+        if (!mine) throw engineRejected('WuzAPI', 409, engineMessageOf(r.data, 409));
+        engineRef = idOf(mine);
+        await this.user(s, { method: 'POST', path: '/webhook', body: { webhookurl: input.webhookUrl, events }, idempotent: true }, token);
+      } else {
+        const d = obj(dataOf(r.data));
+        engineRef = idOf(d) ?? idOf(obj(r.data));
+      }
+      break;
     }
-    await this.connect(s, token);
+    if (dropped.length) this.cfg.logger?.warn({ session: s.session, dropped }, 'WuzAPI refused some event names; subscribed without them');
+    await this.connect(s, token, events);
     return { token, ...(engineRef ? { engineRef } : {}) };
   }
 
-  /** POST /session/connect; "already connected" is success. */
-  private async connect(s: EngineSession, token = this.token(s)): Promise<void> {
-    const r = await this.user(s, { method: 'POST', path: '/session/connect', body: { Subscribe: WUZAPI_EVENTS, Immediate: true }, accept: [400, 409, 500] }, token);
+  /** The admin's view of the user holding `token`. */
+  private async findUser(s: EngineSession, token: string): Promise<Obj | null> {
+    const list = await this.admin(s, { method: 'GET', path: '/admin/users' });
+    return arr(dataOf(list.data)).map(obj).find((u) => u.token === token) ?? null;
+  }
+
+  /** POST /session/connect; "already connected" is success. Names WuzAPI drops are logged. */
+  private async connect(s: EngineSession, token = this.token(s), events = WUZAPI_EVENTS): Promise<void> {
+    const r = await this.user(s, { method: 'POST', path: '/session/connect', body: { Subscribe: events, Immediate: true }, accept: [400, 409, 500] }, token);
     const message = engineMessageOf(r.data, r.status);
     if (r.status >= 300 && !/already connected/i.test(message)) throw engineRejected('WuzAPI', r.status, message);
+    const kept = str(obj(dataOf(r.data)).events);
+    if (r.status < 300 && kept !== null) {
+      const keptSet = new Set(kept.split(',').map((e) => e.trim()));
+      const dropped = events.filter((e) => !keptSet.has(e));
+      if (dropped.length) this.cfg.logger?.warn({ session: s.session, dropped }, 'WuzAPI dropped event names it does not know from the subscription');
+    }
   }
 
   async getState(s: EngineSession): Promise<SessionState> {
@@ -136,8 +194,8 @@ export class WuzapiAdapter implements EngineAdapter {
     let id = s.engineRef ?? null;
     if (!id) {
       const list = await this.admin(s, { method: 'GET', path: '/admin/users' });
-      const mine = arr(dataOf(list.data)).map(obj).find((u) => u.name === s.session);
-      id = mine ? (str(mine.id) ?? (typeof mine.id === 'number' ? String(mine.id) : null)) : null;
+      const mine = arr(dataOf(list.data)).map(obj).find((u) => (s.token ? u.token === s.token : u.name === s.session));
+      id = mine ? idOf(mine) : null;
       if (!id) return; // nothing to delete
     }
     // /full: a plain DELETE leaves the token working.
@@ -155,18 +213,20 @@ export class WuzapiAdapter implements EngineAdapter {
 
   async sendMedia(s: EngineSession, input: SendMediaInput): Promise<SendResult> {
     const id = input.id ?? newMessageId();
-    const dataUrl = `data:${input.mimetype};base64,${input.data.toString('base64')}`;
+    const b64 = input.data.toString('base64');
     const body: Obj = { Phone: toWuzapi(input.chatJid), Id: id };
     let path: string;
-    if (input.kind === 'image') {
+    // handlers.go: SendImage wants "data:image…", SendAudio "data:audio/…" (type in `mimetype`), and
+    // SendDocument only "data:application/octet-stream;base64,…" with the real type in MimeType.
+    if (input.kind === 'image' && input.mimetype.startsWith('image/')) {
       path = '/chat/send/image';
-      Object.assign(body, { Image: dataUrl, Caption: input.caption ?? '' });
-    } else if (input.kind === 'audio') {
+      Object.assign(body, { Image: `data:${input.mimetype};base64,${b64}`, Caption: input.caption ?? '', MimeType: input.mimetype });
+    } else if (input.kind === 'audio' && input.mimetype.startsWith('audio/')) {
       path = '/chat/send/audio';
-      body.Audio = dataUrl;
+      Object.assign(body, { Audio: `data:${input.mimetype};base64,${b64}`, mimetype: input.mimetype });
     } else {
       path = '/chat/send/document';
-      Object.assign(body, { Document: dataUrl, FileName: input.filename, ...(input.caption ? { Caption: input.caption } : {}) });
+      Object.assign(body, { Document: `data:application/octet-stream;base64,${b64}`, FileName: input.filename, MimeType: input.mimetype, ...(input.caption ? { Caption: input.caption } : {}) });
     }
     if (input.replyTo) body.ContextInfo = await this.contextInfo(s, input.chatJid, input.replyTo);
     return this.sent(await this.user(s, { method: 'POST', path, body }), id);
@@ -217,21 +277,63 @@ export class WuzapiAdapter implements EngineAdapter {
 
   // ── reading ──────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * The user's id on the server (the key of the history index): GET /session/status `id`, which is
+   * the 32-hex id POST /admin/users answered (older servers: a number).
+   */
+  private async userId(s: EngineSession): Promise<string | null> {
+    const r = await this.user(s, { method: 'GET', path: '/session/status', accept: [500] });
+    return (r.status < 300 ? idOf(obj(dataOf(r.data))) : null) ?? s.engineRef ?? null;
+  }
+
+  /**
+   * GET /chat/history?chat_jid=index answers {userId: [{chat_jid, last_updated}]} for EVERY user of the
+   * server and ignores limit/offset: only this device's user's entry is read, and the whole list comes
+   * on the first page. Group names come from /group/list (the index has none). 501: history is off.
+   */
   async listChats(s: EngineSession, page: { offset: number; limit: number }): Promise<EngineChat[]> {
-    const r = await this.user(s, { method: 'GET', path: '/chat/history', query: { chat_jid: 'index', limit: page.limit, offset: page.offset } });
+    if (page.offset > 0) return [];
+    const id = await this.userId(s);
+    if (!id) {
+      this.cfg.logger?.warn({ session: s.session }, 'WuzAPI user id unknown: no chats read from the shared history index');
+      return [];
+    }
+    const r = await this.user(s, { method: 'GET', path: '/chat/history', query: { chat_jid: 'index' }, accept: [501] });
+    if (r.status === 501) return [];
+    const mine = arr(obj(dataOf(r.data))[id]);
+    const names = await this.groupNames(s).catch(() => new Map<string, string>());
     const out: EngineChat[] = [];
-    for (const row of arr(dataOf(r.data)).map(obj)) {
+    for (const row of mine.map(obj)) {
       const jid = toCanonical(str(row.chat_jid));
-      if (!jid) continue;
-      const count = typeof row.message_count === 'number' ? row.message_count : null;
-      out.push({ jid, name: str(row.name), isGroup: isGroup(jid), lastMessageAt: dateOf(row.last_message_time), messageCount: count });
+      if (!jid || out.some((c) => c.jid === jid)) continue;
+      out.push({ jid, name: names.get(jid) ?? null, isGroup: isGroup(jid), lastMessageAt: dateOf(row.last_updated), messageCount: null });
     }
     return out;
   }
 
+  private async groupNames(s: EngineSession): Promise<Map<string, string>> {
+    const r = await this.user(s, { method: 'GET', path: '/group/list', accept: [500] });
+    const out = new Map<string, string>();
+    for (const g of arr(obj(dataOf(r.data)).Groups).map(obj)) {
+      const jid = toCanonical(str(g.JID));
+      const name = str(g.Name);
+      if (jid && name) out.set(jid, name);
+    }
+    return out;
+  }
+
+  /**
+   * GET /chat/history?chat_jid=X&limit=N: newest first by the time WuzAPI saved each row, and no
+   * offset — a page further back is read by asking for offset+limit rows and keeping the tail
+   * (what arrived meanwhile only shifts the window: rows are read again, deduplicated by id, never
+   * skipped). What the server trimmed (its per-user `history` setting) cannot be read at all.
+   */
   async listMessages(s: EngineSession, chatJid: string, page: { offset: number; limit: number }): Promise<EngineMessage[]> {
-    const r = await this.user(s, { method: 'GET', path: '/chat/history', query: { chat_jid: toWuzapi(chatJid), limit: page.limit, offset: page.offset } });
-    return arr(dataOf(r.data)).map((row) => historyRowMessage(obj(row))).filter((m): m is EngineMessage => m !== null);
+    const r = await this.user(s, { method: 'GET', path: '/chat/history', query: { chat_jid: toWuzapi(chatJid), limit: page.offset + page.limit }, accept: [501] });
+    if (r.status === 501) return [];
+    const rows = arr(dataOf(r.data)).slice(page.offset);
+    const me = rows.some((row) => str(obj(row).sender_jid) === 'me') ? ((await this.getState(s)).jid ?? null) : null;
+    return rows.map((row) => historyRowMessage(obj(row), me)).filter((m): m is EngineMessage => m !== null);
   }
 
   async listContacts(s: EngineSession): Promise<EngineContact[]> {
@@ -253,6 +355,14 @@ export class WuzapiAdapter implements EngineAdapter {
 
   async resolveLid(_s: EngineSession, _lid: string): Promise<string | null> {
     return null;
+  }
+
+  // WuzAPI: POST /user/check {Phone: [...]} → {Users: [{Query, IsInWhatsapp, JID, VerifiedName}]} (handlers.go CheckUser).
+  async checkNumber(s: EngineSession, phoneDigits: string): Promise<{ exists: boolean; jid: string | null }> {
+    const r = await this.user(s, { method: 'POST', path: '/user/check', body: { Phone: [phoneDigits] } });
+    const u = obj(arr(obj(dataOf(r.data)).Users)[0]);
+    const exists = u.IsInWhatsapp === true;
+    return { exists, jid: exists ? (toCanonical(str(u.JID)) ?? `${phoneDigits}@s.whatsapp.net`) : null };
   }
 
   // ── webhooks and proxy ───────────────────────────────────────────────────────────────────────
