@@ -92,6 +92,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
     staleMs: config.SYNC_STALE_MS,
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
+    historyQuietMs: config.SYNC_HISTORY_QUIET_SECONDS * 1000,
   }, logger, events, jobs);
 
 

@@ -28,7 +28,7 @@ describe('history import paging', () => {
       listChats: () => (pages++, later(chats)), // every page is the first one
       listMessages: () => later([]),
     } as unknown as EngineAdapter;
-    const opts = { pageSize: 100, maxMessagesPerChat: 0, staleMs: 30_000, maxAttempts: 1 };
+    const opts = { pageSize: 100, maxMessagesPerChat: 0, staleMs: 30_000, historyQuietMs: 1000, maxAttempts: 1 };
     const jobs = new JobQueue(t.db, { concurrency: 1, pollMs: 100 }, pino({ level: 'silent' }));
     const sync = new SyncService(t.db, { adapter: () => engine } as never, t.services.ingest, t.services.devices, opts, pino({ level: 'silent' }), new EventBus(pino({ level: 'silent' })), jobs);
     const org = await makeOrg(t.db);

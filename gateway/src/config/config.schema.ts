@@ -82,6 +82,7 @@ export const configSchema = z.object({
   SYNC_MAX_MESSAGES_PER_CHAT: z.coerce.number().int().min(0).default(0),
   SYNC_STALE_MS: z.coerce.number().int().min(500).default(30_000),
   SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  SYNC_HISTORY_QUIET_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 
   // Real time (/ws): event retention for resume, heartbeat, per-socket send buffer limit, auth deadline.

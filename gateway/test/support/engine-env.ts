@@ -86,6 +86,8 @@ export async function startEngineEnv(env: Record<string, string> = {}, opts: { d
       LOGIN_RATE_MAX_PER_EMAIL: '1000',
       LOGIN_RATE_MAX_PER_IP: '10000',
       SYNC_PAGE_SIZE: '100',
+      // WuzAPI imports wait for HistorySync pushes; an empty test phone pushes none.
+      SYNC_HISTORY_QUIET_SECONDS: '1',
       ...env,
     },
     opts,

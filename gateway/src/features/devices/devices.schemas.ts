@@ -29,6 +29,10 @@ export const memberParams = z.object({ id: z.string().uuid(), userId: z.string()
 export const syncJobSchema = z.object({
   id: z.number(),
   status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
+  phase: z
+    .enum(['engine_api', 'engine_history'])
+    .nullable()
+    .describe("while open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI HistorySync) until it says complete or goes quiet"),
   trigger: z.string(),
   totalChats: z.number().nullable(),
   doneChats: z.number(),

@@ -204,6 +204,10 @@ export interface ParsedWebhook {
   events: EngineEvent[];
   /** Old messages pushed by the engine (WuzAPI HistorySync): stored as history, not as news. */
   history?: boolean;
+  /** What a history push held (chats with the names it gave, message count) and whether the engine said its sync is complete. */
+  historySync?: { chats: { jid: string; name: string | null }[]; messages: number; complete: boolean };
+  /** Event kinds of the delivery the gateway does not read: answered 2xx, counted, never stored. */
+  ignored?: string[];
   /** NUL or lone surrogates were stripped from the delivery's text. */
   poisoned?: boolean;
   /** Why each event of the delivery that could not be read was left out (the rest is stored). */
@@ -229,6 +233,11 @@ export interface ProxyRules {
 
 export interface EngineAdapter {
   readonly kind: EngineKind;
+  /**
+   * The engine pushes history as webhooks (WuzAPI HistorySync) besides what its API can page: an import
+   * then waits, after reading the API, until the engine says its sync is complete or it goes quiet.
+   */
+  readonly pushesHistory?: boolean;
 
   // session lifecycle
   createSession(s: EngineSession, input: CreateSessionInput): Promise<CreatedSession>;

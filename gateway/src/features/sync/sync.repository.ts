@@ -7,6 +7,10 @@ export interface SyncCursor {
   /** The chat in progress and how many of its messages (newest first) are done. */
   chatJid?: string | null;
   msgOffset?: number;
+  /** Set once the engine's API is read and the import waits for the history the engine pushes (WuzAPI). */
+  phase?: 'engine_history';
+  /** When that wait began (ISO). */
+  awaitSince?: string;
 }
 
 export interface SyncJobRow {
@@ -26,6 +30,10 @@ export interface SyncJobRow {
   finished_at: Date | null;
   heartbeat_at: Date | null;
   created_at: Date;
+  /** The last history push the engine made while this import was open. */
+  last_received_at: Date | null;
+  /** The engine said its history sync is complete. */
+  engine_complete: boolean;
 }
 
 /** Queues an import unless one is queued or running (then returns that one, `created` false). */
@@ -73,3 +81,42 @@ export async function saveProgress(db: Knex, id: number, patch: Partial<SyncJobR
 export const latestFor = (db: Knex, deviceId: string) => db<SyncJobRow>('sync_jobs').where({ device_id: deviceId }).orderBy('id', 'desc').first();
 
 export const release = (db: Knex, id: number) => db('sync_jobs').where({ id, status: 'running' }).update({ status: 'queued' });
+
+/** Adds to the received/imported counts in SQL (history pushes count into the same row meanwhile). */
+export async function addProgress(db: Knex, id: number, add: { messages: number; imported: number }, cursor?: SyncCursor): Promise<SyncJobRow | undefined> {
+  const { rows } = await db.raw(
+    `UPDATE sync_jobs SET done_messages = done_messages + ?, imported_messages = imported_messages + ?,
+       cursor = COALESCE(?::jsonb, cursor), heartbeat_at = now()
+     WHERE id = ? AND status = 'running' RETURNING *`,
+    [add.messages, add.imported, cursor ? JSON.stringify(cursor) : null, id],
+  );
+  return rows[0];
+}
+
+/** Chats the import has received something for, each counted once: done_chats (and total_chats at least as many). */
+export async function recordChats(db: Knex, id: number, jids: string[]): Promise<SyncJobRow | undefined> {
+  if (jids.length) await db.raw(`INSERT INTO sync_job_chats (job_id, jid) SELECT ?, unnest(?::text[]) ON CONFLICT DO NOTHING`, [id, jids]);
+  const { rows } = await db.raw(
+    `UPDATE sync_jobs j SET done_chats = c.n, total_chats = GREATEST(COALESCE(j.total_chats, 0), c.n), heartbeat_at = CASE WHEN j.status = 'running' THEN now() ELSE j.heartbeat_at END
+     FROM (SELECT count(*)::int AS n FROM sync_job_chats WHERE job_id = ?) c
+     WHERE j.id = ? AND j.status IN ('queued','running') RETURNING j.*`,
+    [id, id],
+  );
+  return rows[0];
+}
+
+/** A history push the engine made: counted on the device's open import, if any (null: none open). */
+export async function historyPushed(db: Knex, deviceId: string, p: { jids: string[]; imported: number; complete: boolean }): Promise<SyncJobRow | null> {
+  const job = await db<SyncJobRow>('sync_jobs').where({ device_id: deviceId }).whereIn('status', ['queued', 'running']).first();
+  if (!job) return null;
+  await recordChats(db, job.id, p.jids);
+  const { rows } = await db.raw(
+    `UPDATE sync_jobs SET done_messages = done_messages + ?, imported_messages = imported_messages + ?, last_received_at = now(), engine_complete = engine_complete OR ?
+     WHERE id = ? AND status IN ('queued','running') RETURNING *`,
+    [p.imported, p.imported, p.complete, job.id],
+  );
+  return rows[0] ?? null;
+}
+
+/** Back to the queue until the engine's history is in (the queue runs it again at the end of the quiet period). */
+export const park = (db: Knex, id: number) => db('sync_jobs').where({ id, status: 'running' }).update({ status: 'queued' });

@@ -11,6 +11,7 @@ import type { Actor } from '../../platform/http/auth-context.js';
 import * as repo from './sync.repository.js';
 import { presentSyncJob } from './sync.presenter.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import type { DomainEvents } from '../../platform/events/domain-events.js';
 import type { JobQueue, JobRun } from '../../platform/jobs/job-queue.js';
 
 export interface SyncOptions {
@@ -19,9 +20,20 @@ export interface SyncOptions {
   staleMs: number;
   /** Tries of one import (back-off between them, by the job queue) before it counts as failed. */
   maxAttempts: number;
+  /**
+   * Engines that push history (WuzAPI HistorySync): after their API is read the import stays open until
+   * the engine says its sync is complete, or no push has come for this long.
+   */
+  historyQuietMs: number;
 }
 
 class Stopped extends Error {}
+/** The import waits for the engine's history pushes: run it again at `until`. */
+class Waiting extends Error {
+  constructor(readonly until: Date) {
+    super('waiting for the engine to push history');
+  }
+}
 
 /**
  * History import: contacts and LID map, then every chat (in jid order) and its messages newest
@@ -49,6 +61,20 @@ export class SyncService {
     events.consume('sync.first-import', ['device.connected'], (e, trx) => this.onFirstConnect({ id: e.data.deviceId, org_id: e.data.orgId }, trx));
     jobs.define('sync.import', (p, run) => this.runQueued(Number(p.syncJobId), run));
     jobs.every('sync.recover', opts.staleMs, () => this.recover());
+    // History the engine pushes (WuzAPI HistorySync) counts toward the open import and names group chats.
+    events.on('history.received', 'sync.history-pushed', (e) => this.onHistoryPushed(e));
+  }
+
+  /** Counts a history push on the device's open import; the engine's "complete" ends a waiting one now. */
+  async onHistoryPushed(e: DomainEvents['history.received']) {
+    if (e.chats.length) await this.refreshSummaries(e.deviceId, e.chats.map((c) => c.jid));
+    for (const c of e.chats) {
+      if (c.name) await this.db('chats').where({ device_id: e.deviceId, jid: c.jid }).whereRaw('name IS DISTINCT FROM ?', [c.name]).update({ name: c.name, updated_at: new Date() });
+    }
+    const job = await repo.historyPushed(this.db, e.deviceId, { jids: e.chats.map((c) => c.jid), imported: e.imported, complete: e.complete });
+    if (!job) return;
+    await this.progress(job);
+    if (e.complete && job.status === 'queued' && job.cursor?.phase === 'engine_history') await this.queue(this.db, job);
   }
 
   async request(actor: Actor, deviceId: string) {
@@ -84,8 +110,8 @@ export class SyncService {
    * One queue job per device's import (key sync:<device>). Added only for a new import, a recovery or a
    * shutdown's re-queue: adding it while the job runs would start a second one and end the first one's retries.
    */
-  private queue(trx: Knex, job: { id: number; device_id: string }) {
-    return this.jobs.add('sync.import', { syncJobId: Number(job.id) }, { trx, jobKey: `sync:${job.device_id}`, maxAttempts: this.opts.maxAttempts });
+  private queue(trx: Knex, job: { id: number; device_id: string }, runAt?: Date) {
+    return this.jobs.add('sync.import', { syncJobId: Number(job.id) }, { trx, jobKey: `sync:${job.device_id}`, maxAttempts: this.opts.maxAttempts, ...(runAt ? { runAt } : {}) });
   }
 
   /** Imports whose process died (running, no progress for staleMs), or queued without a queue job, are queued again. */
@@ -123,6 +149,15 @@ export class SyncService {
       if (done) await this.progress(done, true);
       log.info({ messages: done?.done_messages, imported: done?.imported_messages }, 'history import finished');
     } catch (err) {
+      if (err instanceof Waiting) {
+        // Parked as queued; the queue runs it again when the quiet period ends (or at once on "complete").
+        await this.db.transaction(async (trx) => {
+          await repo.park(trx, job.id);
+          await this.queue(trx, job, err.until);
+        });
+        log.info({ until: err.until.toISOString() }, 'history import waits for the engine to push history');
+        return;
+      }
       if (err instanceof Stopped) {
         // Queued again for whichever process takes jobs next (this one takes no more).
         await this.db.transaction(async (trx) => {
@@ -143,6 +178,7 @@ export class SyncService {
 
   private async importAll(job: repo.SyncJobRow, device: DeviceCtx, session: EngineSession, adapter: EngineAdapter, signal: AbortSignal) {
     let cursor: repo.SyncCursor = job.cursor ?? {};
+    if (cursor.phase === 'engine_history') return this.awaitEngine(job);
     if (!cursor.contactsDone) {
       const [contacts, lids] = await Promise.all([adapter.listContacts(session), adapter.listLids(session).catch(() => [])]);
       await this.ingest.writeNow([
@@ -175,11 +211,10 @@ export class SyncService {
           const r = await this.ingest.writeNow([{ device, eventId: null, events: older.map((message) => ({ kind: 'message' as const, message })) }], { history: true });
           offset += page.length;
           cursor = { ...cursor, chatJid: chat.jid, msgOffset: offset };
-          job = (await repo.saveProgress(this.db, job.id, {
-            cursor,
-            done_messages: job.done_messages + page.length,
-            imported_messages: job.imported_messages + r.insertedMessages,
-          })) ?? job;
+          // Added in SQL: an engine's history pushes count into the same row meanwhile. Where the engine
+          // pushes history too, the same messages come both ways: only new ones count as received.
+          const received = adapter.pushesHistory ? r.insertedMessages : page.length;
+          job = (await repo.addProgress(this.db, job.id, { messages: received, imported: r.insertedMessages }, cursor)) ?? job;
           await this.progress(job);
         }
         // Only an empty page ends a chat: adapters drop malformed items, so a short page proves nothing.
@@ -187,9 +222,39 @@ export class SyncService {
       }
       await this.refreshChatSummary(device, chat.jid);
       cursor = { contactsDone: true, afterJid: chat.jid, chatJid: null, msgOffset: 0 };
-      job = (await repo.saveProgress(this.db, job.id, { cursor, done_chats: job.done_chats + 1 })) ?? job;
+      job = (await repo.saveProgress(this.db, job.id, { cursor })) ?? job;
+      job = (await repo.recordChats(this.db, job.id, [chat.jid])) ?? job;
       await this.progress(job);
     }
+    if (adapter.pushesHistory) {
+      cursor = { ...cursor, phase: 'engine_history', awaitSince: new Date().toISOString() };
+      job = (await repo.saveProgress(this.db, job.id, { cursor })) ?? job;
+      return this.awaitEngine(job);
+    }
+  }
+
+  /**
+   * The engine's API is read; what it pushes (HistorySync) is stored by the webhook as it comes. The
+   * import ends when the engine says its sync is complete, or after the quiet period without a push.
+   */
+  private awaitEngine(job: repo.SyncJobRow) {
+    if (job.engine_complete) return;
+    const since = Math.max(Date.parse(job.cursor?.awaitSince ?? '') || 0, job.last_received_at?.getTime() ?? 0);
+    const until = since + this.opts.historyQuietMs;
+    if (Date.now() >= until) return;
+    throw new Waiting(new Date(until));
+  }
+
+  /** The chat list's last message and time of these chats, from what is now stored (one statement). */
+  private refreshSummaries(deviceId: string, jids: string[]) {
+    return this.db.raw(
+      `UPDATE chats c SET last_message_id = m.id, last_message_at = m.sent_at,
+         last_message_preview = COALESCE(left(m.body, 140), '[' || m.type || ']'), updated_at = now()
+       FROM (SELECT DISTINCT ON (m.chat_id) m.chat_id, m.id, m.sent_at, m.body, m.type FROM messages m JOIN chats c2 ON c2.id = m.chat_id
+             WHERE c2.device_id = ? AND c2.jid = ANY(?::text[]) ORDER BY m.chat_id, m.sent_at DESC, m.id DESC) m
+       WHERE c.id = m.chat_id AND (c.last_message_at IS NULL OR m.sent_at >= c.last_message_at)`,
+      [deviceId, jids],
+    );
   }
 
   private async allChats(adapter: EngineAdapter, session: EngineSession, signal: AbortSignal): Promise<EngineChat[]> {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../platform/errors.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type MediaRef, type RawWebhook } from '../engines/engine.types.js';
+import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type MediaRef, type ParsedWebhook, type RawWebhook } from '../engines/engine.types.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
@@ -34,7 +34,7 @@ export class WebhooksService {
     private readonly media: InlineMediaStore,
     private readonly opts: { allowUnsignedWuzapi: boolean },
     private readonly logger: Logger,
-    events: EventBus,
+    private readonly events: EventBus,
   ) {
     // The cached device carries its status: a change makes the next delivery read it again.
     events.on('device.status_changed', 'webhooks.forget-device', (e) => this.forget(e.deviceId));
@@ -56,6 +56,7 @@ export class WebhooksService {
       this.reject(log, device, 'unreadable', e.message);
       return;
     }
+    for (const kind of parsed.ignored ?? []) this.unknownKinds?.labels(device.engine, kind.slice(0, 64)).inc();
     if (parsed.poisoned) this.reject(log, device, 'sanitized', 'NUL or lone surrogates stripped from the text');
     for (const reason of parsed.rejected ?? []) this.reject(log, device, 'event_unreadable', reason);
     const valid = parsed.events.filter((e) => {
@@ -63,7 +64,7 @@ export class WebhooksService {
       if (bad !== null) this.reject(log, device, 'bad_id', `${e.kind} with an unusable id (${JSON.stringify(bad.slice(0, 80))})`);
       return bad === null;
     });
-    if (!valid.length) return;
+    if (!valid.length) return this.historyPushed(device, parsed.historySync);
     const events = await this.withLidMappings(device, valid);
     for (const e of events) {
       // Stored before the ingest: a failure answers non-2xx and the engine delivers again. (Linked
@@ -71,8 +72,11 @@ export class WebhooksService {
       if (e.kind === 'message' && e.message.media?.base64) e.message.media = await this.media.storeInline({ orgId: device.orgId, deviceId: device.id }, e.message.media);
     }
     // History the engine pushes (WuzAPI HistorySync) is stored like an import: not unread, no events.
+    let imported = 0;
     const store = (evs: EngineEvent[]) =>
-      parsed.history ? this.ingest.writeNow([{ device, eventId: parsed.eventId, events: evs }], { history: true }).then(() => undefined) : this.ingest.submit({ device, eventId: parsed.eventId, events: evs });
+      parsed.history
+        ? this.ingest.writeNow([{ device, eventId: parsed.eventId, events: evs }], { history: true }).then((r) => void (imported += r.insertedMessages))
+        : this.ingest.submit({ device, eventId: parsed.eventId, events: evs });
     try {
       await store(events);
     } catch (err) {
@@ -91,12 +95,25 @@ export class WebhooksService {
         }
       }
     }
+    this.historyPushed(device, parsed.historySync, imported);
+  }
+
+  /** A stored history push moves the device's import on (sync counts it; the engine's "complete" ends it). */
+  private historyPushed(device: WebhookDevice, pushed: ParsedWebhook['historySync'], imported = 0) {
+    if (pushed) this.events.publish('history.received', { orgId: device.orgId, deviceId: device.id, ...pushed, imported });
   }
 
   private rejected?: client.Counter<'engine' | 'reason'>;
+  private unknownKinds?: client.Counter<'engine' | 'event'>;
 
   /** Counts what signed deliveries held that could not be stored (`webhook_events_rejected_total`). */
   attachMetrics(registry: client.Registry) {
+    this.unknownKinds = new client.Counter({
+      name: 'webhook_unknown_events_total',
+      help: 'Events of signed webhook deliveries whose kind the gateway does not read: answered 2xx, never stored',
+      labelNames: ['engine', 'event'] as const,
+      registers: [registry],
+    });
     this.rejected = new client.Counter({
       name: 'webhook_events_rejected_total',
       help: 'Parts of signed webhook deliveries left out (or cleaned) because their content could not be stored as sent',

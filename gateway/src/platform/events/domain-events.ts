@@ -34,6 +34,8 @@ export interface DomainEvents {
   'device.status_changed': { orgId: string; deviceId: string; status: string; previous: string };
   /** A CRM contact was created, edited, re-tagged or deleted. */
   'contact.updated': { orgId: string; contactId: string; deleted: boolean };
+  /** The engine pushed history (WuzAPI HistorySync), now stored: what it held (`imported`: messages new to the store), and whether the engine said its sync is complete. */
+  'history.received': { orgId: string; deviceId: string; chats: { jid: string; name: string | null }[]; messages: number; imported: number; complete: boolean };
 }
 
 export type DomainEventName = keyof DomainEvents;
@@ -46,6 +48,7 @@ export const DOMAIN_EVENT_NAMES: readonly DomainEventName[] = [
   'device.connected',
   'device.status_changed',
   'contact.updated',
+  'history.received',
 ];
 
 /** One event with its name, as durable consumers receive them. */
@@ -53,6 +56,7 @@ export type DomainEvent<K extends DomainEventName = DomainEventName> = { [P in K
 
 /**
  * What durable consumers can hear: everything the event log records. (`message.sent` is this
- * process's alone for now: the log shows a sent message only as a message update.)
+ * process's alone for now: the log shows a sent message only as a message update; `history.received`
+ * only moves an import's progress, which its quiet period also ends.)
  */
-export type DurableEventName = Exclude<DomainEventName, 'message.sent'>;
+export type DurableEventName = Exclude<DomainEventName, 'message.sent' | 'history.received'>;

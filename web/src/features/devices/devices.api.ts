@@ -24,6 +24,8 @@ export interface Device {
 export interface SyncJob {
   id: number;
   status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** While open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI). */
+  phase?: 'engine_api' | 'engine_history' | null;
   trigger?: string;
   totalChats: number | null;
   doneChats: number;

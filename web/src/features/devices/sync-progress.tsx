@@ -38,6 +38,11 @@ export function SyncProgress({ device }: { device: Device }) {
             {job.ratePerSecond ? ` · ${n(job.ratePerSecond)} messages/s` : ''}
             {job.importedMessages ? ` · ${n(job.importedMessages)} new` : ''}
           </p>
+          {job.phase === 'engine_history' && (
+            <p className="muted" data-testid="sync-waiting">
+              Receiving the history the phone sends; this ends when the engine says it is complete.
+            </p>
+          )}
           {job.error && <p className="error">{job.error}</p>}
         </>
       ) : (

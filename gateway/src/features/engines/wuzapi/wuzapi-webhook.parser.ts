@@ -1,7 +1,7 @@
 // WuzAPI webhooks: HMAC-SHA256 check over the raw bytes, and both wire formats (form with a jsonData
 // field, or flat JSON) → EngineEvents. WuzAPI gives no delivery id: deduplication relies on message ids.
 import { type EngineEvent, type LidMapping, type ParsedWebhook, type RawWebhook, WebhookPayloadError } from '../engine.types.js';
-import { arr, dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from '../engine-http.js';
+import { arr, dateOf, headerOf, hexHmacMatches, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 import { historySyncKeyId, historySyncMessage, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
 import { groupLine, systemLine } from '../system-lines.js';
@@ -15,6 +15,15 @@ export function verifyWuzapiWebhook(raw: RawWebhook, hmacKey: string, allowUnsig
   if (!hmacKey) return false;
   return hexHmacMatches('sha256', hmacKey, raw.body, sig.replace(/^sha256=/i, ''));
 }
+
+/**
+ * Event types read by a branch above or known and deliberately without effect (presence, keep-alive,
+ * app state): anything else is an event kind the gateway does not know, counted as such.
+ */
+const READ_ELSEWHERE = new Set([
+  'Presence', 'ChatPresence', 'KeepAliveRestored', 'KeepAliveTimeout', 'AppState', 'AppStateSyncComplete', 'OfflineSyncCompleted', 'OfflineSyncPreview',
+  'PushNameSetting', 'QRTimeout', 'PairError', 'TemporaryBan', 'StreamError', 'MediaRetry', 'Receipt',
+]);
 
 function postOf(raw: RawWebhook): { post: Obj; poisoned: boolean } {
   const ct = (headerOf(raw.headers, 'content-type') ?? '').toLowerCase();
@@ -116,6 +125,8 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
   const event = obj(post.event);
   const events: EngineEvent[] = [];
   const rejected: string[] = [];
+  let historySync: ParsedWebhook['historySync'];
+  const ignored: string[] = [];
   // Each event is read on its own: one that cannot be read is named, the others are kept.
   const each = (read: () => void) => {
     try {
@@ -154,6 +165,8 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
         events.push({ kind: 'message', message: systemLine({ id: `CALL${callId}`, type: 'call_missed', chatJid: chat, at, actor: from, content: { type: 'call', video, group: isGroup(chat) } }) });
       });
       break;
+    case 'CallTerminate':
+      break; // the call's line came with its offer; how it ended adds nothing the chat shows
     case 'GroupInfo':
     case 'JoinedGroup':
     case 'Picture':
@@ -192,27 +205,39 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
       events.push({ kind: 'session.status', status: 'failed' });
       break;
     case 'HistorySync': {
+      // event.Data is whatsmeow's waHistorySync.HistorySync through encoding/json (wmiau.go): syncType a
+      // number (2 = FULL; a name on some builds), progress in percent, conversations[].name for groups.
       const data = obj(pick(event, 'Data', 'data') ?? post.Data);
+      const chats: { jid: string; name: string | null }[] = [];
+      let messages = 0;
       for (const conv of arr(pick(data, 'conversations', 'Conversations'))) {
         const c = obj(conv);
         const jid = toCanonical(str(pick(c, 'ID', 'id', 'Id')));
-        // Group names come with the history (conversations[].name).
+        if (jid) chats.push({ jid, name: str(pick(c, 'name', 'Name', 'displayName')) });
+        // Group names come with the history (conversations[].name); any live rename is newer.
         const name = str(pick(c, 'name', 'Name'));
-        if (jid && name && isGroup(jid)) events.push({ kind: 'chat.name', chatJid: jid, name, at: new Date(0) }); // any live rename is newer
+        if (jid && name && isGroup(jid)) events.push({ kind: 'chat.name', chatJid: jid, name, at: new Date(0) });
         for (const item of arr(pick(c, 'messages', 'Messages'))) {
           each(() => {
             const m = historySyncMessage(item, jid);
-            if (m) events.push({ kind: 'message', message: m });
-            else if (!historySyncKeyId(item)) throw new WebhookPayloadError('WuzAPI HistorySync message without key.ID or chat');
+            if (m) {
+              events.push({ kind: 'message', message: m });
+              messages++;
+            } else if (!historySyncKeyId(item)) throw new WebhookPayloadError('WuzAPI HistorySync message without key.ID or chat');
           });
         }
       }
+      const syncType = pick(data, 'syncType', 'SyncType');
+      const progress = num(pick(data, 'progress', 'Progress'));
+      const full = syncType === 2 || String(syncType).toUpperCase() === 'FULL';
+      historySync = { chats, messages, complete: full && progress !== null && progress >= 100 };
       break;
     }
     default:
-      break; // Presence, ChatPresence and the rest are not consumed
+      if (!READ_ELSEWHERE.has(post.type as string)) ignored.push(post.type as string); // counted, never stored
+      break;
   }
   // The engine's own word for a state is the event's type (LoggedOut, ConnectFailure…).
   for (const e of events) if (e.kind === 'session.status' && e.detail === undefined) e.detail = post.type as string;
-  return { eventId: null, events, ...(post.type === 'HistorySync' ? { history: true } : {}), ...(poisoned ? { poisoned } : {}), ...(rejected.length ? { rejected } : {}) };
+  return { eventId: null, events, ...(post.type === 'HistorySync' ? { history: true, historySync } : {}), ...(ignored.length ? { ignored } : {}), ...(poisoned ? { poisoned } : {}), ...(rejected.length ? { rejected } : {}) };
 }

@@ -59,6 +59,8 @@ const newMessageId = () => `3EB0${randomBytes(9).toString('hex').toUpperCase()}`
 
 export class WuzapiAdapter implements EngineAdapter {
   readonly kind = 'wuzapi' as const;
+  /** Most history arrives as HistorySync webhooks; /chat/history holds only what WuzAPI saved. */
+  readonly pushesHistory = true;
   private readonly http: EngineHttp;
 
   constructor(private readonly cfg: WuzapiAdapterConfig) {
