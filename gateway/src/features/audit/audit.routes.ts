@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rolesWith } from '../access/access.policy.js';
 import type { Api } from '../../platform/http/api.js';
 import { pageQuery } from '../../platform/http/pagination.js';
 import type { AuditService } from './audit.service.js';
@@ -44,7 +45,7 @@ export function auditRoutes(api: Api, audit: AuditService): void {
       path: '/api/audit',
       summary: 'The organization audit log, newest first, with actor and target names; filters actor, action (or family x.*), from/to',
       tags: ['audit'],
-      auth: ['admin'],
+      auth: rolesWith('audit.read'),
       query: auditQuery,
       response: auditPage,
     },

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, encodeCursor, toPage } from '../../platform/http/pagination.js';
-import { canSend, chatAccess, deviceAccess } from '../access/access.policy.js';
+import { allows, chatRelation, deviceRelation, requireAllowed } from '../access/access.policy.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
 import { engineSessionOf } from '../devices/devices.service.js';
@@ -46,9 +46,10 @@ export class ChatsService {
    * it once one is written.
    */
   async start(actor: Actor, input: { deviceId: string; phone: string }) {
-    const access = await deviceAccess(this.db, actor.user, input.deviceId);
-    if (!access) throw notFound('Device');
-    if (access !== 'owner' && access !== 'agent') throw forbidden('Only the device’s owner and its agents start chats from it');
+    const relation = await deviceRelation(this.db, actor.user, input.deviceId);
+    // Seen as its chats are: an org admin without membership gets 404, as when sending.
+    requireAllowed('chat.send', actor.user.role, relation, 'Device', 'Only the device’s owner and its agents start chats from it', 'chat.read');
+    const access = relation as 'owner' | 'agent';
     const e164 = normalizePhone(input.phone, this.region);
     if (!e164) throw new AppError('validation_failed', 400, 'Invalid body: phone', [{ in: 'body', field: 'phone', message: 'not a valid phone number' }]);
     const digits = e164.slice(1);
@@ -88,7 +89,7 @@ export class ChatsService {
     const before = cursorKey(q.before, 'before');
     const after = cursorKey(q.after, 'after');
     // The access check and the page run side by side; the page is dropped unless access is granted.
-    const [access, page] = await Promise.all([chatAccess(this.db, actor.user, id), this.page(id, q.limit, { before, after, around: q.around })]);
+    const [access, page] = await Promise.all([chatRelation(this.db, actor.user, id), this.page(id, q.limit, { before, after, around: q.around })]);
     if (!access) throw notFound('Chat');
     if (!page) throw notFound('Message');
     const key = (r: repo.PagedMessage) => encodeCursor([r.k, Number(r.id)]);
@@ -131,7 +132,7 @@ export class ChatsService {
    */
   async read(actor: Actor, id: number) {
     const { access } = await this.visible(actor, id);
-    if (!canSend(access)) throw forbidden('Viewers and people a chat is shared with read without marking it read');
+    if (!allows('chat.send', actor.user.role, access)) throw forbidden('Viewers and people a chat is shared with read without marking it read');
     const res = await this.db.transaction(async (trx) => {
       const r = await repo.markRead(trx, id);
       if (!r) throw notFound('Chat');
@@ -163,7 +164,7 @@ export class ChatsService {
 
   /** The chat and how the caller relates to it; 404 when unknown or not theirs to see. */
   async visible(actor: Actor, id: number): Promise<{ chat: ChatRow; access: ChatAccessName }> {
-    const [access, chat] = await Promise.all([chatAccess(this.db, actor.user, id), repo.getChat(this.db, id)]);
+    const [access, chat] = await Promise.all([chatRelation(this.db, actor.user, id), repo.getChat(this.db, id)]);
     if (!access || !chat) throw notFound('Chat');
     return { chat, access };
   }

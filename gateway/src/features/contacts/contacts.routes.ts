@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/db/knex.js';
 import { AppError } from '../../platform/errors.js';
+import { rolesWith } from '../access/access.policy.js';
 import type { Api } from '../../platform/http/api.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ContactsService } from './contacts.service.js';
@@ -10,7 +11,7 @@ import * as s from './contacts.schemas.js';
 
 const tags = ['contacts'];
 /** Everyone in the organization reads CRM contacts; editors and admins change them. */
-export const WRITERS = ['admin', 'editor'] as const;
+export const WRITERS = rolesWith('contact.edit');
 
 export interface ContactsRouteDeps {
   db: Db;

@@ -3,7 +3,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
-import { canSeeChat, visibleDeviceIds } from '../access/access.policy.js';
+import { canOnChat, visibleDeviceIds } from '../access/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as tagsRepo from '../tags/tags.repository.js';
 import * as repo from './contacts.repository.js';
@@ -169,7 +169,7 @@ export class ContactsService {
 
   /** The "+" button on a WhatsApp-only chat: its number (by JID or LID map) and the best name WhatsApp gives. */
   private async fromChat(actor: Actor, chatId: number) {
-    if (!(await canSeeChat(this.db, actor.user, chatId))) throw notFound('Chat');
+    if (!(await canOnChat(this.db, actor.user, 'chat.read', chatId))) throw notFound('Chat');
     const chat = await this.db('chats as ch')
       .leftJoin('lid_map as l', (j) => j.on('l.device_id', 'ch.device_id').andOn('l.lid', 'ch.jid'))
       .leftJoin('wa_contacts as w', (j) => j.on('w.device_id', 'ch.device_id').andOn('w.jid', 'ch.jid'))

@@ -1,3 +1,5 @@
+import type { Role } from '../../platform/http/auth-context.js';
+import { allows, relationOfDeviceRow } from '../access/access.policy.js';
 import type { Knex } from 'knex';
 import type { DeviceStatus, EngineKind } from '../engines/engine.types.js';
 
@@ -42,18 +44,19 @@ export async function updateDevice(db: Knex, id: string, patch: Partial<DeviceRo
 }
 
 /** Devices the user owns or is a member of; admins see every device of the org (metadata only). */
-export function listForUser(db: Knex, user: { id: string; orgId: string; role: string }) {
+export function listForUser(db: Knex, user: { id: string; orgId: string; role: Role }) {
   const q = db('devices as d')
     .leftJoin('device_members as m', (j) => j.on('m.device_id', 'd.id').andOnVal('m.user_id', user.id))
     .where('d.org_id', user.orgId)
     .whereNull('d.deleted_at')
     .select<DeviceWithAccess[]>('d.*', 'm.role as member_role')
     .orderBy('d.created_at', 'asc');
-  if (user.role !== 'admin') q.andWhere((w) => w.where('d.owner_id', user.id).orWhereNotNull('m.role'));
+  // The policy's device.read: owner, members, and org admins (who manage devices, not their chats).
+  if (!allows('device.read', user.role, relationOfDeviceRow(user, '', null))) q.andWhere((w) => w.where('d.owner_id', user.id).orWhereNotNull('m.role'));
   return q;
 }
 
-export const getForUser = (db: Knex, user: { id: string; orgId: string; role: string }, id: string) =>
+export const getForUser = (db: Knex, user: { id: string; orgId: string; role: Role }, id: string) =>
   listForUser(db, user).where('d.id', id).first();
 
 export const listMembers = (db: Knex, deviceId: string) =>

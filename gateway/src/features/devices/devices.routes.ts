@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rolesWith } from '../access/access.policy.js';
 import type { Api } from '../../platform/http/api.js';
 import type { DevicesService } from './devices.service.js';
 import * as s from './devices.schemas.js';
@@ -8,7 +9,7 @@ const engineErrors = { 502: 'The engine refused (engine_rejected)', 503: 'Engine
 
 export function devicesRoutes(api: Api, devices: DevicesService): void {
   api.route(
-    { method: 'post', path: '/api/devices', summary: 'Add a device: creates its engine session with a signed webhook', tags, auth: ['admin', 'editor'], body: s.createDeviceBody, status: 201, response: s.deviceSchema, responses: { ...engineErrors, 409: 'Engine session taken' } },
+    { method: 'post', path: '/api/devices', summary: 'Add a device: creates its engine session with a signed webhook', tags, auth: rolesWith('device.create'), body: s.createDeviceBody, status: 201, response: s.deviceSchema, responses: { ...engineErrors, 409: 'Engine session taken' } },
     ({ body, actor }) => devices.create(actor, body),
   );
   api.route(

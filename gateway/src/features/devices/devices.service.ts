@@ -12,6 +12,7 @@ import * as repo from './devices.repository.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
+import { requireAllowed, relationOfDeviceRow, type Permission } from '../access/access.policy.js';
 
 export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
   engine: d.engine,
@@ -21,8 +22,8 @@ export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
   engineRef: d.engine_ref,
 });
 
-const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName =>
-  d.owner_id === user.id ? 'owner' : (d.member_role ?? 'admin');
+// Rows come from listForUser (the policy's device.read), so a relation is always there.
+const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName => relationOfDeviceRow(user, d.owner_id, d.member_role)!;
 
 export class DevicesService {
   constructor(
@@ -102,7 +103,7 @@ export class DevicesService {
 
   async rename(actor: Actor, id: string, name: string) {
     const { access } = await this.visible(actor, id);
-    this.require(access, ['owner', 'admin']);
+    this.require(actor, access, 'device.manage');
     const d = await this.db.transaction(async (trx) => {
       const row = await repo.updateDevice(trx, id, { name });
       await this.record(trx, actor, 'device.rename', id, { name });
@@ -114,7 +115,7 @@ export class DevicesService {
   /** The current QR as raw text; the device's status follows what the engine says. */
   async qr(actor: Actor, id: string) {
     const { device, access } = await this.visible(actor, id);
-    this.require(access, ['owner']);
+    this.require(actor, access, 'device.pair');
     const state = await this.adapterFor(device).getQr(engineSessionOf(device));
     if (state.status !== device.status) await this.applyState(device, { status: state.status });
     return { status: state.status, qr: state.qr };
@@ -122,7 +123,7 @@ export class DevicesService {
 
   async pairingCode(actor: Actor, id: string, phone: string) {
     const { device, access } = await this.visible(actor, id);
-    this.require(access, ['owner']);
+    this.require(actor, access, 'device.pair');
     const code = await this.adapterFor(device).requestPairingCode(engineSessionOf(device), phone.replace(/^\+/, ''));
     return { code };
   }
@@ -130,7 +131,7 @@ export class DevicesService {
   /** De-registers the phone; stored chats and history stay. */
   async logout(actor: Actor, id: string) {
     const { device, access } = await this.visible(actor, id);
-    this.require(access, ['owner', 'admin']);
+    this.require(actor, access, 'device.manage');
     await this.adapterFor(device).logout(engineSessionOf(device));
     await this.applyState(device, { status: 'logged_out' });
     await this.record(this.db, actor, 'device.logout', id);
@@ -139,7 +140,7 @@ export class DevicesService {
   /** Removes the engine session, then the device (soft: its history is no longer reachable). */
   async remove(actor: Actor, id: string) {
     const { device, access } = await this.visible(actor, id);
-    this.require(access, ['owner', 'admin']);
+    this.require(actor, access, 'device.manage');
     await this.adapterFor(device).deleteSession(engineSessionOf(device));
     await this.db.transaction(async (trx) => {
       await repo.updateDevice(trx, id, { deleted_at: new Date(), status: 'logged_out' } as never);
@@ -156,7 +157,7 @@ export class DevicesService {
 
   async addMember(actor: Actor, id: string, userId: string, role: 'agent' | 'viewer') {
     const { device, access } = await this.visible(actor, id);
-    this.require(access, ['owner', 'admin']);
+    this.require(actor, access, 'device.manage');
     if (userId === device.owner_id) throw new AppError('already_owner', 409, 'That person owns this device');
     const user = await this.db('users').where({ id: userId, org_id: actor.user.orgId }).whereNull('deleted_at').first('id');
     if (!user) throw notFound('User');
@@ -169,7 +170,7 @@ export class DevicesService {
 
   async removeMember(actor: Actor, id: string, userId: string) {
     const { access } = await this.visible(actor, id);
-    this.require(access, ['owner', 'admin']);
+    this.require(actor, access, 'device.manage');
     await this.db.transaction(async (trx) => {
       const n = await repo.removeMember(trx, id, userId);
       if (!n) throw notFound('Member');
@@ -300,8 +301,8 @@ export class DevicesService {
     return { device: d, access: accessOf(d, actor.user) };
   }
 
-  private require(access: DeviceAccessName, allowed: DeviceAccessName[]) {
-    if (!allowed.includes(access)) throw forbidden(`This needs ${allowed.join(' or ')} access to the device`);
+  private require(actor: Actor, access: DeviceAccessName, permission: Permission) {
+    requireAllowed(permission, actor.user.role, access, 'Device');
   }
 
   private record(trx: Knex, actor: Actor, action: string, deviceId: string, details?: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { notFound } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
-import { canSeeChat, visibleChatIds } from '../access/access.policy.js';
+import { canOnChat, visibleChatIds } from '../access/access.policy.js';
 import * as repo from './favorites.repository.js';
 
 /**
@@ -47,7 +47,7 @@ export class FavoritesService {
   }
 
   async pinChat(user: AuthUser, chatId: number, position?: number) {
-    if (!(await canSeeChat(this.db, user, chatId))) throw notFound('Chat');
+    if (!(await canOnChat(this.db, user, 'chat.read', chatId))) throw notFound('Chat');
     await this.place(user, 'chat', String(chatId), position);
     return this.list(user);
   }

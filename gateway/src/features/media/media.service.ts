@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { notFound } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
-import { chatAccess } from '../access/access.policy.js';
+import { canOnChat } from '../access/access.policy.js';
 import type { MediaRef } from '../engines/engine.types.js';
 import type { MediaStore } from './media.store.js';
 
@@ -73,7 +73,7 @@ export class MediaService {
       .distinct('chat_id')
       .limit(50);
     let allowed = false;
-    for (const c of chats) if ((allowed = (await chatAccess(this.db, user, c.chat_id)) !== null)) break;
+    for (const c of chats) if ((allowed = await canOnChat(this.db, user, 'chat.read', c.chat_id))) break;
     if (!allowed) throw notFound('Media');
     const file = await this.store.get(row.storage_key);
     if (!file) throw notFound('Media');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { MessageRow, PollVoteRow, ReactionRow } from './messages.presenter.js';
-import { sharedOnlyChatIds, visibleDevicesWithAccess, visibleMessage, type Viewer } from '../chats/chats.visibility.js';
+import { sharedOnlyChatIds, visibleDevicesWithAccess, visibleMessage, type Viewer } from '../access/access.queries.js';
 
 /** Every column a reader needs (never the tsvector, which is large and only for the index). */
 export const MESSAGE_COLUMNS = `m.id, m.org_id, m.chat_id, m.device_id, m.engine_message_id, m.engine_full_id, m.client_id, m.direction,

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { toPage } from '../../platform/http/pagination.js';
-import { canManage, chatAccess } from '../access/access.policy.js';
+import { allows, chatRelation } from '../access/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { presentChat } from '../chats/chats.presenter.js';
 import { cursorKey } from '../chats/chats.service.js';
@@ -79,7 +79,7 @@ export class MessagesService {
    */
   async remove(actor: Actor, id: number) {
     const { access } = await this.visible(actor, id);
-    if (!canManage(access)) throw forbidden('Only the owner and agents of the number delete messages');
+    if (!allows('message.delete', actor.user.role, access)) throw forbidden('Only the owner and agents of the number delete messages');
     await this.db.transaction(async (trx) => {
       const m = await repo.softDelete(trx, id);
       if (!m) throw notFound('Message');
@@ -99,7 +99,7 @@ export class MessagesService {
   /** The message if the caller may see its chat; 404 otherwise (as for chats). */
   private async visible(actor: Actor, id: number) {
     const message = await repo.findMessage(this.db, id);
-    const access = message ? await chatAccess(this.db, actor.user, Number(message.chat_id)) : null;
+    const access = message ? await chatRelation(this.db, actor.user, Number(message.chat_id)) : null;
     if (!message || !access || message.org_id !== actor.user.orgId) throw notFound('Message');
     return { message, access };
   }

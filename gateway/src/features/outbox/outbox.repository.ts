@@ -7,7 +7,10 @@ import { presentMessage, presentMessageSql, type MessageRow } from '../messages/
 import { presentChatSql } from '../chats/chats.presenter.js';
 import type { EngineKind } from '../engines/engine.types.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
-import { SENDER_SQL, senderBindings } from '../access/access.policy.js';
+import { permissionBindings, permissionSql } from '../access/access.policy.js';
+
+/** Who may send, checked inside the insert itself (one round trip): the policy's `chat.send` on `c`/`d`. */
+const SENDER_SQL = permissionSql('chat.send', 'd', 'c');
 
 /** What a claimed send needs besides its row, from its chat (ch) and device (d): see `Claimed`. */
 const CLAIMED_FROM_CHAT_AND_DEVICE = `ch.jid AS chat_jid, d.engine, d.engine_session, d.engine_url, d.engine_token, d.engine_ref, d.deleted_at AS device_deleted_at`;
@@ -79,7 +82,7 @@ export async function insertPending(db: Knex, m: NewOut, sender: Pick<AuthUser, 
        (SELECT pg_notify(?, max(id)::text) FROM (SELECT id FROM ev UNION ALL SELECT id FROM evc) e) AS notified
      FROM m JOIN chats ch ON ch.id = m.chat_id JOIN devices d ON d.id = m.device_id`,
     [m.clientId, m.type, m.body, m.media ? JSON.stringify(m.media) : null, m.replyToEngineId, sentAt, leaseMs ?? 0, leaseMs !== null, m.chatId,
-      ...senderBindings(sender), JSON.stringify(draft), EVENTS_CHANNEL],
+      ...permissionBindings('chat.send', sender), JSON.stringify(draft), EVENTS_CHANNEL],
   );
   return (rows[0] as Pending | undefined) ?? null;
 }

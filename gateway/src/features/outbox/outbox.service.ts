@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
-import { canSend, chatAccess, deviceAccess } from '../access/access.policy.js';
+import { requireAllowed, chatRelation, deviceRelation } from '../access/access.policy.js';
 import { toCanonical } from '../engines/jid.js';
 import { presentMessage } from '../messages/messages.presenter.js';
 import type { MediaService } from '../media/media.service.js';
@@ -36,9 +36,7 @@ export class OutboxService {
 
   /** Owner and agents send; viewers and grantees read only (403); everyone else does not see the chat (404). */
   private async requireSender(user: AuthUser, chatId: number) {
-    const access = await chatAccess(this.db, user, chatId);
-    if (!access) throw notFound('Chat');
-    if (!canSend(access)) throw forbidden('Only the device’s owner and its agents send in this chat');
+    requireAllowed('chat.send', user.role, await chatRelation(this.db, user, chatId), 'Chat', 'Only the device’s owner and its agents send in this chat');
   }
 
   async sendToChat(user: AuthUser, chatId: number, input: SendInput, upload: Upload | null = null): Promise<Sent> {
@@ -79,9 +77,8 @@ export class OutboxService {
 
   /** POST /api/messages/send: to a phone number (any common format) or a group id, on one device. */
   async sendTo(user: AuthUser, input: { deviceId: string; to: string; text: string; clientId?: string; replyTo?: number }): Promise<Sent> {
-    const access = await deviceAccess(this.db, user, input.deviceId);
-    if (!access) throw notFound('Device');
-    if (access !== 'owner' && access !== 'agent') throw forbidden('Only the device’s owner and its agents send from it');
+    // Seen as its chats are: an org admin without membership gets 404 here, as on the chat route.
+    requireAllowed('chat.send', user.role, await deviceRelation(this.db, user, input.deviceId), 'Device', 'Only the device’s owner and its agents send from it', 'chat.read');
     const jid = this.recipient(input.to);
     const device = await this.db('devices').where({ id: input.deviceId }).first('org_id');
     const { rows } = await this.db.raw(

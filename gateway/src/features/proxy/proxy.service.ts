@@ -4,6 +4,7 @@ import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import { engineSessionOf } from '../devices/devices.service.js';
 import type { DeviceRow } from '../devices/devices.repository.js';
+import { allows, permissionBindings, permissionSql, relationOfDeviceRow } from '../access/access.policy.js';
 
 export interface ProxyPlan {
   target: string;
@@ -27,8 +28,7 @@ export class ProxyService {
 
   async plan(user: AuthUser, method: string, path: string, body: unknown, deviceHeader: string | undefined): Promise<ProxyPlan> {
     const { device, access } = await this.pick(user, deviceHeader);
-    const readOnly = user.role === 'viewer' || access === 'viewer';
-    if (readOnly && !READ_METHODS.has(method.toUpperCase())) throw forbidden('Viewers may only read through the passthrough (GET)');
+    if (!READ_METHODS.has(method.toUpperCase()) && !allows('device.passthrough.write', user.role, access)) throw forbidden('Viewers may only read through the passthrough (GET)');
     const session = engineSessionOf(device);
     const rules = this.engines.adapter(device.engine, session).proxyRules(session);
     if (rules.isAdminPath(method, path)) throw new AppError('engine_admin_route', 403, 'Engine administration routes are not reachable through the gateway');
@@ -39,9 +39,7 @@ export class ProxyService {
   private async pick(user: AuthUser, header: string | undefined): Promise<{ device: DeviceRow; access: 'owner' | 'agent' | 'viewer' }> {
     const q = this.db('devices as d')
       .leftJoin('device_members as m', (j) => j.on('m.device_id', 'd.id').andOnVal('m.user_id', user.id))
-      .where('d.org_id', user.orgId)
-      .whereNull('d.deleted_at')
-      .andWhere((w) => w.where('d.owner_id', user.id).orWhereNotNull('m.role'))
+      .whereRaw(permissionSql('device.passthrough'), permissionBindings('device.passthrough', user))
       // Own devices first, oldest first: "their first device".
       .orderByRaw('(d.owner_id = ?) DESC, d.created_at ASC', [user.id])
       .select('d.*', 'm.role as member_role');
@@ -51,6 +49,6 @@ export class ProxyService {
     }
     const row = (await q.first()) as (DeviceRow & { member_role: 'agent' | 'viewer' | null }) | undefined;
     if (!row) throw new AppError('no_device', 404, header ? 'No such device of yours' : 'You have no device to talk to');
-    return { device: row, access: row.owner_id === user.id ? 'owner' : row.member_role! };
+    return { device: row, access: relationOfDeviceRow(user, row.owner_id, row.member_role) as 'owner' | 'agent' | 'viewer' };
   }
 }

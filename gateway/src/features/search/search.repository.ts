@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { visibleMessage, type Viewer } from '../chats/chats.visibility.js';
+import { visibleMessage, type Viewer } from '../access/access.queries.js';
 import { MESSAGE_COLUMNS } from '../messages/messages.repository.js';
 import type { MessageRow } from '../messages/messages.presenter.js';
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
-import { canManage, chatAccess } from '../access/access.policy.js';
+import { allows, chatRelation } from '../access/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { presentChat, type ChatRow } from '../chats/chats.presenter.js';
 import type { ChatsService } from '../chats/chats.service.js';
@@ -34,7 +34,7 @@ export class SharesService {
     const chat = await this.manageable(actor, chatId);
     const grantee = await repo.activeUserInOrg(this.db, actor.user.orgId, granteeId);
     if (!grantee) throw notFound('User');
-    if (await chatAccess(this.db, { id: grantee.id, orgId: actor.user.orgId }, chatId))
+    if (await chatRelation(this.db, { id: grantee.id, orgId: actor.user.orgId }, chatId))
       throw new AppError('already_visible', 409, 'That person can already see this chat');
     return this.db.transaction(async (trx) => {
       const row = await repo.insertShare(trx, { org_id: actor.user.orgId, chat_id: chatId, grantee_id: grantee.id, granted_by: actor.user.id });
@@ -50,7 +50,7 @@ export class SharesService {
   /** Who the chat is shared with: for the people working the number, not for grantees. */
   async list(actor: Actor, chatId: number) {
     const { access } = await this.chats.visible(actor, chatId);
-    if (access === 'grantee') throw forbidden('A shared chat’s other grants are for the people working the number');
+    if (!allows('chat.share.read', actor.user.role, access)) throw forbidden('A shared chat’s other grants are for the people working the number');
     const rows = await repo.listForChat(this.db, chatId);
     return { items: rows.map((r) => present(r, r)) };
   }
@@ -81,7 +81,7 @@ export class SharesService {
   /** The chat when the caller may share it: 404 if they cannot see it, 403 if they only read it. */
   private async manageable(actor: Actor, chatId: number) {
     const { chat, access } = await this.chats.visible(actor, chatId);
-    if (!canManage(access)) throw forbidden('Only the owner and agents of the number share this chat');
+    if (!allows('chat.share', actor.user.role, access)) throw forbidden('Only the owner and agents of the number share this chat');
     return chat;
   }
 

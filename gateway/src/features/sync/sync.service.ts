@@ -1,3 +1,4 @@
+import { requireAllowed } from '../access/access.policy.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
@@ -79,7 +80,7 @@ export class SyncService {
 
   async request(actor: Actor, deviceId: string) {
     const { device, access } = await this.devices.visible(actor, deviceId);
-    if (!['owner', 'agent', 'admin'].includes(access)) throw forbidden('Viewers cannot start an import');
+    requireAllowed('device.sync', actor.user.role, access, 'Device', 'Viewers cannot start an import');
     if (device.status !== 'connected') throw new AppError('device_not_connected', 409, 'The device must be connected to import its history');
     const job = await this.db.transaction(async (trx) => {
       const j = await repo.enqueue(trx, device.org_id, device.id, 'manual');

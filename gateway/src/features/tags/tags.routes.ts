@@ -1,10 +1,11 @@
+import { rolesWith } from '../access/access.policy.js';
 import type { Api } from '../../platform/http/api.js';
 import type { TagsService } from './tags.service.js';
 import * as s from './tags.schemas.js';
 
 const tags = ['tags'];
 /** Everyone in the organization reads tags; editors and admins change them. */
-export const WRITERS = ['admin', 'editor'] as const;
+export const WRITERS = rolesWith('tag.manage');
 
 export function tagsRoutes(api: Api, service: TagsService): void {
   api.route(

@@ -1,3 +1,4 @@
+import { allows } from '../access/access.policy.js';
 import type { Knex } from 'knex';
 import bcrypt from 'bcryptjs';
 import { LRUCache } from 'lru-cache';
@@ -154,7 +155,7 @@ export class UsersService {
   /** Own password with the old one; an admin may set another member's without it. */
   async changePassword(actor: Actor, id: string, input: { oldPassword?: string; newPassword: string }) {
     const self = id === actor.user.id;
-    if (!self && actor.user.role !== 'admin') throw forbidden('Only an admin may set another person’s password');
+    if (!self && !allows('user.manage', actor.user.role)) throw forbidden('Only an admin may set another person’s password');
     const target = await repo.findActiveInOrg(this.db, actor.user.orgId, id);
     if (!target) throw notFound('User');
     if (self) {

@@ -77,17 +77,22 @@ export function parseWahaWebhook(raw: RawWebhook): ParsedWebhook {
   const at = dateOf(p.timestamp) ?? dateOf(env.timestamp) ?? new Date();
   const events: EngineEvent[] = [];
   const rejected: string[] = [];
+  let ignored: string[] = [];
   try {
-    readEvent(event, p, env, meJid, at, events);
+    if (!readEvent(event, p, env, meJid, at, events) && !WITHOUT_EFFECT.has(event)) ignored = [event];
   } catch (e) {
     // The delivery's one event cannot be read: named, and the delivery is still answered 2xx.
     if (!(e instanceof WebhookPayloadError)) throw e;
     rejected.push(e.message);
   }
-  return { eventId: str(env.id), events, ...(poisoned ? { poisoned } : {}), ...(rejected.length ? { rejected } : {}) };
+  return { eventId: str(env.id), events, ...(poisoned ? { poisoned } : {}), ...(rejected.length ? { rejected } : {}), ...(ignored.length ? { ignored } : {}) };
 }
 
-function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Date, events: EngineEvent[]) {
+/** Events WAHA may send that the gateway knows and deliberately leaves alone (the rest are counted as unknown kinds). */
+const WITHOUT_EFFECT = new Set(['presence.update', 'chat.archive', 'state.change', 'engine.event', 'message.ack.group', 'label.upsert', 'label.deleted', 'label.chat.added', 'label.chat.deleted', 'event.response', 'event.response.failed']);
+
+/** False when the event is not one the gateway reads. */
+function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Date, events: EngineEvent[]): boolean {
   const me = obj(env.me);
   switch (event) {
     case 'session.status': {
@@ -181,6 +186,7 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
       events.push(...wahaGroupEvents(event, p, at));
       break;
     default:
-      break; // events the gateway does not consume
+      return false;
   }
+  return true;
 }

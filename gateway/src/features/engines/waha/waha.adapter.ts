@@ -23,7 +23,30 @@ export interface WahaAdapterConfig {
   logger?: Logger;
 }
 
-export const WAHA_EVENTS = ['session.status', 'message', 'message.any', 'message.ack', 'message.reaction', 'message.revoked', 'message.edited'];
+/**
+ * Every WAHA event the gateway reads (names from the OpenAPI document 2026.7.1, the `event` enums of
+ * the WAHAWebhook* schemas). An older WAHA may refuse a newer name: createSession then subscribes
+ * again without the names it refused (logged), down to WAHA_CORE_EVENTS.
+ */
+export const WAHA_EVENTS = [
+  'session.status', 'message', 'message.any', 'message.ack', 'message.reaction', 'message.revoked', 'message.edited', 'message.waiting',
+  'poll.vote', 'poll.vote.failed', 'call.received', 'call.accepted', 'call.rejected',
+  'group.v2.join', 'group.v2.leave', 'group.v2.update', 'group.v2.participants',
+];
+/** What every WAHA version knows. */
+export const WAHA_CORE_EVENTS = ['session.status', 'message', 'message.any', 'message.ack', 'message.reaction', 'message.revoked', 'message.edited'];
+
+/**
+ * The names a refusal leaves us: a validation message listing the allowed values keeps ours that it
+ * lists; one naming ours drops those; anything else falls back to the core names. Null: not about events.
+ */
+export function eventsAfterRefusal(message: string, asked: string[]): string[] | null {
+  if (!/event/i.test(message)) return null;
+  const named = (n: string) => new RegExp(`(^|[^a-z0-9.])${n.replace(/\./g, '\\.')}([^a-z0-9.]|$)`, 'i').test(message);
+  const listed = asked.filter(named);
+  const next = listed.length >= 2 ? listed : listed.length === 1 ? asked.filter((n) => n !== listed[0]) : WAHA_CORE_EVENTS.filter((n) => asked.includes(n));
+  return next.length < asked.length ? next : asked.length > WAHA_CORE_EVENTS.length ? WAHA_CORE_EVENTS : null;
+}
 const PAGE = 500;
 const enc = encodeURIComponent;
 
@@ -48,30 +71,47 @@ export class WahaAdapter implements EngineAdapter {
   // ── session lifecycle ────────────────────────────────────────────────────────────────────────
 
   async createSession(s: EngineSession, input: CreateSessionInput): Promise<CreatedSession> {
+    let events = [...WAHA_EVENTS];
+    for (;;) {
+      try {
+        await this.createWith(s, input, events);
+        break;
+      } catch (e) {
+        const refused = e instanceof AppError && e.code === 'engine_rejected' ? eventsAfterRefusal(String((e.details as { engineMessage?: string } | undefined)?.engineMessage ?? e.message), events) : null;
+        if (!refused) throw e;
+        this.cfg.logger?.warn({ session: s.session, dropped: events.filter((n) => !refused.includes(n)) }, 'WAHA refused some webhook event names; subscribed without them');
+        events = refused;
+      }
+    }
+    return {};
+  }
+
+  private async createWith(s: EngineSession, input: CreateSessionInput, events: string[]): Promise<void> {
     const config = {
       metadata: input.metadata ?? {},
       webhooks: [{
         url: input.webhookUrl,
-        events: WAHA_EVENTS,
+        events,
         hmac: { key: input.hmacKey },
         retries: { policy: 'exponential', delaySeconds: 2, attempts: 15 },
       }],
       // markOnline is required by the document; false keeps the phone receiving its own notifications.
       noweb: { markOnline: false, store: { enabled: true, fullSync: true } },
     };
-    const created = await this.call(s, { method: 'POST', path: '/api/sessions', body: { name: s.session, start: true, config }, accept: [409, 422] });
-    if (created.status < 300) return {};
+    const created = await this.call(s, { method: 'POST', path: '/api/sessions', body: { name: s.session, start: true, config }, accept: [400, 409, 422] });
+    if (created.status < 300) return;
+    const message = engineMessageOf(created.data, created.status);
+    if (created.status === 400 || (created.status === 422 && eventsAfterRefusal(message, events))) throw engineRejected('WAHA', created.status, message);
     // The name exists (a retried create, or 'default' on a per-device WAHA): it is ours by name, so
     // bring it to our config and make sure it runs. Any other 422 (e.g. a free image refusing the name) is re-thrown.
     const existing = await this.call(s, { method: 'GET', path: `/api/sessions/${enc(s.session)}`, accept: [404] });
-    if (existing.status === 404) throw engineRejected('WAHA', created.status, engineMessageOf(created.data, created.status));
+    if (existing.status === 404) throw engineRejected('WAHA', created.status, message);
     await this.call(s, { method: 'PUT', path: `/api/sessions/${enc(s.session)}`, body: { config }, idempotent: true });
     const after = await this.call(s, { method: 'GET', path: `/api/sessions/${enc(s.session)}` });
     const st = String(obj(after.data).status ?? '').toUpperCase();
     if (st === 'STOPPED' || st === 'FAILED' || st === '') {
       await this.call(s, { method: 'POST', path: `/api/sessions/${enc(s.session)}/start`, idempotent: true, accept: [422] });
     }
-    return {};
   }
 
   async getState(s: EngineSession): Promise<SessionState> {

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { AuthUser } from '../../platform/http/auth-context.js';
-import { visibleDeviceIds } from '../access/access.policy.js';
+import { visibleDeviceIds } from './access.policy.js';
 
 /**
- * Query pieces built only from the access policy, shaped for the conversation reads: the policy's
+ * The access policy's `chat.read`, shaped for the conversation reads (access.policy.ts decides, these only plan): the policy's
  * `visibleChatIds` is one set of ids, which would make a list compute every visible chat before its
  * first page. Reads instead walk each visible device's index (a LATERAL per device) plus the
  * chats shared with the caller — the same two sets, never a scan of all chats.
