@@ -73,12 +73,14 @@ export class DevicesService {
         throw new AppError('engine_session_taken', 409, 'That engine already serves a device with this session (one WAHA per device: give each its own URL)');
       throw e;
     }
+    let sessionCreated = false;
     try {
       const created = await adapter.createSession(engineSessionOf(device), {
         webhookUrl: `${this.opts.webhookBaseUrl}/webhooks/${engine}/${id}`,
         hmacKey: secret,
         metadata: { gatewayDeviceId: id, orgId: actor.user.orgId },
       });
+      sessionCreated = true;
       device = await this.db.transaction(async (trx) => {
         const d = await repo.updateDevice(trx, id, { engine_token: created.token ?? null, engine_ref: created.engineRef ?? null });
         await this.record(trx, actor, 'device.create', id, { name: input.name, engine, session });
@@ -86,6 +88,8 @@ export class DevicesService {
       });
     } catch (e) {
       await this.db('devices').where({ id }).del();
+      // The device is not kept (e.g. its audit row failed): neither is its engine session, as far as the engine lets us.
+      if (sessionCreated) await adapter.deleteSession(engineSessionOf(device)).catch((err: unknown) => this.logger.warn({ err, deviceId: id }, 'engine session of a failed device creation not removed'));
       throw e;
     }
     return presentDevice(device, 'owner');
@@ -133,8 +137,11 @@ export class DevicesService {
     const { device, access } = await this.visible(actor, id);
     this.require(actor, access, 'device.manage');
     await this.adapterFor(device).logout(engineSessionOf(device));
-    await this.applyState(device, { status: 'logged_out' });
-    await this.record(this.db, actor, 'device.logout', id);
+    // The state and its audit row commit together (or neither does).
+    await this.db.transaction(async (trx) => {
+      await this.applyState(device, { status: 'logged_out' }, trx);
+      await this.record(trx, actor, 'device.logout', id);
+    });
   }
 
   /** Removes the engine session, then the device (soft: its history is no longer reachable). */
