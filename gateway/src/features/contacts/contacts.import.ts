@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { ensureTagsByName } from '../tags/tags.repository.js';
+import { ensureTagsByName } from '../tags/tags.service.js';
 import { IMPORT_FIELDS, type ImportField } from './contacts.schemas.js';
 import type { Actor } from '../../platform/http/auth-context.js';
 import { textProblem } from '../../platform/http/input-guard.js';

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../platform/db/pg-errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { phoneOfJid } from '../engines/jid.js';
 import type { Knex } from 'knex';
@@ -7,20 +8,17 @@ import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { appendEvents } from '../realtime/event-log.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import type { DeviceStatus, EngineKind, EngineSession, SessionState } from '../engines/engine.types.js';
+import { sessionOfDevice, type DeviceStatus, type EngineKind, type EngineSession, type SessionState } from '../engines/engine.types.js';
 import * as repo from './devices.repository.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
 import { requireAllowed, relationOfDeviceRow, type Permission } from '../access/access.policy.js';
 
-export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
-  engine: d.engine,
-  session: d.engine_session,
-  baseUrl: d.engine_url,
-  token: d.engine_token,
-  engineRef: d.engine_ref,
-});
+export type { DeviceRow } from './devices.repository.js';
+
+/** A device's engine session (the mapping lives in engines: sessionOfDevice). */
+export const engineSessionOf = (d: repo.DeviceRow): EngineSession => sessionOfDevice(d);
 
 // Rows come from listForUser (the policy's device.read), so a relation is always there.
 const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName => relationOfDeviceRow(user, d.owner_id, d.member_role)!;
@@ -69,7 +67,7 @@ export class DevicesService {
         webhook_secret: secret,
       });
     } catch (e) {
-      if ((e as { code?: string }).code === '23505')
+      if (isUniqueViolation(e))
         throw new AppError('engine_session_taken', 409, 'That engine already serves a device with this session (one WAHA per device: give each its own URL)');
       throw e;
     }
