@@ -58,7 +58,10 @@ export class SyncService {
     events: EventBus,
     private readonly jobs: JobQueue,
   ) {
-    // A device's first connection starts its import: durably, so a crash right after it cannot lose it.
+    // A device's first connection starts its import: at once in this process (the engine's history
+    // pushes follow the connection closely and count toward the open import), and durably, so a crash
+    // between the connection's commit and that cannot lose it. The second finds the import there.
+    events.on('device.connected', 'sync.first-import-now', (e) => this.onFirstConnect({ id: e.deviceId, org_id: e.orgId }));
     events.consume('sync.first-import', ['device.connected'], (e, trx) => this.onFirstConnect({ id: e.data.deviceId, org_id: e.data.orgId }, trx));
     jobs.define('sync.import', (p, run) => this.runQueued(Number(p.syncJobId), run));
     jobs.every('sync.recover', opts.staleMs, () => this.recover());
