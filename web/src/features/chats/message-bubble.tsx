@@ -3,6 +3,7 @@ import { bytes, clockTime, phoneOf } from '../../shared/format';
 import { ReplyIcon } from '../../shared/icons';
 import type { Message } from './chat.types';
 import { drawsMedia, KindContent, ownsBody, Reactions, SystemLine } from './message-kinds';
+import { linkify } from './linkify';
 import { Ticks } from './ticks';
 import { downloadMedia, useMediaUrl } from './use-media-url';
 
@@ -46,9 +47,13 @@ interface Props {
   canReply: boolean;
   onReply(m: Message): void;
   onRetry(m: Message): void;
+  /** Delete a send that failed for good (owner and agents). */
+  onDelete?(m: Message): void;
+  /** The quote of a reply was clicked: show the quoted message. */
+  onQuote?(quoted: Message): void;
 }
 
-export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, isGroup, highlighted, canReply, onReply, onRetry }: Props) {
+export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, isGroup, highlighted, canReply, onReply, onRetry, onDelete, onQuote }: Props) {
   // Calls and group events are centred lines, not bubbles (message-kinds.tsx draws every kind).
   if (m.kind === 'system') return <SystemLine m={m} />;
   const out = m.direction === 'out';
@@ -60,7 +65,14 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
       <div className="bubble">
         {!out && isGroup && !grouped && <p className="sender">{sender}</p>}
         {m.replyTo !== null && m.replyTo !== undefined && (
-          <blockquote className="quote">
+          <blockquote
+            className={`quote${quoted && onQuote ? ' clickable' : ''}`}
+            onClick={quoted && onQuote ? () => onQuote(quoted) : undefined}
+            onKeyDown={quoted && onQuote ? (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onQuote(quoted)) : undefined}
+            role={quoted && onQuote ? 'button' : undefined}
+            tabIndex={quoted && onQuote ? 0 : undefined}
+            aria-label={quoted && onQuote ? 'Show the quoted message' : undefined}
+          >
             <strong>{quoted ? (quoted.direction === 'out' ? 'You' : (quoted.senderName ?? phoneOf(quoted.from))) : 'Reply'}</strong>
             <span>{quoted ? (quoted.body ?? quoted.media?.filename ?? 'Media') : 'A message not loaded here'}</span>
           </blockquote>
@@ -71,7 +83,7 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
         {m.revoked ? (
           <p className="body revoked">This message was deleted</p>
         ) : (
-          m.body && !ownsBody(m) && <p className="body">{m.body}</p>
+          m.body && !ownsBody(m) && <p className="body">{linkify(m.body)}</p>
         )}
         <span className="meta">
           {m.editedAt && <span className="edited">edited</span>}
@@ -85,12 +97,18 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
         )}
       </div>
       <Reactions m={m} />
-      {m.status === 'failed' && (
-        <p className="failed-row" role="alert">
-          {m.error ?? 'Not sent.'}{' '}
+      {(m.status === 'failed' || m.status === 'retrying') && (
+        <p className="failed-row" role="alert" data-testid="send-failure">
+          <strong>{m.status === 'retrying' ? 'Not sent — retrying' : 'Not sent'}</strong>
+          {(m.lastError ?? m.error) && <span className="failed-reason">{m.lastError ?? m.error}</span>}
           <button type="button" className="link" onClick={() => onRetry(m)}>
-            Retry
+            {m.status === 'retrying' ? 'Retry now' : 'Retry'}
           </button>
+          {m.status === 'failed' && onDelete && (
+            <button type="button" className="link danger" onClick={() => onDelete(m)}>
+              Delete
+            </button>
+          )}
         </p>
       )}
     </div>
