@@ -14,10 +14,11 @@ import { requestLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { buildDocument, createRegistry } from './platform/openapi.js';
 import { Api } from './platform/http/api.js';
+import { bodyGuard, urlGuard } from './platform/http/input-guard.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
 import { authenticate } from './features/auth/auth.middleware.js';
-import { loginRateLimits } from './features/auth/login-rate-limit.js';
+import { LoginLimiter } from './features/auth/login-rate-limit.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { contactsRoutes } from './features/contacts/contacts.routes.js';
@@ -74,6 +75,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   const api = new Api(registry, { authenticate: authenticate(auth) });
   const metrics = createMetrics(db);
   services.events.metrics(metrics.registry);
+  services.jobs.metrics(metrics.registry);
   auth.attachMetrics(metrics.registry);
   webhooks.attachMetrics(metrics.registry);
 
@@ -88,6 +90,8 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   // Engine → gateway, before browser concerns (security headers, CORS) and before the JSON parser:
   // webhook signatures cover the exact raw bytes.
   app.use(webhooksRoutes(registry, webhooks, config.WEBHOOK_BODY_LIMIT));
+  // Bad escapes, NUL and lone surrogates are a 400 here, before any route or statement sees them.
+  app.use(urlGuard);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -98,14 +102,19 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   // With no origin allowed, cors() would only call next(): not mounted at all then.
   if (config.corsOrigins.length) app.use(cors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
   app.use(express.json({ limit: config.BODY_LIMIT }));
+  app.use(bodyGuard);
 
   app.use(healthRoutes(db));
   app.get('/metrics', metrics.handler);
 
-  authRoutes(api, auth, loginRateLimits(db, {
+  authRoutes(api, auth, new LoginLimiter(db, {
     windowSeconds: config.LOGIN_RATE_WINDOW_SECONDS,
     perIp: config.LOGIN_RATE_MAX_PER_IP,
-    perEmail: config.LOGIN_RATE_MAX_PER_EMAIL,
+    perEmailAndIp: config.LOGIN_RATE_MAX_PER_EMAIL,
+    slowdownAfter: config.LOGIN_SLOWDOWN_AFTER,
+    slowdownWindowSeconds: config.LOGIN_SLOWDOWN_WINDOW_SECONDS,
+    slowdownBaseMs: config.LOGIN_SLOWDOWN_BASE_MS,
+    slowdownMaxMs: config.LOGIN_SLOWDOWN_MAX_MS,
   }));
   usersRoutes(api, users);
   auditRoutes(api, audit);

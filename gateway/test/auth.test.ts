@@ -144,7 +144,22 @@ describe('auth', () => {
       ['wrong issuer', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, issuer: 'evil', audience: opts.audience })],
       ['wrong audience', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, issuer: opts.issuer, audience: 'other' })],
       ['not a JWT', () => 'abc.def.ghi'],
+      ['without exp', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', ...opts })],
+      ['issued in the future (iat)', () => jwt.sign({ ...claims(), iat: Math.floor(Date.now() / 1000) + 3600 }, TEST_SECRET, { algorithm: 'HS256', expiresIn: 7200, ...opts })],
+      ['with a crit header', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, ...opts, header: { alg: 'HS256', crit: ['exp'] } as never })],
+      ['of typ JOSE', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, ...opts, header: { alg: 'HS256', typ: 'JOSE' } })],
+      ['of typ refresh+jwt', () => jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', expiresIn: 60, ...opts, header: { alg: 'HS256', typ: 'refresh+jwt' } })],
     ];
+    for (const [name, typ] of [['absent', undefined], ['JWT', 'JWT'], ['at+jwt', 'at+jwt'], ['application/at+JWT', 'application/at+JWT']] as const) {
+      it(`when the token's typ is ${name}, then /me answers 200`, async () => {
+        // Signed by hand: jsonwebtoken always writes a typ.
+        const h = b64(typ === undefined ? { alg: 'HS256' } : { alg: 'HS256', typ });
+        const p = b64({ ...claims(), iss: opts.issuer, aud: opts.audience, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 });
+        const tok = `${h}.${p}.${createHmac('sha256', TEST_SECRET).update(`${h}.${p}`).digest('base64url')}`;
+        expect(JSON.parse(Buffer.from(tok.split('.')[0]!, 'base64url').toString()).typ).toBe(typ);
+        expect((await http.get('/api/auth/me', { token: tok })).status).toBe(200);
+      });
+    }
     for (const [name, make] of cases) {
       it(`when the token is ${name}, then 401`, async () => {
         const r = await http.get('/api/auth/me', { token: make() });
@@ -224,16 +239,97 @@ describe('login rate limit per address', () => {
       expect(s).toEqual([401, 401, 401, 429]);
       const rows = await a.db('rate_limits').select('key', 'hits');
       expect(rows.some((r) => /127\.0\.0\.1|@x\.test/.test(r.key))).toBe(false);
-      // The address 4 times (the refused try counts too); the 3 emails that got past it once each.
-      expect(rows.map((r) => r.hits).sort()).toEqual([1, 1, 1, 4]);
+      // Failures only: the address 3 times, each email (alone and with the address) once; the refused
+      // try is taken back (its email's counters stay at 0).
+      expect(rows.map((r) => r.hits).sort()).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 3]);
       // Once its window has ended, a counter starts again at 1, and pruning drops the ended ones.
       await a.db('rate_limits').update({ reset_at: a.db.raw(`now() - interval '1 second'`) });
       expect((await client(b.url).post('/api/auth/login', { body: { email: 'r9@x.test', password: 'whatever-123' } })).status).toBe(401);
-      expect(await pruneRateLimits(a.db)).toBe(3);
-      expect((await a.db('rate_limits').select('hits')).map((r) => r.hits)).toEqual([1, 1]);
+      expect(await pruneRateLimits(a.db)).toBe(8);
+      expect((await a.db('rate_limits').select('hits')).map((r) => r.hits)).toEqual([1, 1, 1]);
     } finally {
       await b.close();
       await a.close();
     }
+  });
+});
+
+describe('login limits a stranger cannot turn against the owner', () => {
+  // Addresses come from X-Forwarded-For (one trusted proxy), so one test can be many clients.
+  let app: TestApp;
+  let h: ReturnType<typeof client>;
+  beforeAll(async () => {
+    app = await startTestApp({
+      TRUST_PROXY: '1',
+      LOGIN_RATE_MAX_PER_EMAIL: '3',
+      LOGIN_RATE_MAX_PER_IP: '5',
+      LOGIN_SLOWDOWN_AFTER: '4',
+      LOGIN_SLOWDOWN_BASE_MS: '400',
+      LOGIN_SLOWDOWN_MAX_MS: '1000',
+    });
+    h = client(app.url);
+  });
+  afterAll(() => app.close());
+  const login = async (from: string, email: string, password: string) => {
+    const started = Date.now();
+    const r = await h.post('/api/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': from } });
+    return { ...r, ms: Date.now() - started };
+  };
+
+  it('when a stranger fails past the limit for an email, then that pair gets 429 while the owner, from another address, signs in', async () => {
+    const org = await makeOrg(app.db);
+    const owner = await makeUser(app.db, org.id, 'viewer');
+    const tries = [];
+    for (let i = 0; i < 4; i++) tries.push(await login('10.0.0.1', owner.email, `guess-${i}-wrong`));
+    expect(tries.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+    expect(tries[3]!.body.error.code).toBe('rate_limited');
+    expect(Number(tries[3]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The stranger's pair stays refused, even with the right password; the owner's address is not.
+    expect((await login('10.0.0.1', owner.email, PASSWORD)).status).toBe(429);
+    expect((await login('10.0.0.2', owner.email, PASSWORD)).status).toBe(200);
+    // A success does not count: the owner may keep signing in.
+    expect((await login('10.0.0.2', owner.email, PASSWORD)).status).toBe(200);
+  });
+
+  it('when one address fails past its limit over many emails, then it gets 429 for any email, and other addresses do not', async () => {
+    const org = await makeOrg(app.db);
+    const u = await makeUser(app.db, org.id, 'viewer');
+    const s: number[] = [];
+    for (let i = 0; i < 6; i++) s.push((await login('10.0.0.3', `nobody-${i}@x.test`, 'wrong-password')).status);
+    expect(s).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await login('10.0.0.3', u.email, PASSWORD)).status).toBe(429);
+    expect((await login('10.0.0.4', u.email, PASSWORD)).status).toBe(200);
+  });
+
+  it('when an email fails past the slowdown threshold from many addresses, then every further attempt waits longer (up to the max), the right password too, and is never refused', async () => {
+    const org = await makeOrg(app.db);
+    const owner = await makeUser(app.db, org.id, 'viewer');
+    // 4 failures, each from its own address: no address or pair reaches its limit.
+    for (let i = 0; i < 4; i++) expect((await login(`10.0.1.${i}`, owner.email, 'wrong-password')).status).toBe(401);
+    const waits = [];
+    for (let i = 4; i < 7; i++) {
+      const r = await login(`10.0.1.${i}`, owner.email, 'wrong-password');
+      expect(r.status).toBe(401);
+      waits.push(r.ms);
+    }
+    // 400 ms, then 800 ms, then capped at 1000 ms (each on top of the password check).
+    expect(waits[0]).toBeGreaterThanOrEqual(400);
+    expect(waits[1]).toBeGreaterThanOrEqual(800);
+    expect(waits[2]).toBeGreaterThanOrEqual(1000);
+    const right = await login('10.0.2.1', owner.email, PASSWORD);
+    expect(right.status).toBe(200);
+    expect(right.ms).toBeGreaterThanOrEqual(1000);
+    // Another email is not slowed.
+    const other = await makeUser(app.db, org.id, 'viewer');
+    expect((await login('10.0.2.1', other.email, PASSWORD)).status).toBe(200);
+  });
+
+  it('when parallel wrong guesses race for one pair, then no more than the limit get a password check', async () => {
+    const org = await makeOrg(app.db);
+    const owner = await makeUser(app.db, org.id, 'viewer');
+    const r = await Promise.all(Array.from({ length: 12 }, (_, i) => login('10.0.3.1', owner.email, `parallel-${i}`)));
+    const statuses = r.map((x) => x.status).sort();
+    expect(statuses.filter((x) => x === 401)).toHaveLength(3);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(9);
   });
 });

@@ -53,6 +53,10 @@ export const configSchema = z.object({
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   LOGIN_RATE_MAX_PER_IP: z.coerce.number().int().positive().default(50),
   LOGIN_RATE_MAX_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  LOGIN_SLOWDOWN_AFTER: z.coerce.number().int().positive().default(100),
+  LOGIN_SLOWDOWN_WINDOW_SECONDS: z.coerce.number().int().positive().default(3600),
+  LOGIN_SLOWDOWN_BASE_MS: z.coerce.number().int().min(0).default(250),
+  LOGIN_SLOWDOWN_MAX_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
 
   AUTH_JWKS_URL: optionalUrl,
   AUTH_JWKS_ISSUER: optionalString,

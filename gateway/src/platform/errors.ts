@@ -47,5 +47,8 @@ function toAppError(err: unknown): AppError {
     return new AppError('unsupported_encoding', 415, b.message);
   if (typeof b?.status === 'number' && b.status >= 400 && b.status < 500 && b.type)
     return new AppError('bad_request', b.status, b.message);
+  // Any other client error raised by Express or a library (e.g. the router failing to decode a parameter).
+  const status = typeof b?.status === 'number' ? b.status : (b as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('bad_request', status, b.message);
   return new AppError('internal', 500, 'Something went wrong on our side; the request id is in the X-Request-Id header');
 }

@@ -21,7 +21,7 @@ async function connectedDevice(name: string) {
 }
 
 describe('one durable job queue', () => {
-  it('when a device connects, then its first import is queued once (by a durable consumer) and run on the queue to the end', async () => {
+  it('when a device connects, then its first import is queued once (at once in process, and by a durable consumer that finds it there) and run on the queue to the end', async () => {
     const d = await connectedDevice('Queue import');
     const done = await eventually(async () => {
       const r = await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token });
@@ -46,9 +46,10 @@ describe('one durable job queue', () => {
         return j.status === 'queued' && j.error ? j : undefined;
       }, 20_000, 'first attempt failed');
       expect(failedOnce.finished_at).toBeNull();
-      const [job] = await queued(`sync:${d.id}`);
+      // Back on the queue (no longer locked), its first attempt spent, waiting out its back-off.
+      const job = await eventually(async () => (await queued(`sync:${d.id}`)).find((j) => !j.locked_at), 10_000, 'job back on the queue');
       expect(job).toMatchObject({ attempts: 1 });
-      expect(job!.run_at.getTime()).toBeGreaterThan(Date.now()); // waits out its back-off
+      expect(job.run_at.getTime()).toBeGreaterThan(failedOnce.heartbeat_at.getTime() + 1_000);
     } finally {
       await control(env.sim).post('/faults', { body: { down: false } });
     }
@@ -57,6 +58,7 @@ describe('one durable job queue', () => {
       return j.status === 'done' ? j : undefined;
     }, 20_000, 'retried import done');
     expect(done).toMatchObject({ error: null, done_chats: 3 });
+    expect(await (await fetch(`${env.t.url}/metrics`)).text()).toMatch(/jobs_failed_total\{task="sync.import"\} [1-9]/);
   });
 
   it('when a device’s stored status disagrees with its engine, then the queued reconcile (one job across replicas) corrects it within its interval', async () => {

@@ -5,7 +5,7 @@ import client from 'prom-client';
 import { unauthorized } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { UsersService } from '../users/users.service.js';
-import { findActiveByEmail, type UserRow } from '../users/users.repository.js';
+import { findActiveByEmail, type UserRow } from '../users/users.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { presentUser } from '../users/users.presenter.js';
 import type { AccessTokens } from './access-tokens.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ChatRow, ChatAccessName } from './chats.presenter.js';
 import type { MessageRow } from '../messages/messages.presenter.js';
-import { MESSAGE_COLUMNS, REACTIONS, type WithReactions } from '../messages/messages.repository.js';
+import { MESSAGE_COLUMNS, REACTIONS, type WithReactions } from '../messages/messages.presenter.js';
 import { sharedOnlyChatIds, visibleDevicesWithAccess, type Viewer } from '../access/access.queries.js';
 import { preparedQuery } from '../../platform/db/prepared.js';
 

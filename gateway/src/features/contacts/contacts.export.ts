@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Knex } from 'knex';
 import { stringify } from 'csv-stringify';
-import { tagsOfContacts } from '../tags/tags.repository.js';
+import { tagsOfContacts } from '../tags/tags.service.js';
 import { filtered, type ContactRow, type ListFilter } from './contacts.repository.js';
 
 export const EXPORT_COLUMNS = ['name', 'phone', 'email', 'company', 'notes', 'tags', 'created_at'];

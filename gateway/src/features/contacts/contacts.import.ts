@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { ensureTagsByName } from '../tags/tags.repository.js';
+import { ensureTagsByName } from '../tags/tags.service.js';
 import { IMPORT_FIELDS, type ImportField } from './contacts.schemas.js';
 import type { Actor } from '../../platform/http/auth-context.js';
+import { textProblem } from '../../platform/http/input-guard.js';
 
 export type ImportMode = 'skip-invalid' | 'all-or-nothing';
 
@@ -121,6 +122,8 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
       try {
         for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
           if (!columns) {
+            const bad = record.find((h) => textProblem(h));
+            if (bad !== undefined) throw new AppError('invalid_csv', 400, `The CSV header "${bad.replace(/\u0000/g, '\\0').slice(0, 60)}" ${textProblem(bad)}`, { line: info.lines });
             ({ columns, mapping } = resolveColumns(record, opts.mapping));
             continue;
           }
@@ -220,6 +223,10 @@ function readRow(record: string[], columns: Partial<Record<ImportField, number>>
     const v = i === undefined ? '' : unguard(record[i] ?? '').trim();
     return v === '' ? null : v;
   };
+  for (const [f, i] of Object.entries(columns) as [ImportField, number][]) {
+    const problem = textProblem(record[i] ?? '');
+    if (problem) return fail({ line, field: f, message: problem }), null;
+  }
   const raw = cell('phone');
   if (!raw) return fail({ line, field: 'phone', message: 'a phone number is required' }), null;
   const phone = normalizePhone(raw, region);

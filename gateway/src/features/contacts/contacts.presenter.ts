@@ -1,4 +1,4 @@
-import type { TagRow } from '../tags/tags.repository.js';
+import type { TagRow } from '../tags/tags.service.js';
 import { presentTagRef } from '../tags/tags.presenter.js';
 import type { ContactRow } from './contacts.repository.js';
 

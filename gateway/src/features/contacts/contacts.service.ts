@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../platform/db/pg-errors.js';
 import type { Knex } from 'knex';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
@@ -5,7 +6,7 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { normalizePhone, type Region } from '../../platform/phone.js';
 import { canOnChat, visibleDeviceIds } from '../access/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
-import * as tagsRepo from '../tags/tags.repository.js';
+import { existingTagIds, tagsOfContacts } from '../tags/tags.service.js';
 import * as repo from './contacts.repository.js';
 import { presentContact, presentWaContact } from './contacts.presenter.js';
 import { crmForChats, matchCounts, matchPage, visibleDevices, waByKeys, type MatchKind } from './contacts.merge.js';
@@ -14,8 +15,6 @@ import { appendEvents } from '../realtime/event-log.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 
 export { crmForChats, normalizeWaContactPhones, type CrmBadge } from './contacts.merge.js';
-
-const UNIQUE_VIOLATION = '23505';
 
 export const invalidPhone = (field = 'phone', value?: string) =>
   new AppError('validation_failed', 400, `Invalid body: ${field}`, [
@@ -84,7 +83,7 @@ export class ContactsService {
     const after = decodeCursor(f.cursor, 2) as [string, string] | undefined;
     const rows = await repo.listContacts(this.db, actor.user.orgId, { q: f.q, tag: f.tag, favoriteOf: f.favorite ? actor.user.id : undefined, limit: f.limit, after });
     const ids = rows.slice(0, f.limit).map((r) => r.id);
-    const [tags, pinned] = await Promise.all([tagsRepo.tagsOfContacts(this.db, ids), f.favorite ? new Set(ids) : repo.pinnedAmong(this.db, actor.user.id, ids)]);
+    const [tags, pinned] = await Promise.all([tagsOfContacts(this.db, ids), f.favorite ? new Set(ids) : repo.pinnedAmong(this.db, actor.user.id, ids)]);
     return toPage(rows, f.limit, (r) => [r.name_key, r.id], (r) => ({ ...presentContact(r, tags.get(r.id)), favorite: pinned.has(r.id) }));
   }
 
@@ -205,7 +204,7 @@ export class ContactsService {
   }
 
   private async present(c: repo.ContactRow) {
-    const tags = await tagsRepo.tagsOfContacts(this.db, [c.id]);
+    const tags = await tagsOfContacts(this.db, [c.id]);
     return presentContact(c, tags.get(c.id));
   }
 
@@ -216,7 +215,7 @@ export class ContactsService {
   }
 
   private async checkTags(actor: Actor, ids: string[]) {
-    const found = await tagsRepo.existingTagIds(this.db, actor.user.orgId, ids);
+    const found = await existingTagIds(this.db, actor.user.orgId, ids);
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length)
       throw new AppError('validation_failed', 400, 'Invalid body: tagIds', missing.map((id) => ({ in: 'body', field: 'tagIds', message: `no tag ${id} here` })));
@@ -232,7 +231,7 @@ export class ContactsService {
     try {
       return await work();
     } catch (e) {
-      if ((e as { code?: string }).code === UNIQUE_VIOLATION && phone) {
+      if (isUniqueViolation(e) && phone) {
         const existing = await repo.findByPhone(this.db, actor.user.orgId, phone);
         if (existing) throw exists(existing);
       }

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { AppError } from '../../platform/errors.js';
+import { assertCleanInput } from '../../platform/http/input-guard.js';
 
 /** '50mb' → bytes. */
 export function parseSize(v: string): number {
@@ -37,6 +38,12 @@ export function csvUpload(req: Request, maxBytes: number): Promise<{ file: Reada
     bb.on('file', (_name, file) => {
       if (found) return file.resume();
       found = true;
+      try {
+        assertCleanInput(fields, 'body');
+      } catch (e) {
+        file.resume();
+        return reject(e);
+      }
       file.on('limit', () => file.destroy(new AppError('payload_too_large', 413, `The CSV exceeds the limit of ${maxBytes} bytes`)));
       resolve({ file, fields });
     });

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../platform/db/pg-errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { phoneOfJid } from '../engines/jid.js';
 import type { Knex } from 'knex';
@@ -7,20 +8,17 @@ import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { appendEvents } from '../realtime/event-log.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import type { DeviceStatus, EngineKind, EngineSession, SessionState } from '../engines/engine.types.js';
+import { sessionOfDevice, type DeviceStatus, type EngineKind, type EngineSession, type SessionState } from '../engines/engine.types.js';
 import * as repo from './devices.repository.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
 import { requireAllowed, relationOfDeviceRow, type Permission } from '../access/access.policy.js';
 
-export const engineSessionOf = (d: repo.DeviceRow): EngineSession => ({
-  engine: d.engine,
-  session: d.engine_session,
-  baseUrl: d.engine_url,
-  token: d.engine_token,
-  engineRef: d.engine_ref,
-});
+export type { DeviceRow } from './devices.repository.js';
+
+/** A device's engine session (the mapping lives in engines: sessionOfDevice). */
+export const engineSessionOf = (d: repo.DeviceRow): EngineSession => sessionOfDevice(d);
 
 // Rows come from listForUser (the policy's device.read), so a relation is always there.
 const accessOf = (d: repo.DeviceWithAccess, user: AuthUser): DeviceAccessName => relationOfDeviceRow(user, d.owner_id, d.member_role)!;
@@ -69,16 +67,18 @@ export class DevicesService {
         webhook_secret: secret,
       });
     } catch (e) {
-      if ((e as { code?: string }).code === '23505')
+      if (isUniqueViolation(e))
         throw new AppError('engine_session_taken', 409, 'That engine already serves a device with this session (one WAHA per device: give each its own URL)');
       throw e;
     }
+    let sessionCreated = false;
     try {
       const created = await adapter.createSession(engineSessionOf(device), {
         webhookUrl: `${this.opts.webhookBaseUrl}/webhooks/${engine}/${id}`,
         hmacKey: secret,
         metadata: { gatewayDeviceId: id, orgId: actor.user.orgId },
       });
+      sessionCreated = true;
       device = await this.db.transaction(async (trx) => {
         const d = await repo.updateDevice(trx, id, { engine_token: created.token ?? null, engine_ref: created.engineRef ?? null });
         await this.record(trx, actor, 'device.create', id, { name: input.name, engine, session });
@@ -86,6 +86,8 @@ export class DevicesService {
       });
     } catch (e) {
       await this.db('devices').where({ id }).del();
+      // The device is not kept (e.g. its audit row failed): neither is its engine session, as far as the engine lets us.
+      if (sessionCreated) await adapter.deleteSession(engineSessionOf(device)).catch((err: unknown) => this.logger.warn({ err, deviceId: id }, 'engine session of a failed device creation not removed'));
       throw e;
     }
     return presentDevice(device, 'owner');
@@ -133,8 +135,11 @@ export class DevicesService {
     const { device, access } = await this.visible(actor, id);
     this.require(actor, access, 'device.manage');
     await this.adapterFor(device).logout(engineSessionOf(device));
-    await this.applyState(device, { status: 'logged_out' });
-    await this.record(this.db, actor, 'device.logout', id);
+    // The state and its audit row commit together (or neither does).
+    await this.db.transaction(async (trx) => {
+      await this.applyState(device, { status: 'logged_out' }, trx);
+      await this.record(trx, actor, 'device.logout', id);
+    });
   }
 
   /** Removes the engine session, then the device (soft: its history is no longer reachable). */

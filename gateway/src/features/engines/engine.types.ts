@@ -258,3 +258,12 @@ export interface EngineAdapter {
 }
 
 export class WebhookPayloadError extends Error {}
+
+/** A device row's engine columns as the session an adapter is called with (the one mapping). */
+export const sessionOfDevice = (d: { engine: EngineKind; engine_session: string; engine_url?: string | null; engine_token?: string | null; engine_ref?: string | null }): EngineSession => ({
+  engine: d.engine,
+  session: d.engine_session,
+  baseUrl: d.engine_url,
+  token: d.engine_token,
+  engineRef: d.engine_ref,
+});

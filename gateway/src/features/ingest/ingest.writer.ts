@@ -3,7 +3,7 @@ import { phoneOfJid } from '../engines/jid.js';
 import { ACK, type AckName, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
 import { appendEvents, type NewEvent } from '../realtime/event-log.js';
 import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
-import { MESSAGE_COLUMNS } from '../messages/messages.repository.js';
+import { MESSAGE_COLUMNS } from '../messages/messages.presenter.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { DeviceCtx, IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
 import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { PollingWorker } from '../../platform/polling-worker.js';
 import type { Logger } from 'pino';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import type { EngineKind } from '../engines/engine.types.js';
+import { sessionOfDevice, type EngineKind } from '../engines/engine.types.js';
 import { appendEvents } from '../realtime/event-log.js';
 import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
 import type { MediaService } from './media.service.js';
@@ -74,7 +74,7 @@ export class MediaFetcher extends PollingWorker {
 
   private async fetchOne(r: Claimed) {
     try {
-      const session = { engine: r.engine, session: r.engine_session, baseUrl: r.engine_url, token: r.engine_token, engineRef: r.engine_ref };
+      const session = sessionOfDevice(r);
       const adapter = this.engines.adapter(r.engine, session);
       const got = await adapter.downloadMedia(session, { url: r.media.engineUrl, mimetype: r.media.mimetype ?? null, filename: r.media.filename ?? null }, this.media.maxBytes);
       const mimetype = got.mimetype ?? 'application/octet-stream';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { checkKey, type MediaStore } from './media.store.js';
+import { checkKey, type MediaStore } from './media.types.js';
 
 /** Media as files under one directory (DATA_DIR/media by default); a write is a rename, never a half file. */
 export class LocalMediaStore implements MediaStore {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { checkKey, type MediaStore } from './media.store.js';
+import { checkKey, type MediaStore } from './media.types.js';
 
 export interface S3StoreOptions {
   endpoint?: string;

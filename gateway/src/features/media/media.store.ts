@@ -1,16 +1,11 @@
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { AppError } from '../../platform/errors.js';
 import { LocalMediaStore } from './media.local-store.js';
 import { S3MediaStore } from './media.s3-store.js';
+import type { MediaStore } from './media.types.js';
 
-/** Where media bytes live: one interface, a local directory or an S3-compatible bucket behind it. */
-export interface MediaStore {
-  put(key: string, bytes: Buffer, mimetype: string): Promise<void>;
-  /** The bytes as a stream with their size; null when the key holds nothing. */
-  get(key: string): Promise<{ stream: Readable; size: number } | null>;
-  delete(key: string): Promise<void>;
-}
+// The stores import the interface and key check from media.types.ts, never this file (no cycle).
+export type { MediaStore } from './media.types.js';
+export { checkKey } from './media.types.js';
 
 export interface MediaStoreConfig {
   MEDIA_STORE: 'local' | 's3';
@@ -34,12 +29,4 @@ export function createMediaStore(c: MediaStoreConfig): MediaStore {
     secretAccessKey: c.S3_SECRET_KEY,
     forcePathStyle: c.S3_FORCE_PATH_STYLE,
   });
-}
-
-/** Keys are ours (org/device/uuid); anything else is refused rather than mapped onto a path. */
-export function checkKey(key: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)*$/.test(key) || key.includes('..')) {
-    throw new AppError('invalid_media_key', 500, 'Invalid media storage key');
-  }
-  return key;
 }

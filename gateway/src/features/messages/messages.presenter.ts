@@ -1,3 +1,14 @@
+/** Every column a reader needs (never the tsvector, which is large and only for the index). */
+export const MESSAGE_COLUMNS = `m.id, m.org_id, m.chat_id, m.device_id, m.engine_message_id, m.engine_full_id, m.client_id, m.direction,
+  m.sender_jid, m.sender_name, m.type, m.body, m.media, m.reply_to_engine_id, m.ack, m.status, m.error, m.next_attempt_at, m.source, m.sent_at,
+  m.edited_at, m.revoked_at`;
+
+/** A message's current reactions as JSON, read by primary key within the same query (no extra round trip). */
+export const REACTIONS = `coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'sender_jid', r.sender_jid, 'reacted_at', r.reacted_at) ORDER BY r.reacted_at)
+    FROM message_reactions r WHERE r.device_id = m.device_id AND r.engine_message_id = m.engine_message_id AND r.emoji IS NOT NULL), '[]') AS reactions`;
+
+export type WithReactions = { reactions: ReactionRow[] };
+
 /** A stored message as browsers and events see it. */
 export interface MessageRow {
   id: number;

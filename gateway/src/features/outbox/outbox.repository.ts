@@ -1,5 +1,6 @@
 // The outbox's SQL. The ack column only moves forward (GREATEST everywhere), with one exception made
 // here on purpose: POST /api/messages/:id/retry puts a failed message (-1) back to pending (0).
+import { isUniqueViolation } from '../../platform/db/pg-errors.js';
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
 import { EVENTS_CHANNEL, appendEvents } from '../realtime/event-log.js';
@@ -164,7 +165,7 @@ export async function markSent(db: Knex, row: Claimed, result: { id: string | nu
     if (alone) return alone;
   } catch (err) {
     // The id was given to another row meanwhile (an echo joined it): sort it out below, under locks.
-    if ((err as { code?: string }).code !== '23505') throw err;
+    if (!isUniqueViolation(err)) throw err;
   }
   await markSentSwapping(db, row, engineId, result.engineFullId ?? null);
   return { next: null, hasNext: true, sent: null };

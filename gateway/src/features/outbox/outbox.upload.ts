@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import busboy from 'busboy';
 import { AppError } from '../../platform/errors.js';
+import { assertCleanInput } from '../../platform/http/input-guard.js';
 
 export interface Upload {
   data: Buffer;
@@ -49,6 +50,12 @@ export function mediaUpload(maxBytes: number): RequestHandler {
     bb.on('close', () => {
       if (failed) return;
       if (tooLarge) return next(new AppError('media_too_large', 413, `The file exceeds the limit of ${maxBytes} bytes`));
+      // The fields are checked with the body by the route; the file name is stored too.
+      try {
+        assertCleanInput(upload?.filename ?? '', 'body', 'file.filename');
+      } catch (e) {
+        return next(e);
+      }
       req.body = fields;
       res.locals.upload = upload && upload.data.length > 0 ? upload : null;
       next();

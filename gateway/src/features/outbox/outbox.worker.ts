@@ -3,7 +3,7 @@ import { PollingWorker } from '../../platform/polling-worker.js';
 import type { Logger } from 'pino';
 import { AppError } from '../../platform/errors.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import type { EngineAdapter, EngineSession, ReplyRef, SendResult } from '../engines/engine.types.js';
+import { sessionOfDevice, type EngineAdapter, type EngineSession, type ReplyRef, type SendResult } from '../engines/engine.types.js';
 import type { MediaService } from '../media/media.service.js';
 import * as repo from './outbox.repository.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
@@ -163,7 +163,7 @@ export class OutboxWorker extends PollingWorker {
       await repo.markFailure(this.db, row, 'device_deleted: the device was removed', false, { ...this.opts, maxAttempts: 0 });
       return failedForGood;
     }
-    const session: EngineSession = { engine: row.engine, session: row.engine_session, baseUrl: row.engine_url, token: row.engine_token, engineRef: row.engine_ref };
+    const session: EngineSession = sessionOfDevice(row);
     const landed = this.inFlight(row.device_id);
     try {
       const adapter = this.engines.adapter(row.engine, session);

@@ -3,7 +3,7 @@ import { AppError, forbidden } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import { engineSessionOf } from '../devices/devices.service.js';
-import type { DeviceRow } from '../devices/devices.repository.js';
+import type { DeviceRow } from '../devices/devices.service.js';
 import { allows, permissionBindings, permissionSql, relationOfDeviceRow } from '../access/access.policy.js';
 
 export interface ProxyPlan {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { visibleMessage, type Viewer } from '../access/access.queries.js';
-import { MESSAGE_COLUMNS } from '../messages/messages.repository.js';
+import { MESSAGE_COLUMNS } from '../messages/messages.presenter.js';
 import type { MessageRow } from '../messages/messages.presenter.js';
 
 /** How a query is read: web-search syntax over unaccented, lower-cased words (as messages.search is built). */

@@ -2,7 +2,7 @@ import { requireAllowed } from '../access/access.policy.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
-import type { EngineAdapter, EngineChat, EngineSession } from '../engines/engine.types.js';
+import { sessionOfDevice, type EngineAdapter, type EngineChat, type EngineSession } from '../engines/engine.types.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
@@ -58,7 +58,10 @@ export class SyncService {
     events: EventBus,
     private readonly jobs: JobQueue,
   ) {
-    // A device's first connection starts its import: durably, so a crash right after it cannot lose it.
+    // A device's first connection starts its import: at once in this process (the engine's history
+    // pushes follow the connection closely and count toward the open import), and durably, so a crash
+    // between the connection's commit and that cannot lose it. The second finds the import there.
+    events.on('device.connected', 'sync.first-import-now', (e) => this.onFirstConnect({ id: e.deviceId, org_id: e.orgId }));
     events.consume('sync.first-import', ['device.connected'], (e, trx) => this.onFirstConnect({ id: e.data.deviceId, org_id: e.data.orgId }, trx));
     jobs.define('sync.import', (p, run) => this.runQueued(Number(p.syncJobId), run));
     jobs.every('sync.recover', opts.staleMs, () => this.recover());
@@ -140,7 +143,7 @@ export class SyncService {
     const row = await this.db('devices').where({ id: job.device_id }).whereNull('deleted_at').first();
     if (!row) return void (await repo.saveProgress(this.db, job.id, { status: 'cancelled', finished_at: new Date() }));
     const device: DeviceCtx = { id: row.id, orgId: row.org_id, engine: row.engine, status: row.status };
-    const session: EngineSession = { engine: row.engine, session: row.engine_session, baseUrl: row.engine_url, token: row.engine_token, engineRef: row.engine_ref };
+    const session: EngineSession = sessionOfDevice(row);
     const adapter = this.engines.adapter(row.engine);
     const log = this.logger.child({ jobId: job.id, deviceId: device.id });
     log.info({ cursor: job.cursor }, job.cursor ? 'history import resumed' : 'history import started');

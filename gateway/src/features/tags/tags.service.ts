@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../platform/db/pg-errors.js';
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { Actor, AuthUser } from '../../platform/http/auth-context.js';
@@ -5,7 +6,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tags.repository.js';
 import { presentTag } from './tags.presenter.js';
 
-const UNIQUE_VIOLATION = '23505';
+/** For contacts: tags of many contacts at once, and which ids exist, tags by name for imports (in the caller's transaction). */
+export { tagsOfContacts, existingTagIds, ensureTagsByName, type TagRow } from './tags.repository.js';
 
 /** Labels on CRM contacts, one set per organization; names are unique regardless of case. */
 export class TagsService {
@@ -66,7 +68,7 @@ export class TagsService {
     try {
       return await work();
     } catch (e) {
-      if ((e as { code?: string }).code === UNIQUE_VIOLATION) throw conflict('tag_exists', 'A tag with this name already exists');
+      if (isUniqueViolation(e)) throw conflict('tag_exists', 'A tag with this name already exists');
       throw e;
     }
   }

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../platform/db/pg-errors.js';
 import { allows } from '../access/access.policy.js';
 import type { Knex } from 'knex';
 import bcrypt from 'bcryptjs';
@@ -9,7 +10,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './users.repository.js';
 import { presentUser } from './users.presenter.js';
 
-const UNIQUE_VIOLATION = '23505';
+/** For auth: the login lookup (others reach users through this service, never its repository). */
+export { findActiveByEmail, type UserRow } from './users.repository.js';
 
 export class UsersService {
   // A real hash to compare against when the email is unknown, so both paths take the same time.
@@ -192,7 +194,7 @@ export class UsersService {
     try {
       return await work();
     } catch (e) {
-      if ((e as { code?: string }).code === UNIQUE_VIOLATION) throw conflict('email_taken', 'An account with this email already exists');
+      if (isUniqueViolation(e)) throw conflict('email_taken', 'An account with this email already exists');
       throw e;
     }
   }

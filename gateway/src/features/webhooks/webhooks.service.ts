@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../platform/errors.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
-import { ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type MediaRef, type ParsedWebhook, type RawWebhook } from '../engines/engine.types.js';
+import { sessionOfDevice, ENGINE_KINDS, WebhookPayloadError, type EngineEvent, type EngineKind, type EngineSession, type MediaRef, type ParsedWebhook, type RawWebhook } from '../engines/engine.types.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { DeviceCtx } from '../ingest/ingest.types.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
@@ -143,7 +143,7 @@ export class WebhooksService {
         engine: row.engine,
         status: row.status,
         secret: row.webhook_secret,
-        session: { engine: row.engine, session: row.engine_session, baseUrl: row.engine_url, token: row.engine_token, engineRef: row.engine_ref },
+        session: sessionOfDevice(row),
       };
       this.devices.set(id, d);
     }

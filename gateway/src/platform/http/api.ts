@@ -3,6 +3,7 @@ import { z, type ZodType } from 'zod';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { AppError } from '../errors.js';
 import type { Actor, AuthUser, Role } from './auth-context.js';
+import { assertCleanInput } from './input-guard.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -118,6 +119,8 @@ function sendJson(res: Response, status: number, value: unknown) {
 
 function parse(schema: ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body') {
   if (!schema) return value;
+  // Whatever filled it (JSON, a multipart form, the router), no declared input holds text the database cannot store.
+  assertCleanInput(value, where);
   const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (r.success) return r.data;
   throw new AppError(

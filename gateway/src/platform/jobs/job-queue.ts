@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger as Pino } from 'pino';
 import pg from 'pg';
+import client from 'prom-client';
 import { Logger, run, type Runner, type Task } from 'graphile-worker';
 
 /** What a job's handler is told about its run. */
@@ -35,6 +36,8 @@ export class JobQueue {
   private readonly periodic: { name: string; ms: number }[] = [];
   private runner: Runner | null = null;
   private pool: pg.Pool | null = null;
+  /** Job runs that threw (a periodic job's failure included), by task: /metrics jobs_failed_total. */
+  readonly failures = new client.Counter({ name: 'jobs_failed_total', help: 'Background job runs that failed, by task', labelNames: ['task'] as const, registers: [] });
 
   constructor(
     private readonly db: Knex,
@@ -56,6 +59,7 @@ export class JobQueue {
       try {
         await fn(run.signal);
       } catch (err) {
+        this.failures.inc({ task: name });
         this.logger.warn({ err, job: name }, `${name} failed`);
       } finally {
         // Not while stopping: the next start adds it again, and stop() must not wait on new rows.
@@ -80,6 +84,10 @@ export class JobQueue {
     );
   }
 
+  metrics(registry: client.Registry) {
+    registry.registerMetric(this.failures);
+  }
+
   get running() {
     return !!this.runner;
   }
@@ -92,7 +100,14 @@ export class JobQueue {
     this.pool.on('connect', (client) => client.on('error', (err) => this.logger.warn({ err }, 'job queue connection failed')));
     const taskList: Record<string, Task> = {};
     for (const [name, handler] of this.tasks) {
-      taskList[name] = (payload, helpers) => handler((payload ?? {}) as Record<string, unknown>, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts, signal: helpers.abortSignal });
+      taskList[name] = async (payload, helpers) => {
+        try {
+          await handler((payload ?? {}) as Record<string, unknown>, { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts, signal: helpers.abortSignal });
+        } catch (err) {
+          this.failures.inc({ task: name });
+          throw err; // the queue retries it with back-off (and logs it)
+        }
+      };
     }
     this.runner = await run({
       pgPool: this.pool,
@@ -113,8 +128,13 @@ export class JobQueue {
     const runner = this.runner;
     this.runner = null;
     if (runner) await runner.stop();
-    await this.pool?.end();
+    const pool = this.pool;
     this.pool = null;
+    if (!pool) return;
+    // graphile-worker hands back its LISTEN connection just after stop() resolves: wait for it (briefly),
+    // so the database is not closed under it (a shutdown would log its connection errors).
+    for (let i = 0; i < 200 && pool.totalCount > pool.idleCount; i++) await new Promise((r) => setTimeout(r, 5));
+    await pool.end();
   }
 }
 
