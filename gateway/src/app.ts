@@ -65,6 +65,8 @@ export interface CreatedApp {
   services: AppServices;
   background: BackgroundJobs;
   attach(server: Server): void;
+  /** The OpenAPI document served at /api/openapi.json (also what `npm run gen:api` turns into web types). */
+  openapi: ReturnType<typeof buildDocument>;
 }
 
 export function createApp({ config, db, logger }: AppDeps): CreatedApp {
@@ -156,6 +158,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   let httpServer: Server | undefined;
   return {
     app,
+    openapi: document,
     handler: (req, res) => {
       // After close(), Node still serves a kept-alive connection that was busy at that moment, for as
       // long as its client keeps sending on it (engines post webhooks all the time), so close() would
