@@ -97,7 +97,7 @@ export function createApp({ config, db, logger }: AppDeps): CreatedApp {
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'", 'ws:', 'wss:'] },
+        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'], 'connect-src': ["'self'", 'ws:', 'wss:'] },
       },
     }),
   );
