@@ -50,7 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
     ...env,
   });
   const db = createDb(database.url, { min: 0, max: 5 });
-  const { app, handler, services, background, attach } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }) });
+  const { app, handler, services, background, attach } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }), validateResponses: true });
   if (opts.background !== false) background.start();
   const server: Server = await new Promise((resolve) => {
     const s = createServer(handler).listen(port, '127.0.0.1', () => resolve(s));
