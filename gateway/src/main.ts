@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
 import { loadConfig, ConfigError } from './config/config.js';
 import { createLogger } from './platform/logger.js';
 import { openDatabase } from './platform/db/database.js';
@@ -15,7 +16,8 @@ async function main() {
     config = loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(e.message);
+      // Before the configured logger exists, still one JSON line (on stderr), naming the variable.
+      pino(pino.destination(2)).fatal(e.message);
       process.exit(78); // EX_CONFIG
     }
     throw e;
@@ -56,9 +58,11 @@ async function main() {
       : `  Engine: ${[config.WAHA_URL && `WAHA ${config.WAHA_URL}`, config.WUZAPI_URL && `WuzAPI ${config.WUZAPI_URL}`].filter(Boolean).join(', ')}`,
   ];
   if (config.demo) lines.push('  Demo logins (password demo-password): alice@demo.test (admin), bob@demo.test (editor), carol@demo.test (viewer)');
-  console.log(lines.join('\n') + '\n');
+  // Logs are JSON lines only; the banner is for a person at a terminal, and its facts are on the
+  // `listening` line for everyone else.
+  if (process.stdout.isTTY) console.log(lines.join('\n') + '\n');
   background.start();
-  logger.info({ url, port: config.PORT, simulator: simulator?.url }, 'listening');
+  logger.info({ url, port: config.PORT, simulator: simulator?.url, about: lines.filter(Boolean).map((l) => l.trim()) }, 'listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -96,6 +100,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('gateway failed to start:', err);
+  pino(pino.destination(2)).fatal({ err }, 'gateway failed to start');
   process.exit(1);
 });

@@ -49,6 +49,14 @@ function boot(port: number, pgPort: number, simPort: number, env: Record<string,
   return { child, ready, exited, output: () => out };
 }
 
+function isJson(line: string) {
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
+
 async function stop(p: { child: ChildProcess; exited: Promise<number | null> }) {
   p.child.kill('SIGTERM');
   return p.exited;
@@ -62,6 +70,9 @@ describe('the gateway process', () => {
     expect(first.output()).toContain(`running at http://localhost:${port}`);
     expect(first.output()).toContain('alice@demo.test (admin)');
     expect(first.output()).toContain(`SIMULATOR (development tool, not WhatsApp) at http://127.0.0.1:${simPort}`);
+    // Not at a terminal: every line on stdout and stderr is a JSON log line.
+    const notJson = first.output().split('\n').filter((l) => l.trim() && !isJson(l));
+    expect(notJson).toEqual([]);
     expect((await fetch(`http://127.0.0.1:${simPort}/_sim`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -150,5 +161,6 @@ describe('the gateway process', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(78);
     expect(err).toMatch(/PORT/);
+    expect(JSON.parse(err.trim().split('\n').at(-1)!)).toMatchObject({ level: 60, msg: expect.stringMatching(/PORT/) });
   }, 30_000);
 });

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from './db/outage.js';
 
 /** The one error type routes and services throw; the handler turns it into the project's error shape. */
 export class AppError extends Error {
@@ -37,8 +38,14 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   res.status(e.status).json({ error: body });
 };
 
-function toAppError(err: unknown): AppError {
+/** Seconds a client is asked to wait when the database is unreachable. */
+const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/** Any error as the AppError the client sees: ours as thrown, known client errors as 4xx, an outage as 503, the rest 500. */
+export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err))
+    return new AppError('database_unavailable', 503, 'The database is unreachable right now; try again shortly', undefined, { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) });
   const b = err as BodyParserError;
   if (b?.type === 'entity.parse.failed') return new AppError('invalid_json', 400, 'The request body is not valid JSON');
   if (b?.type === 'entity.too.large')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createApp, type AppServices } from '../../src/app.js';
 import { createDb, type Db } from '../../src/platform/db/knex.js';
@@ -34,7 +34,7 @@ export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
  * The real app on a real port over a private real database (or `databaseUrl`, to restart an app on
  * the same data), with its background jobs. `env` overrides configuration.
  */
-export async function startTestApp(env: Record<string, string> = {}, opts: { databaseUrl?: string; background?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { databaseUrl?: string; background?: boolean; logger?: Logger } = {}): Promise<TestApp> {
   const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Local state (media files) of this app goes to a temporary directory, never into the repository.
@@ -49,8 +49,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
     DATABASE_URL: database.url,
     ...env,
   });
-  const db = createDb(database.url, { min: 0, max: 5 });
-  const { app, handler, services, background, attach } = createApp({ config, db, logger: pino({ level: config.LOG_LEVEL }), validateResponses: true });
+  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
+  const db = createDb(database.url, { min: 0, max: 5 }, logger);
+  // Every success answer is checked against its route's response schema (a mismatch is a 500).
+  const { app, handler, services, background, attach } = createApp({ config, db, logger, validateResponses: true });
   if (opts.background !== false) background.start();
   const server: Server = await new Promise((resolve) => {
     const s = createServer(handler).listen(port, '127.0.0.1', () => resolve(s));

@@ -21,8 +21,9 @@ export default function ChatsRoute() {
   const chatId = param ? Number(param) : null;
   const at = search.get('at') ? Number(search.get('at')) : null;
   const wide = useMediaQuery('(min-width: 1100px)');
-  const [infoOpen, setInfoOpen] = useState<boolean | null>(null);
-  const showInfo = infoOpen ?? wide;
+  // The contact card opens when asked for (the info button), not on every chat.
+  const [infoOpen, setInfoOpen] = useState(false);
+  const showInfo = infoOpen;
   const role = useSession()!.user.role;
 
   const { data: fetched, error } = useGetChatQuery(chatId ?? 0, { skip: !chatId });
@@ -41,7 +42,7 @@ export default function ChatsRoute() {
       </div>
       <div className="pane pane-conv">
         {chat ? (
-          <Conversation key={chat.id} chat={chat} focusMessageId={at} onBack={() => navigate('/chats')} onToggleInfo={() => setInfoOpen(!showInfo)} infoOpen={showInfo} />
+          <Conversation key={chat.id} chat={chat} focusMessageId={at} onLeaveFocus={() => navigate(`/chats/${chat.id}`, { replace: true })} onBack={() => navigate('/chats')} onToggleInfo={() => setInfoOpen(!showInfo)} infoOpen={showInfo} />
         ) : chatId && error ? (
           <div className="conv-empty" data-testid="chat-not-found">
             <div>

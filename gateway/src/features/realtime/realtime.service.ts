@@ -39,7 +39,7 @@ export class RealtimeService {
     const connection = (this.db.client as { config: { connection: string } }).config.connection;
     // Fan-out reads get their own two connections: a webhook backlog waiting on the shared pool must
     // not delay pushing what is already committed.
-    const reads = (this.reads = createDb(connection, { min: 0, max: 2 }));
+    const reads = (this.reads = createDb(connection, { min: 0, max: 2 }, this.logger));
     this.hub = new RealtimeHub(reads, this.logger);
     const hub = this.hub;
     this.listener = new EventsListener(connection, (id) => hub.notify(id), this.logger);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { AppError } from '../../platform/errors.js';
+import { AppError, toAppError } from '../../platform/errors.js';
 import { logRequest, requestIdOf } from '../../platform/logger.js';
 import type { WebhooksService } from './webhooks.service.js';
 
@@ -28,17 +28,18 @@ export function webhookEdge(opts: {
     if (!m) return false;
     const started = process.hrtime.bigint();
     const reqId = requestIdOf(req);
-    const finish = (status: number, text: string, err?: unknown) => {
+    const finish = (status: number, text: string, err?: unknown, extra: string[] = []) => {
       // Headers as a flat list: written as given, with no header map made for this response.
-      res.writeHead(status, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), 'x-request-id', reqId]);
+      res.writeHead(status, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), 'x-request-id', reqId, ...extra]);
       res.end(text);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       opts.observe('POST', ROUTE, status, ms / 1000);
       logRequest(opts.logger, reqId, 'POST', req.url!, status, ms, err);
     };
     const fail = (err: unknown) => {
-      const e = err instanceof AppError ? err : new AppError('internal', 500, 'Something went wrong on our side; the request id is in the X-Request-Id header');
-      finish(e.status, JSON.stringify({ error: { code: e.code, message: e.message } }), err);
+      // A database outage is a 503 with Retry-After: the engine delivers again later.
+      const e = toAppError(err);
+      finish(e.status, JSON.stringify({ error: { code: e.code, message: e.message } }), e.status >= 500 ? err : undefined, Object.entries(e.headers ?? {}).flat());
     };
 
     const chunks: Buffer[] = [];

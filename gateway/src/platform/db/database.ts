@@ -23,7 +23,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     url = pg.url;
     stopEmbedded = pg.stop;
   }
-  const db = createDb(url, { min: config.DB_POOL_MIN, max: config.DB_POOL_MAX });
+  const db = createDb(url, { min: config.DB_POOL_MIN, max: config.DB_POOL_MAX }, logger);
   return {
     db,
     url,

@@ -26,12 +26,16 @@ export function upsertMessage(data: Pages<Message>, m: Message): void {
     const old = data.pages[at[0]]!.items[at[1]]!;
     // Never step back: a late "sent" must not undo a "read" that arrived first.
     const merged = { ...old, ...m, local: m.local ?? (old.id < 0 ? old.local : undefined) };
-    if (rank(old.status) > rank(m.status) && m.status !== 'failed') merged.status = old.status;
+    if (rank(old.status) > rank(m.status) && m.status !== 'failed') keepState(merged, old);
     data.pages[at[0]]!.items[at[1]] = merged;
     return;
   }
   if (!data.pages.length) data.pages.push({ items: [], nextCursor: null });
   const t = time(m.sentAt);
+  // A slice that does not reach the newest message (opened around a search hit) keeps newer ones out:
+  // they belong to pages not loaded yet, and appear when the person pages or jumps there.
+  const head = data.pages[0]!;
+  if (head.after && (!head.items.length || t >= time(head.items[0]!.sentAt))) return;
   for (let p = 0; p < data.pages.length; p++) {
     const items = data.pages[p]!.items;
     const last = items[items.length - 1];
@@ -45,18 +49,32 @@ export function upsertMessage(data: Pages<Message>, m: Message): void {
   }
 }
 
+/** Takes a message out (hidden for the org, or a failed send the person deleted). */
+export function removeMessage(data: Pages<Message>, m: Pick<Message, 'id' | 'clientId'>): void {
+  const at = findMessage(data, m);
+  if (at) data.pages[at[0]]!.items.splice(at[1], 1);
+}
+
 /** Applies a message.updated event: only what it carries changes. */
 export function patchMessage(data: Pages<Message>, m: Partial<Message> & Pick<Message, 'id'>): boolean {
   const at = findMessage(data, { id: m.id, clientId: m.clientId ?? null });
   if (!at) return false;
   const old = data.pages[at[0]]!.items[at[1]]!;
   const next = { ...old, ...m };
-  if (m.status && rank(old.status) > rank(m.status) && m.status !== 'failed') next.status = old.status;
+  if (m.status && rank(old.status) > rank(m.status) && m.status !== 'failed') keepState(next, old);
   data.pages[at[0]]!.items[at[1]] = next;
   return true;
 }
 
-const ORDER = ['failed', 'pending', 'received', 'sent', 'delivered', 'read', 'played'];
+/** A late, older state (the send's answer after its first failure's event) keeps the newer one and its reason. */
+function keepState(next: Message, old: Message) {
+  next.status = old.status;
+  next.error = old.error;
+  next.lastError = old.lastError;
+  next.nextAttemptAt = old.nextAttemptAt;
+}
+
+const ORDER = ['failed', 'pending', 'retrying', 'received', 'sent', 'delivered', 'read', 'played'];
 const rank = (s: string) => ORDER.indexOf(s);
 
 export function matchesFilters(c: Chat, f: ChatFilters): boolean {

@@ -7,7 +7,67 @@ import { Avatar } from '../../shared/avatar';
 import { listTime } from '../../shared/format';
 import { SearchIcon, StarIcon } from '../../shared/icons';
 import { chatTags, chatTitle, type Chat, type ChatFilters } from './chat.types';
-import { useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery } from './chats.api';
+import { useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery, useStartChatMutation } from './chats.api';
+import { notificationsSupported, notifyPref, setNotify, startNotifications } from './notify';
+
+/** Text that reads as a phone number (digits, spaces, + - . ( )), with enough digits to be one. */
+const looksLikePhone = (s: string) => /^\+?[\d\s().-]+$/.test(s) && s.replace(/\D/g, '').length >= 6;
+
+/** "Search or start a chat": a number typed there starts a chat on a device the person sends from. */
+function StartChat({ phone, onOpen }: { phone: string; onOpen(c: Chat): void }) {
+  const { data: devices } = useGetChatDevicesQuery();
+  const mine = (devices ?? []).filter((d) => d.access === 'owner' || d.access === 'agent');
+  const [deviceId, setDeviceId] = useState('');
+  const [start, { isLoading, error, reset }] = useStartChatMutation();
+  useEffect(() => reset(), [phone, reset]);
+  if (!mine.length) return null;
+  const chosen = deviceId || mine[0]!.id;
+  return (
+    <form
+      className="start-chat"
+      data-testid="start-chat"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await start({ deviceId: chosen, phone });
+        if ('data' in r && r.data) onOpen(r.data);
+      }}
+    >
+      <div className="start-chat-row">
+        <button type="submit" className="primary" disabled={isLoading}>
+          {isLoading ? 'Checking…' : `Start a chat with ${phone}`}
+        </button>
+        {mine.length > 1 && (
+          <>
+            <label htmlFor="start-device" className="sr-only">
+              From device
+            </label>
+            <select id="start-device" value={chosen} onChange={(e) => setDeviceId(e.target.value)}>
+              {mine.map((d) => (
+                <option key={d.id} value={d.id}>
+                  from {d.name}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {errorMessage(error)}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** The unread total in the tab's title, like WhatsApp Web: "(3) Team WhatsApp". */
+function useUnreadTitle(total: number) {
+  useEffect(() => {
+    const base = document.title.replace(/^\(\d+\+?\) /, '');
+    document.title = total > 0 ? `(${total > 999 ? '999+' : total}) ${base}` : base;
+  }, [total]);
+  useEffect(() => () => void (document.title = document.title.replace(/^\(\d+\+?\) /, '')), []);
+}
 
 type ListRow = { kind: 'head'; key: string; label: string } | { kind: 'chat'; key: string; chat: Chat; section: 'fav' | 'shared' | 'all' } | { kind: 'more'; key: string };
 
@@ -84,6 +144,23 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
   const shared = useGetSharedWithMeQuery(undefined, { refetchOnMountOrArgChange: true });
   const { data: devices } = useGetChatDevicesQuery();
 
+  // Chats by id, for notifications to name the chat.
+  const names = useRef(new Map<number, string>());
+  useEffect(() => {
+    for (const c of [...(main.data?.pages.flatMap((p) => p.items) ?? []), ...(shared.data ?? [])]) names.current.set(c.id, chatTitle(c));
+  }, [main.data, shared.data]);
+  useEffect(() => startNotifications((id) => names.current.get(id) ?? null), []);
+  const [notify, setNotifyState] = useState(notifyPref);
+  const unreadTotal = useMemo(() => {
+    const seen = new Set<number>();
+    let n = 0;
+    for (const c of [...(main.data?.pages.flatMap((p) => p.items) ?? []), ...(shared.data ?? [])]) if (!seen.has(c.id)) (seen.add(c.id), (n += c.unreadCount));
+    return n;
+  }, [main.data, shared.data]);
+  useUnreadTitle(unreadTotal);
+  // A chat started by number but still empty stays out of the list (open, it is still shown).
+  const shown = (c: Chat) => c.lastMessageAt !== null || c.lastMessagePreview !== null || c.id === selectedId;
+
   const rows = useMemo<ListRow[]>(() => {
     const out: ListRow[] = [];
     const favChats = favs.data?.pages.flatMap((p) => p.items) ?? [];
@@ -100,13 +177,14 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
       const all = main.data?.pages.flatMap((p) => p.items) ?? [];
       const sharedIds = new Set(sharedChats.map((c) => c.id));
       const favIds = new Set(favChats.map((c) => c.id));
-      const rest = all.filter((c) => !sharedIds.has(c.id) && !(filter === 'all' && !q && favIds.has(c.id)));
+      const rest = all.filter((c) => shown(c) && !sharedIds.has(c.id) && !(filter === 'all' && !q && favIds.has(c.id)));
       if (out.length && rest.length) out.push({ kind: 'head', key: 'h:all', label: 'Chats' });
       for (const c of rest) out.push({ kind: 'chat', key: `a:${c.id}`, chat: c, section: 'all' });
       if (main.hasNextPage) out.push({ kind: 'more', key: 'more' });
     }
     return out;
-  }, [main.data, main.hasNextPage, favs.data, shared.data, filter, q]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [main.data, main.hasNextPage, favs.data, shared.data, filter, q, selectedId]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -152,7 +230,21 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
   return (
     <section className="chat-list" aria-label="Chats">
       <header className="list-head">
-        <h1>Chats</h1>
+        <div className="list-title">
+          <h1>Chats</h1>
+          {notificationsSupported() && (
+            <button
+              type="button"
+              className="chip notify-toggle"
+              aria-pressed={notify === 'on'}
+              title={notify === 'on' ? 'Notifications on: new messages alert you while this app is in the background' : 'Get a notification and a sound for new messages while this app is in the background'}
+              onClick={async () => setNotifyState(await setNotify(notify !== 'on'))}
+              data-testid="notify-toggle"
+            >
+              {notify === 'on' ? 'Notifications on' : 'Notify me'}
+            </button>
+          )}
+        </div>
         <div className="search-box">
           <SearchIcon />
           <label htmlFor="chat-search" className="sr-only">
@@ -160,6 +252,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
           </label>
           <input id="chat-search" type="search" placeholder="Search or start a chat" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
+        {looksLikePhone(search.trim()) && <StartChat phone={search.trim()} onOpen={(c) => (setSearch(''), onOpen(c))} />}
         <div className="chips" role="group" aria-label="Filter chats">
           {chips.map(([f, label]) => (
             <button key={f} type="button" className={`chip${filter === f ? ' on' : ''}`} aria-pressed={filter === f} onClick={() => setFilter(f)}>

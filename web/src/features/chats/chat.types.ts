@@ -28,7 +28,7 @@ export interface Media {
   size: number | null;
   mediaId: string | null;
 }
-export type MessageStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
+export type MessageStatus = 'received' | 'pending' | 'retrying' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 export interface Message {
   id: number;
   chatId: number;
@@ -44,6 +44,10 @@ export interface Message {
   replyTo: string | number | null;
   status: MessageStatus;
   error: string | null;
+  /** Why the last send attempt failed (the engine's reason), while retrying or failed. */
+  lastError?: string | null;
+  /** When a pending or retrying send is tried next. */
+  nextAttemptAt?: string | null;
   sentAt: string;
   editedAt: string | null;
   revoked: boolean;
@@ -53,6 +57,21 @@ export interface Message {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+  /** Conversation pages: cursors to page older / newer; `after` is null when the page reaches the newest message. */
+  before?: string | null;
+  after?: string | null;
+}
+/** Which slice of a conversation a cache entry holds: the newest messages, or those around one message. */
+export interface MessagesArg {
+  chatId: number;
+  around?: number;
+}
+export interface ChatDevice {
+  id: string;
+  name: string;
+  status?: string;
+  engineReachable?: boolean;
+  access?: string;
 }
 export interface ChatFilters {
   deviceId?: string;

@@ -1,7 +1,7 @@
 import { api } from '../../api/api';
 import { listenWhileCached } from '../../api/realtime';
-import { applyChatUpdate, patchMessage, setChatRead, upsertMessage } from './chat-cache';
-import type { Chat, ChatFilters, Message, Page } from './chat.types';
+import { applyChatUpdate, patchMessage, removeMessage, setChatRead, upsertMessage } from './chat-cache';
+import type { Chat, ChatDevice, ChatFilters, Message, MessagesArg, Page } from './chat.types';
 
 export const CHAT_PAGE = 50;
 export const MESSAGE_PAGE = 50;
@@ -109,46 +109,67 @@ export const chatsApi = api.injectEndpoints({
         });
       },
     }),
-    getMessages: b.infiniteQuery<Page<Message>, number, string | null>({
-      infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (last) => last.nextCursor ?? undefined },
-      query: ({ queryArg, pageParam }) => ({ url: `/api/chats/${queryArg}/messages`, params: { limit: MESSAGE_PAGE, before: pageParam } }),
+    // One entry per slice of a chat: {chatId} holds the newest messages, {chatId, around} a page centred on
+    // one message (a search hit) that pages both ways. Pages run newest first, each newest first.
+    getMessages: b.infiniteQuery<Page<Message>, MessagesArg, { before?: string; after?: string } | null>({
+      infiniteQueryOptions: {
+        initialPageParam: null,
+        getNextPageParam: (last) => (last.before ?? last.nextCursor ? { before: (last.before ?? last.nextCursor)! } : undefined),
+        getPreviousPageParam: (first) => (first.after ? { after: first.after } : undefined),
+      },
+      query: ({ queryArg, pageParam }) => ({
+        url: `/api/chats/${queryArg.chatId}/messages`,
+        params: { limit: MESSAGE_PAGE, ...(pageParam ?? (queryArg.around ? { around: queryArg.around } : {})) },
+      }),
       keepUnusedDataFor: 120,
-      async onCacheEntryAdded(chatId, lifecycle) {
+      async onCacheEntryAdded(arg, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
           const m = e.data as Message;
-          if (m?.chatId !== chatId) return;
+          if (m?.chatId !== arg.chatId) return;
           if (e.type === 'message.created') lifecycle.updateCachedData((d) => upsertMessage(d, m));
-          if (e.type === 'message.updated') lifecycle.updateCachedData((d) => void (patchMessage(d, m) || upsertMessage(d, m)));
+          if (e.type === 'message.updated')
+            lifecycle.updateCachedData((d) => void ((m as Message & { deleted?: boolean }).deleted ? removeMessage(d, m) : patchMessage(d, m) || upsertMessage(d, m)));
         });
       },
     }),
     sendMessage: b.mutation<Message, SendArgs & { deviceId: string }>({
       query: (a) => ({ url: `/api/chats/${a.chatId}/messages`, method: 'POST', body: sendBody(a) }),
       // Shown at once as pending; the answer (or the socket, whichever is first) replaces it by clientId.
-      async onQueryStarted(a, { dispatch, queryFulfilled }) {
+      async onQueryStarted(a, { dispatch, getState, queryFulfilled }) {
         const stub = msgStub(a, a.deviceId);
-        dispatch(chatsApi.util.updateQueryData('getMessages', a.chatId, (d) => upsertMessage(d, stub)));
+        updateMessages(dispatch, getState, a.chatId, (d) => upsertMessage(d, stub));
         try {
           const { data } = await queryFulfilled;
-          dispatch(chatsApi.util.updateQueryData('getMessages', a.chatId, (d) => upsertMessage(d, { ...data, local: undefined })));
+          updateMessages(dispatch, getState, a.chatId, (d) => upsertMessage(d, { ...data, local: undefined }));
         } catch (err) {
           const message = (err as { error?: { data?: { message?: string } } })?.error?.data?.message ?? 'Not sent';
-          dispatch(chatsApi.util.updateQueryData('getMessages', a.chatId, (d) => void patchMessage(d, { id: stub.id, clientId: a.clientId, status: 'failed', error: message })));
+          updateMessages(dispatch, getState, a.chatId, (d) => void patchMessage(d, { id: stub.id, clientId: a.clientId, status: 'failed', error: message, lastError: message }));
         }
       },
     }),
     retryMessage: b.mutation<Message, { id: number; chatId: number }>({
       query: ({ id }) => ({ url: `/api/messages/${id}/retry`, method: 'POST' }),
-      async onQueryStarted({ id, chatId }, { dispatch, queryFulfilled }) {
-        dispatch(chatsApi.util.updateQueryData('getMessages', chatId, (d) => void patchMessage(d, { id, status: 'pending', error: null })));
+      async onQueryStarted({ id, chatId }, { dispatch, getState, queryFulfilled }) {
         try {
           const { data } = await queryFulfilled;
-          dispatch(chatsApi.util.updateQueryData('getMessages', chatId, (d) => void patchMessage(d, data)));
+          updateMessages(dispatch, getState, chatId, (d) => void patchMessage(d, data));
         } catch (err) {
-          const message = (err as { error?: { data?: { message?: string } } })?.error?.data?.message ?? 'Not sent';
-          dispatch(chatsApi.util.updateQueryData('getMessages', chatId, (d) => void patchMessage(d, { id, status: 'failed', error: message })));
+          const message = (err as { error?: { data?: { error?: { message?: string } } } })?.error?.data?.error?.message ?? 'Could not retry';
+          updateMessages(dispatch, getState, chatId, (d) => void patchMessage(d, { id, lastError: message }));
         }
       },
+    }),
+    /** Hides a message for the organization (owner and agents): a failed send the person gives up on. */
+    deleteMessage: b.mutation<unknown, { id: number; chatId: number; clientId?: string | null }>({
+      queryFn: async (a, _api, _extra, baseQuery) => (a.id > 0 ? baseQuery({ url: `/api/messages/${a.id}`, method: 'DELETE' }) : { data: null }),
+      async onQueryStarted(a, { dispatch, getState, queryFulfilled }) {
+        await queryFulfilled.catch(() => null);
+        updateMessages(dispatch, getState, a.chatId, (d) => removeMessage(d, { id: a.id, clientId: a.clientId ?? null }));
+      },
+    }),
+    /** Starts (or finds) the chat with a phone number on a device one sends from. */
+    startChat: b.mutation<Chat, { deviceId: string; phone: string }>({
+      query: (body) => ({ url: '/api/chats', method: 'POST', body }),
     }),
     markRead: b.mutation<unknown, number>({
       query: (id) => ({ url: `/api/chats/${id}/read`, method: 'POST' }),
@@ -176,13 +197,35 @@ export const chatsApi = api.injectEndpoints({
       query: () => ({ url: '/api/users/directory', params: { limit: 500 } }),
       transformResponse: (r: { items: Colleague[] }) => r.items,
     }),
-    getChatDevices: b.query<{ id: string; name: string }[], void>({
+    getChatDevices: b.query<ChatDevice[], void>({
       query: () => '/api/devices',
-      transformResponse: (r: { items: { id: string; name: string }[] }) => r.items.map(({ id, name }) => ({ id, name })),
+      transformResponse: (r: { items: ChatDevice[] }) => r.items.map(({ id, name, status, engineReachable, access }) => ({ id, name, status, engineReachable, access })),
       providesTags: ['Device'],
+      async onCacheEntryAdded(_a, lifecycle) {
+        await listenWhileCached(lifecycle, (e) => {
+          if (e.type !== 'device.status') return;
+          const d = e.data as Partial<ChatDevice> & { id?: string; deviceId?: string };
+          lifecycle.updateCachedData((list) => {
+            const dev = list.find((x) => x.id === (d.id ?? d.deviceId));
+            if (!dev) return;
+            if (d.status) dev.status = d.status;
+            if (d.engineReachable !== undefined) dev.engineReachable = d.engineReachable;
+          });
+        });
+      },
     }),
   }),
 });
+
+type Dispatch = (a: unknown) => unknown;
+type MessagesDraft = Parameters<typeof upsertMessage>[0];
+
+/** Applies `fn` to every cached slice of a chat's messages (the newest, and any around a message). */
+function updateMessages(dispatch: Dispatch, getState: () => unknown, chatId: number, fn: (d: MessagesDraft) => void) {
+  const args = chatsApi.util.selectCachedArgsForQuery(getState() as never, 'getMessages') as MessagesArg[];
+  const mine = args.filter((a) => a.chatId === chatId);
+  for (const a of mine.length ? mine : [{ chatId }]) dispatch(chatsApi.util.updateQueryData('getMessages', a, fn));
+}
 
 export const {
   useGetChatsInfiniteQuery,
@@ -191,6 +234,8 @@ export const {
   useGetMessagesInfiniteQuery,
   useSendMessageMutation,
   useRetryMessageMutation,
+  useDeleteMessageMutation,
+  useStartChatMutation,
   useMarkReadMutation,
   useGetSharesQuery,
   useAddShareMutation,

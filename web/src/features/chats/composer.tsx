@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { bytes, phoneOf } from '../../shared/format';
 import { ClipIcon, CloseIcon, SendIcon } from '../../shared/icons';
 import type { Message } from './chat.types';
@@ -12,19 +12,52 @@ interface Props {
 
 const MAX_FILE = 64 * 1024 * 1024;
 
+// The picker is its own chunk: the first open loads it, the initial bundle stays small.
+const EmojiPicker = lazy(() => import('./emoji-picker'));
+
+/** Drafts survive switching chats and reloads: one per chat, in this browser only. */
+const draftKey = (chatId: number) => `wa-draft:${chatId}`;
+const readDraft = (chatId: number) => {
+  try {
+    return localStorage.getItem(draftKey(chatId)) ?? '';
+  } catch {
+    return '';
+  }
+};
+const writeDraft = (chatId: number, text: string) => {
+  try {
+    if (text) localStorage.setItem(draftKey(chatId), text);
+    else localStorage.removeItem(draftKey(chatId));
+  } catch {
+    /* storage full or blocked: the draft lives as long as the page */
+  }
+};
+
 /** Enter sends, Shift+Enter breaks the line; a paperclip attaches one file. */
 export function Composer({ onSend, replyTo, onCancelReply, chatId }: Props) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => readDraft(chatId));
+  const [picking, setPicking] = useState(false);
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    setText('');
+    setText(readDraft(chatId));
     setFile(null);
     area.current?.focus();
   }, [chatId]);
+  useEffect(() => writeDraft(chatId, text), [chatId, text]);
+  const insert = (emoji: string) => {
+    const a = area.current;
+    const at = a ? a.selectionStart : text.length;
+    const end = a ? a.selectionEnd : text.length;
+    setText(text.slice(0, at) + emoji + text.slice(end));
+    requestAnimationFrame(() => {
+      a?.focus();
+      a?.setSelectionRange(at + emoji.length, at + emoji.length);
+    });
+  };
   useEffect(() => {
     if (replyTo) area.current?.focus();
   }, [replyTo]);
@@ -100,6 +133,21 @@ export function Composer({ onSend, replyTo, onCancelReply, chatId }: Props) {
             setFile(f);
           }}
         />
+        <span className="emoji-anchor">
+          <button type="button" className="icon-btn emoji-btn" aria-label="Emoji" aria-expanded={picking} onClick={() => setPicking((p) => !p)} data-testid="emoji-button">
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+              <circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <circle cx="9" cy="10" r="1.2" fill="currentColor" />
+              <circle cx="15" cy="10" r="1.2" fill="currentColor" />
+              <path d="M8 14.5c1 1.5 2.4 2.2 4 2.2s3-.7 4-2.2" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+            </svg>
+          </button>
+          {picking && (
+            <Suspense fallback={null}>
+              <EmojiPicker onPick={insert} onClose={() => setPicking(false)} />
+            </Suspense>
+          )}
+        </span>
         <label htmlFor={`attach-${chatId}`} className="icon-btn attach" title="Attach a file">
           <ClipIcon />
           <span className="sr-only">Attach a file</span>

@@ -2,6 +2,7 @@ import { memo, useState } from 'react';
 import { bytes, clockTime, phoneOf } from '../../shared/format';
 import { ReplyIcon } from '../../shared/icons';
 import type { Message } from './chat.types';
+import { linkify } from './linkify';
 import { Ticks } from './ticks';
 import { downloadMedia, useMediaUrl } from './use-media-url';
 
@@ -45,9 +46,13 @@ interface Props {
   canReply: boolean;
   onReply(m: Message): void;
   onRetry(m: Message): void;
+  /** Delete a send that failed for good (owner and agents). */
+  onDelete?(m: Message): void;
+  /** The quote of a reply was clicked: show the quoted message. */
+  onQuote?(quoted: Message): void;
 }
 
-export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, isGroup, highlighted, canReply, onReply, onRetry }: Props) {
+export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, isGroup, highlighted, canReply, onReply, onRetry, onDelete, onQuote }: Props) {
   const out = m.direction === 'out';
   const isImage = !!m.media && (m.type === 'image' || (m.media.mimetype ?? '').startsWith('image/'));
   const isDoc = !!m.media && !isImage;
@@ -57,7 +62,14 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
       <div className="bubble">
         {!out && isGroup && !grouped && <p className="sender">{sender}</p>}
         {m.replyTo !== null && m.replyTo !== undefined && (
-          <blockquote className="quote">
+          <blockquote
+            className={`quote${quoted && onQuote ? ' clickable' : ''}`}
+            onClick={quoted && onQuote ? () => onQuote(quoted) : undefined}
+            onKeyDown={quoted && onQuote ? (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onQuote(quoted)) : undefined}
+            role={quoted && onQuote ? 'button' : undefined}
+            tabIndex={quoted && onQuote ? 0 : undefined}
+            aria-label={quoted && onQuote ? 'Show the quoted message' : undefined}
+          >
             <strong>{quoted ? (quoted.direction === 'out' ? 'You' : (quoted.senderName ?? phoneOf(quoted.from))) : 'Reply'}</strong>
             <span>{quoted ? (quoted.body ?? quoted.media?.filename ?? 'Media') : 'A message not loaded here'}</span>
           </blockquote>
@@ -67,7 +79,7 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
         {m.revoked ? (
           <p className="body revoked">This message was deleted</p>
         ) : (
-          m.body && <p className="body">{m.body}</p>
+          m.body && <p className="body">{linkify(m.body)}</p>
         )}
         <span className="meta">
           {m.editedAt && <span className="edited">edited</span>}
@@ -80,12 +92,18 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
           </button>
         )}
       </div>
-      {m.status === 'failed' && (
-        <p className="failed-row" role="alert">
-          {m.error ?? 'Not sent.'}{' '}
+      {(m.status === 'failed' || m.status === 'retrying') && (
+        <p className="failed-row" role="alert" data-testid="send-failure">
+          <strong>{m.status === 'retrying' ? 'Not sent — retrying' : 'Not sent'}</strong>
+          {(m.lastError ?? m.error) && <span className="failed-reason">{m.lastError ?? m.error}</span>}
           <button type="button" className="link" onClick={() => onRetry(m)}>
-            Retry
+            {m.status === 'retrying' ? 'Retry now' : 'Retry'}
           </button>
+          {m.status === 'failed' && onDelete && (
+            <button type="button" className="link danger" onClick={() => onDelete(m)}>
+              Delete
+            </button>
+          )}
         </p>
       )}
     </div>

@@ -7,6 +7,7 @@ const LABEL: Record<MessageStatus, string> = {
   read: 'Read',
   played: 'Played',
   failed: 'Not sent',
+  retrying: 'Not sent — retrying',
   received: '',
 };
 
@@ -15,7 +16,7 @@ export function Ticks({ status }: { status: MessageStatus }) {
   if (status === 'received') return null;
   const label = LABEL[status];
   const common = { className: `ticks ticks-${status}`, role: 'img', 'aria-label': label, 'data-status': status, title: label } as const;
-  if (status === 'pending')
+  if (status === 'pending' || status === 'retrying')
     return (
       <svg {...common} viewBox="0 0 16 16" width="14" height="14">
         <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" strokeWidth="1.5" />

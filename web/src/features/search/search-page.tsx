@@ -3,7 +3,7 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/http';
 import { listTime } from '../../shared/format';
 import { SearchIcon } from '../../shared/icons';
-import { highlightParts, useSearchMessagesQuery, type SearchHit } from './search.api';
+import { highlightParts, useGetSearchDevicesQuery, useSearchMessagesQuery, type SearchHit } from './search.api';
 import './search.css';
 
 function Snippet({ text }: { text: string }) {
@@ -28,6 +28,13 @@ export default function SearchPage() {
     return () => clearTimeout(t);
   }, [text, q, setParams]);
 
+  const { data: devices } = useGetSearchDevicesQuery();
+  // Our side of a chat is the number, not necessarily the reader: "You" only for the number's owner.
+  const sentBy = (h: SearchHit) => {
+    const d = devices?.find((x) => x.id === h.deviceId);
+    if (d?.access === 'owner') return 'You: ';
+    return d ? `${d.name}: ` : 'Sent: ';
+  };
   const open = (h: SearchHit) => navigate(`/chats/${h.chatId}?at=${h.messageId}`);
   return (
     <main className="page search-page" aria-labelledby="search-title">
@@ -54,7 +61,7 @@ export default function SearchPage() {
                 <time>{listTime(h.sentAt)}</time>
               </span>
               <span className="hit-body">
-                {h.direction === 'out' ? 'You: ' : h.senderName ? `${h.senderName}: ` : ''}
+                {h.direction === 'out' ? sentBy(h) : h.senderName ? `${h.senderName}: ` : ''}
                 <Snippet text={h.snippet} />
               </span>
             </button>

@@ -7,6 +7,8 @@ export interface SearchHit {
   sentAt: string | null;
   direction: 'in' | 'out' | null;
   senderName: string | null;
+  /** The device (number) the message was sent or received on. */
+  deviceId: string | null;
   snippet: string;
 }
 
@@ -14,7 +16,7 @@ type Raw = Record<string, unknown> & {
   id?: number;
   messageId?: number;
   chatId?: number;
-  message?: { id: number; chatId?: number; sentAt?: string; direction?: 'in' | 'out'; senderName?: string | null; body?: string | null };
+  message?: { id: number; chatId?: number; deviceId?: string; sentAt?: string; direction?: 'in' | 'out'; senderName?: string | null; body?: string | null };
   chat?: { id: number; name?: string | null; jid?: string };
   snippet?: string;
   headline?: string;
@@ -36,6 +38,7 @@ export function normalizeHit(r: Raw): SearchHit {
     sentAt: m?.sentAt ?? r.sentAt ?? null,
     direction: m?.direction ?? r.direction ?? null,
     senderName: m?.senderName ?? r.senderName ?? null,
+    deviceId: m?.deviceId ?? null,
     snippet: r.snippet ?? r.headline ?? m?.body ?? r.body ?? '',
   };
 }
@@ -63,6 +66,12 @@ export const searchApi = api.injectEndpoints({
       query: (q) => ({ url: '/api/search', params: { q, limit: 50 } }),
       transformResponse: (r: { items: Raw[]; nextCursor?: string | null }) => ({ items: r.items.map(normalizeHit), nextCursor: r.nextCursor ?? null }),
     }),
+    /** Device names, to say which number sent a message (the phone's owner may have written it, not the reader). */
+    getSearchDevices: b.query<{ id: string; name: string; access?: string }[], void>({
+      query: () => '/api/devices',
+      transformResponse: (r: { items: { id: string; name: string; access?: string }[] }) => r.items.map(({ id, name, access }) => ({ id, name, access })),
+      providesTags: ['Device'],
+    }),
   }),
 });
-export const { useSearchMessagesQuery } = searchApi;
+export const { useSearchMessagesQuery, useGetSearchDevicesQuery } = searchApi;
