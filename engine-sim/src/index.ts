@@ -14,6 +14,7 @@ export type { Faults, WahaSession, WuzUser, WahaStatus } from './state/store.js'
 export type { DeliveryRecord } from './webhooks/delivery.js';
 export { createSimulatorApp, type SimulatorApp } from './app.js';
 export { SIM_LABEL } from './control/page.js';
+export { REQUESTS as WUZAPI_REQUESTS, ANSWERS as WUZAPI_ANSWERS, checkRequest as checkWuzapiRequest, checkHistorySync as checkWuzapiHistorySync } from './contract/wuzapi-handlers.js';
 export { loadWahaContract, loosenWahaDocument, defaultWahaContractPath, type WahaContract, type ContractResult } from './contract/waha-openapi.js';
 
 export interface RunningSim {

@@ -99,7 +99,7 @@ export function createApp({ config, db, logger, validateResponses }: AppDeps): C
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'", 'ws:', 'wss:'] },
+        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'], 'connect-src': ["'self'", 'ws:', 'wss:'] },
       },
     }),
   );

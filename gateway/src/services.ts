@@ -97,7 +97,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
 
 
   // --- conversations (reading, search, shares) services ---
-  const chats = new ChatsService(db, contacts, engines, logger, config.PHONE_DEFAULT_REGION);
+  const chats = new ChatsService(db, contacts, engines, logger, config.PHONE_DEFAULT_REGION, { channelsInChatList: config.CHANNELS_IN_CHAT_LIST });
   const messages = new MessagesService(db, audit, contacts);
   const shares = new SharesService(db, chats, audit);
   const search = new SearchService(db);

@@ -75,6 +75,8 @@ export const configSchema = z.object({
   WEBHOOK_BASE_URL: optionalUrl,
   WEBHOOK_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('64mb'),
   WEBHOOK_ALLOW_UNSIGNED_WUZAPI: bool(false),
+  // Channel (newsletter) posts and status broadcasts are stored, but kept out of the chat list unless asked for.
+  CHANNELS_IN_CHAT_LIST: bool(false),
   WEBHOOK_RECEIPT_RETENTION_HOURS: z.coerce.number().int().positive().default(72),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(4),

@@ -5385,8 +5385,73 @@ export interface paths {
                                 direction: "in" | "out";
                                 from: string | null;
                                 senderName: string | null;
-                                type: string;
+                                /**
+                                 * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                                 * @enum {string}
+                                 */
+                                kind: "message" | "system" | "note";
+                                /**
+                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                                 * @enum {string}
+                                 */
+                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                                 body: string | null;
+                                content: {
+                                    /** @enum {string} */
+                                    type: "link";
+                                    url: string;
+                                    title: string | null;
+                                    description: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "location";
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                    name: string | null;
+                                    address: string | null;
+                                    url: string | null;
+                                    live: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "contact";
+                                    contacts: {
+                                        name: string | null;
+                                        numbers: string[];
+                                        vcard: string | null;
+                                    }[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "poll";
+                                    question: string;
+                                    options: string[];
+                                    multiple: boolean;
+                                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                    votesUnavailable?: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "template";
+                                    header: {
+                                        text: string | null;
+                                        /** @description image | video | document, when the header is media */
+                                        media: string | null;
+                                    };
+                                    body: string | null;
+                                    footer: string | null;
+                                    /** @description button texts, as text */
+                                    buttons: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "call";
+                                    video: boolean;
+                                    group: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "group";
+                                    actor: string | null;
+                                    participants: string[];
+                                    subject?: string | null;
+                                    description?: string | null;
+                                } | null;
                                 media: {
                                     mimetype: string | null;
                                     filename: string | null;
@@ -5409,6 +5474,12 @@ export interface paths {
                                     from: string;
                                     at: string;
                                 }[];
+                                /** @description polls: each option with its count and voters (null for other messages) */
+                                pollVotes?: {
+                                    option: string;
+                                    count: number;
+                                    voters: string[];
+                                }[] | null;
                             }[];
                             /** @description same as before (kept for older clients) */
                             nextCursor: string | null;
@@ -5506,8 +5577,73 @@ export interface paths {
                             direction: "in" | "out";
                             from: string | null;
                             senderName: string | null;
-                            type: string;
+                            /**
+                             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                             * @enum {string}
+                             */
+                            kind: "message" | "system" | "note";
+                            /**
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @enum {string}
+                             */
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
+                            content: {
+                                /** @enum {string} */
+                                type: "link";
+                                url: string;
+                                title: string | null;
+                                description: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "location";
+                                latitude: number | null;
+                                longitude: number | null;
+                                name: string | null;
+                                address: string | null;
+                                url: string | null;
+                                live: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "contact";
+                                contacts: {
+                                    name: string | null;
+                                    numbers: string[];
+                                    vcard: string | null;
+                                }[];
+                            } | {
+                                /** @enum {string} */
+                                type: "poll";
+                                question: string;
+                                options: string[];
+                                multiple: boolean;
+                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                votesUnavailable?: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "template";
+                                header: {
+                                    text: string | null;
+                                    /** @description image | video | document, when the header is media */
+                                    media: string | null;
+                                };
+                                body: string | null;
+                                footer: string | null;
+                                /** @description button texts, as text */
+                                buttons: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "call";
+                                video: boolean;
+                                group: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "group";
+                                actor: string | null;
+                                participants: string[];
+                                subject?: string | null;
+                                description?: string | null;
+                            } | null;
                             media: {
                                 mimetype: string | null;
                                 filename: string | null;
@@ -5525,6 +5661,12 @@ export interface paths {
                             sentAt: string | null;
                             editedAt: string | null;
                             revoked: boolean;
+                            /** @description polls: each option with its count and voters (null for other messages) */
+                            pollVotes?: {
+                                option: string;
+                                count: number;
+                                voters: string[];
+                            }[] | null;
                         };
                     };
                 };
@@ -5811,8 +5953,73 @@ export interface paths {
                                 direction: "in" | "out";
                                 from: string | null;
                                 senderName: string | null;
-                                type: string;
+                                /**
+                                 * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                                 * @enum {string}
+                                 */
+                                kind: "message" | "system" | "note";
+                                /**
+                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                                 * @enum {string}
+                                 */
+                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                                 body: string | null;
+                                content: {
+                                    /** @enum {string} */
+                                    type: "link";
+                                    url: string;
+                                    title: string | null;
+                                    description: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "location";
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                    name: string | null;
+                                    address: string | null;
+                                    url: string | null;
+                                    live: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "contact";
+                                    contacts: {
+                                        name: string | null;
+                                        numbers: string[];
+                                        vcard: string | null;
+                                    }[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "poll";
+                                    question: string;
+                                    options: string[];
+                                    multiple: boolean;
+                                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                    votesUnavailable?: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "template";
+                                    header: {
+                                        text: string | null;
+                                        /** @description image | video | document, when the header is media */
+                                        media: string | null;
+                                    };
+                                    body: string | null;
+                                    footer: string | null;
+                                    /** @description button texts, as text */
+                                    buttons: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "call";
+                                    video: boolean;
+                                    group: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "group";
+                                    actor: string | null;
+                                    participants: string[];
+                                    subject?: string | null;
+                                    description?: string | null;
+                                } | null;
                                 media: {
                                     mimetype: string | null;
                                     filename: string | null;
@@ -5835,6 +6042,12 @@ export interface paths {
                                     from: string;
                                     at: string;
                                 }[];
+                                /** @description polls: each option with its count and voters (null for other messages) */
+                                pollVotes?: {
+                                    option: string;
+                                    count: number;
+                                    voters: string[];
+                                }[] | null;
                                 chat: {
                                     id: number;
                                     name: string | null;
@@ -5991,7 +6204,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One message with its reactions */
+        /** One message with its reactions, poll votes and earlier texts (edits) */
         get: {
             parameters: {
                 query?: never;
@@ -6019,8 +6232,73 @@ export interface paths {
                             direction: "in" | "out";
                             from: string | null;
                             senderName: string | null;
-                            type: string;
+                            /**
+                             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                             * @enum {string}
+                             */
+                            kind: "message" | "system" | "note";
+                            /**
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @enum {string}
+                             */
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
+                            content: {
+                                /** @enum {string} */
+                                type: "link";
+                                url: string;
+                                title: string | null;
+                                description: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "location";
+                                latitude: number | null;
+                                longitude: number | null;
+                                name: string | null;
+                                address: string | null;
+                                url: string | null;
+                                live: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "contact";
+                                contacts: {
+                                    name: string | null;
+                                    numbers: string[];
+                                    vcard: string | null;
+                                }[];
+                            } | {
+                                /** @enum {string} */
+                                type: "poll";
+                                question: string;
+                                options: string[];
+                                multiple: boolean;
+                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                votesUnavailable?: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "template";
+                                header: {
+                                    text: string | null;
+                                    /** @description image | video | document, when the header is media */
+                                    media: string | null;
+                                };
+                                body: string | null;
+                                footer: string | null;
+                                /** @description button texts, as text */
+                                buttons: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "call";
+                                video: boolean;
+                                group: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "group";
+                                actor: string | null;
+                                participants: string[];
+                                subject?: string | null;
+                                description?: string | null;
+                            } | null;
                             media: {
                                 mimetype: string | null;
                                 filename: string | null;
@@ -6041,6 +6319,17 @@ export interface paths {
                             reactions: {
                                 emoji: string;
                                 from: string;
+                                at: string;
+                            }[];
+                            /** @description polls: each option with its count and voters (null for other messages) */
+                            pollVotes?: {
+                                option: string;
+                                count: number;
+                                voters: string[];
+                            }[] | null;
+                            /** @description earlier texts, oldest first (empty when never edited) */
+                            edits: {
+                                text: string | null;
                                 at: string;
                             }[];
                         };
@@ -6627,8 +6916,73 @@ export interface paths {
                                     direction: "in" | "out";
                                     from: string | null;
                                     senderName: string | null;
-                                    type: string;
+                                    /**
+                                     * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                                     * @enum {string}
+                                     */
+                                    kind: "message" | "system" | "note";
+                                    /**
+                                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                                     * @enum {string}
+                                     */
+                                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                                     body: string | null;
+                                    content: {
+                                        /** @enum {string} */
+                                        type: "link";
+                                        url: string;
+                                        title: string | null;
+                                        description: string | null;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "location";
+                                        latitude: number | null;
+                                        longitude: number | null;
+                                        name: string | null;
+                                        address: string | null;
+                                        url: string | null;
+                                        live: boolean;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "contact";
+                                        contacts: {
+                                            name: string | null;
+                                            numbers: string[];
+                                            vcard: string | null;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "poll";
+                                        question: string;
+                                        options: string[];
+                                        multiple: boolean;
+                                        /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                        votesUnavailable?: boolean;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "template";
+                                        header: {
+                                            text: string | null;
+                                            /** @description image | video | document, when the header is media */
+                                            media: string | null;
+                                        };
+                                        body: string | null;
+                                        footer: string | null;
+                                        /** @description button texts, as text */
+                                        buttons: string[];
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "call";
+                                        video: boolean;
+                                        group: boolean;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "group";
+                                        actor: string | null;
+                                        participants: string[];
+                                        subject?: string | null;
+                                        description?: string | null;
+                                    } | null;
                                     media: {
                                         mimetype: string | null;
                                         filename: string | null;
@@ -6646,6 +7000,12 @@ export interface paths {
                                     sentAt: string | null;
                                     editedAt: string | null;
                                     revoked: boolean;
+                                    /** @description polls: each option with its count and voters (null for other messages) */
+                                    pollVotes?: {
+                                        option: string;
+                                        count: number;
+                                        voters: string[];
+                                    }[] | null;
                                 };
                                 chat: {
                                     id: number;
@@ -6747,8 +7107,73 @@ export interface paths {
                             direction: "in" | "out";
                             from: string | null;
                             senderName: string | null;
-                            type: string;
+                            /**
+                             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                             * @enum {string}
+                             */
+                            kind: "message" | "system" | "note";
+                            /**
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @enum {string}
+                             */
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
+                            content: {
+                                /** @enum {string} */
+                                type: "link";
+                                url: string;
+                                title: string | null;
+                                description: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "location";
+                                latitude: number | null;
+                                longitude: number | null;
+                                name: string | null;
+                                address: string | null;
+                                url: string | null;
+                                live: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "contact";
+                                contacts: {
+                                    name: string | null;
+                                    numbers: string[];
+                                    vcard: string | null;
+                                }[];
+                            } | {
+                                /** @enum {string} */
+                                type: "poll";
+                                question: string;
+                                options: string[];
+                                multiple: boolean;
+                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                votesUnavailable?: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "template";
+                                header: {
+                                    text: string | null;
+                                    /** @description image | video | document, when the header is media */
+                                    media: string | null;
+                                };
+                                body: string | null;
+                                footer: string | null;
+                                /** @description button texts, as text */
+                                buttons: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "call";
+                                video: boolean;
+                                group: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "group";
+                                actor: string | null;
+                                participants: string[];
+                                subject?: string | null;
+                                description?: string | null;
+                            } | null;
                             media: {
                                 mimetype: string | null;
                                 filename: string | null;
@@ -6766,6 +7191,12 @@ export interface paths {
                             sentAt: string | null;
                             editedAt: string | null;
                             revoked: boolean;
+                            /** @description polls: each option with its count and voters (null for other messages) */
+                            pollVotes?: {
+                                option: string;
+                                count: number;
+                                voters: string[];
+                            }[] | null;
                         };
                     };
                 };
@@ -6889,8 +7320,73 @@ export interface paths {
                             direction: "in" | "out";
                             from: string | null;
                             senderName: string | null;
-                            type: string;
+                            /**
+                             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                             * @enum {string}
+                             */
+                            kind: "message" | "system" | "note";
+                            /**
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @enum {string}
+                             */
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
+                            content: {
+                                /** @enum {string} */
+                                type: "link";
+                                url: string;
+                                title: string | null;
+                                description: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "location";
+                                latitude: number | null;
+                                longitude: number | null;
+                                name: string | null;
+                                address: string | null;
+                                url: string | null;
+                                live: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "contact";
+                                contacts: {
+                                    name: string | null;
+                                    numbers: string[];
+                                    vcard: string | null;
+                                }[];
+                            } | {
+                                /** @enum {string} */
+                                type: "poll";
+                                question: string;
+                                options: string[];
+                                multiple: boolean;
+                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                votesUnavailable?: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "template";
+                                header: {
+                                    text: string | null;
+                                    /** @description image | video | document, when the header is media */
+                                    media: string | null;
+                                };
+                                body: string | null;
+                                footer: string | null;
+                                /** @description button texts, as text */
+                                buttons: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "call";
+                                video: boolean;
+                                group: boolean;
+                            } | {
+                                /** @enum {string} */
+                                type: "group";
+                                actor: string | null;
+                                participants: string[];
+                                subject?: string | null;
+                                description?: string | null;
+                            } | null;
                             media: {
                                 mimetype: string | null;
                                 filename: string | null;
@@ -6908,6 +7404,12 @@ export interface paths {
                             sentAt: string | null;
                             editedAt: string | null;
                             revoked: boolean;
+                            /** @description polls: each option with its count and voters (null for other messages) */
+                            pollVotes?: {
+                                option: string;
+                                count: number;
+                                voters: string[];
+                            }[] | null;
                         };
                     };
                 };

@@ -25,6 +25,8 @@ export interface ChatFilter {
   unread?: boolean;
   favorite?: boolean;
   q?: string;
+  /** Leave out channels (@newsletter) and status broadcasts (@broadcast). */
+  hideChannels?: boolean;
   limit: number;
   after?: [string, number]; // (sort key as text, id) of the last row of the previous page
 }
@@ -36,6 +38,7 @@ function conditions(db: Knex, user: Viewer, f: ChatFilter): Knex.Raw {
   const parts: string[] = ['TRUE'];
   const binds: Knex.RawBinding[] = [];
   if (f.unread) parts.push('c.unread_count > 0');
+  if (f.hideChannels) parts.push(`c.jid NOT LIKE '%@newsletter' AND c.jid NOT LIKE '%@broadcast'`);
   if (f.q) {
     const pat = `%${escapeLike(f.q)}%`;
     const digits = f.q.replace(/\D/g, '');

@@ -35,6 +35,7 @@ export class ChatsService {
     private readonly engines: EngineRegistry,
     private readonly logger: Logger,
     private readonly region: Region,
+    private readonly opts: { channelsInChatList?: boolean } = {},
   ) {}
 
   /**
@@ -69,7 +70,7 @@ export class ChatsService {
   }
 
   async list(actor: Actor, f: { limit: number; cursor?: string; deviceId?: string; unread?: boolean; favorite?: boolean; q?: string }) {
-    const rows = await repo.listChats(this.db, actor.user, { ...f, after: cursorKey(f.cursor) });
+    const rows = await repo.listChats(this.db, actor.user, { ...f, hideChannels: !this.opts.channelsInChatList, after: cursorKey(f.cursor) });
     const page = toPage(rows, f.limit, (r) => [r.k, Number(r.id)], (r) => r);
     return { items: await this.present(actor.user, page.items), nextCursor: page.nextCursor };
   }
@@ -98,7 +99,7 @@ export class ChatsService {
     const last = items[items.length - 1];
     const beforeCursor = olderMore && last ? key(last) : null;
     return {
-      items: items.map((m) => presentMessageWithReactions(m, m.reactions)),
+      items: items.map((m) => presentMessageWithReactions(m, m.reactions, m.poll_votes)),
       nextCursor: beforeCursor,
       before: beforeCursor,
       // Paging back from a cursor: newer messages exist (at least the one the cursor came from).

@@ -76,8 +76,30 @@ export interface MediaRef {
   mediaId?: string | null;
 }
 
+/** Message types (kind `message`): what a phone sends. */
+export const MESSAGE_TYPES = [
+  'text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contact', 'poll', 'template', 'pending_decryption', 'other',
+] as const;
+/** System line types (kind `system`): things that happened in a chat, not messages anyone wrote. */
+export const SYSTEM_TYPES = [
+  'call_missed', 'group_joined', 'group_left', 'group_promoted', 'group_demoted', 'group_subject', 'group_description', 'group_picture', 'group_created',
+] as const;
+export type SystemType = (typeof SYSTEM_TYPES)[number];
+
+/** The structured part of a message or system line, by its type. */
+export type MessageContent =
+  | { type: 'link'; url: string; title: string | null; description: string | null }
+  | { type: 'location'; latitude: number | null; longitude: number | null; name: string | null; address: string | null; url: string | null; live: boolean }
+  | { type: 'contact'; contacts: { name: string | null; numbers: string[]; vcard: string | null }[] }
+  | { type: 'poll'; question: string; options: string[]; multiple: boolean; votesUnavailable?: boolean }
+  | { type: 'template'; header: { text: string | null; media: string | null }; body: string | null; footer: string | null; buttons: string[] }
+  | { type: 'call'; video: boolean; group: boolean }
+  | { type: 'group'; actor: string | null; participants: string[]; subject?: string | null; description?: string | null };
+
 export interface EngineMessage {
   id: string; // WhatsApp key id
+  /** `system` for calls and group events (a centred line, no author); default `message`. */
+  kind?: 'message' | 'system';
   /** The engine's own full id when it differs (WAHA serialized id), needed for replies and seen. */
   engineFullId?: string | null;
   chatJid: string;
@@ -85,8 +107,9 @@ export interface EngineMessage {
   senderJid: string | null;
   fromMe: boolean;
   timestamp: Date;
-  type: 'text' | 'image' | 'video' | 'audio' | 'document' | 'sticker' | 'location' | 'contact' | 'other';
+  type: (typeof MESSAGE_TYPES)[number] | SystemType;
   body: string | null;
+  content?: MessageContent | null;
   media?: MediaRef | null;
   replyToId?: string | null;
   pushName?: string | null;
@@ -165,7 +188,12 @@ export type EngineEvent =
   | { kind: 'ack'; ids: string[]; chatJid?: string | null; ack: AckName }
   | { kind: 'reaction'; targetId: string; senderJid: string | null; fromMe: boolean; emoji: string | null; timestamp: Date }
   | { kind: 'revoke'; targetId: string; timestamp: Date }
-  | { kind: 'edit'; targetId: string; body: string; timestamp: Date }
+  /** `body` null: the edit's text is not known (delivered encrypted); the original still shows "edited". */
+  | { kind: 'edit'; targetId: string; body: string | null; timestamp: Date }
+  /** A vote on a poll (WAHA poll.vote): the voter's whole current choice. */
+  | { kind: 'poll.vote'; pollId: string; voterJid: string; options: string[]; timestamp: Date }
+  /** A chat's name as the engine knows it (group subject, history), set at `at`: the newest wins. */
+  | { kind: 'chat.name'; chatJid: string; name: string; at: Date }
   | { kind: 'contact'; contact: EngineContact }
   | { kind: 'lid'; mapping: LidMapping }
   | { kind: 'qr'; qr: string | null };

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
 import { ACK, type EngineMessage } from '../engines/engine.types.js';
 import { EVENTS_CHANNEL } from '../realtime/event-log.js';
-import { presentMessageSql } from '../messages/messages.presenter.js';
+import { isoSql, presentMessageSql } from '../messages/messages.presenter.js';
 import { presentChatSql } from '../chats/chats.presenter.js';
 import type { DeviceCtx, IngestOptions, IngestResult, ReceivedMessage } from './ingest.types.js';
 
@@ -165,8 +165,10 @@ export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<s
     direction: m.fromMe ? 'out' : 'in',
     sender_jid: m.senderJid,
     sender_name: m.fromMe ? null : (m.pushName ?? null),
+    kind: m.kind ?? 'message',
     type: m.type,
     body: m.body,
+    content: m.content ?? null,
     media: m.media
       ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, engineUrl: m.media.url ?? null, hasInline: !!m.media.base64, mediaId: m.media.mediaId ?? null }
       : null,
@@ -184,33 +186,44 @@ export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<s
 
 const STORE_MESSAGES = `
 WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, engine_message_id text,
-    engine_full_id text, direction text, sender_jid text, sender_name text, type text, body text, media jsonb,
+    engine_full_id text, direction text, sender_jid text, sender_name text, kind text, type text, body text, content jsonb, media jsonb,
     reply_to_engine_id text, ack smallint, source text, sent_at timestamptz)),
   opt AS (SELECT ?::boolean AS history),
   p AS (DELETE FROM message_updates_pending p USING x WHERE p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id RETURNING p.*),
   ins AS (
-    INSERT INTO messages AS m (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, type,
-      body, media, reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at)
-    SELECT x.org_id, x.device_id, x.chat_id, x.engine_message_id, x.engine_full_id, x.direction, x.sender_jid, x.sender_name, x.type,
-      CASE WHEN p.revoked_at IS NOT NULL THEN NULL ELSE COALESCE(p.edited_body, x.body) END, x.media,
-      x.reply_to_engine_id, GREATEST(x.ack, COALESCE(p.ack, x.ack)), x.source, x.sent_at, p.edited_at, p.revoked_at
+    INSERT INTO messages AS m (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, kind, type,
+      body, content, media, reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at, edits)
+    SELECT x.org_id, x.device_id, x.chat_id, x.engine_message_id, x.engine_full_id, x.direction, x.sender_jid, x.sender_name, x.kind, x.type,
+      CASE WHEN p.revoked_at IS NOT NULL THEN NULL ELSE COALESCE(p.edited_body, x.body) END, x.content, x.media,
+      x.reply_to_engine_id, GREATEST(x.ack, COALESCE(p.ack, x.ack)), x.source, x.sent_at, p.edited_at, p.revoked_at,
+      CASE WHEN p.edited_body IS NOT NULL AND p.edited_body IS DISTINCT FROM x.body AND p.revoked_at IS NULL
+        THEN jsonb_build_array(jsonb_build_object('text', x.body, 'at', ${isoSql('x.sent_at')})) END
     FROM x LEFT JOIN p ON p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id
     ORDER BY x.device_id, x.engine_message_id
     ON CONFLICT (device_id, engine_message_id) DO UPDATE SET
       ack = GREATEST(m.ack, EXCLUDED.ack),
       engine_full_id = COALESCE(m.engine_full_id, EXCLUDED.engine_full_id),
+      -- A "waiting for this message" placeholder is replaced in place by the real message.
+      type = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.type ELSE m.type END,
+      body = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.body ELSE m.body END,
+      content = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.content ELSE m.content END,
+      media = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.media ELSE m.media END,
+      reply_to_engine_id = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.reply_to_engine_id ELSE m.reply_to_engine_id END,
       updated_at = now()
     WHERE EXCLUDED.ack > m.ack OR (m.engine_full_id IS NULL AND EXCLUDED.engine_full_id IS NOT NULL)
+      OR (m.type = 'pending_decryption' AND EXCLUDED.type <> 'pending_decryption')
     RETURNING m.*, (xmax = 0) AS inserted),
   -- Live only from here. Each new message with the number of our own newer ones in its chat:
   -- writing from the phone reads the chat there, so unread restarts after our own message.
   fresh AS (
     SELECT i.chat_id, i.id, i.sent_at, i.direction, i.org_id, i.device_id,
       i.media->>'engineUrl' IS NOT NULL AND i.media->>'mediaId' IS NULL AS remote_media,
-      CASE WHEN COALESCE(i.body, '') <> '' THEN left(i.body, 140) ELSE '[' || i.type || ']' END AS preview,
+      CASE WHEN COALESCE(i.body, '') <> '' THEN left(i.body, 140) WHEN i.type = 'pending_decryption' THEN 'Waiting for this message'
+        ELSE '[' || i.type || ']' END AS preview,
       count(*) FILTER (WHERE i.direction = 'out') OVER (PARTITION BY i.chat_id ORDER BY i.sent_at DESC, i.id DESC
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS own_after
-    FROM ins i WHERE i.inserted AND NOT (SELECT history FROM opt)),
+    -- System lines (calls, group events) are in the timeline but neither preview nor unread.
+    FROM ins i WHERE i.inserted AND i.kind = 'message' AND NOT (SELECT history FROM opt)),
   v AS (
     SELECT chat_id, bool_or(direction = 'out') AS reset, count(*) FILTER (WHERE direction = 'in' AND own_after = 0) AS unread,
       (array_agg(id ORDER BY sent_at DESC, id DESC))[1] AS mid, max(sent_at) AS at,

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import { phoneOfJid } from '../engines/jid.js';
 import { ACK, type AckName, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
 import { appendEvents, type NewEvent } from '../realtime/event-log.js';
-import { presentMessage, type MessageRow } from '../messages/messages.presenter.js';
-import { MESSAGE_COLUMNS } from '../messages/messages.presenter.js';
+import { isoSql, MESSAGE_COLUMNS, POLL_VOTES, presentMessage, tallyVotes, type MessageRow, type PollVoteRow } from '../messages/messages.presenter.js';
+import { presentChat, type ChatRow } from '../chats/chats.presenter.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { DeviceCtx, IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
 import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
@@ -27,7 +27,7 @@ export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOpti
 
 async function writeRest(db: Knex, items: IngestItem[], bag: Bag, opts: IngestOptions, result: IngestResult): Promise<IngestResult> {
   const msgs = [...bag.messages.values()];
-  const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length;
+  const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length + bag.votes.size + bag.names.size;
   if (!items.some(needsReceipt) && !more && (opts.history || !mayBeEchoes(msgs, opts.knownSent))) {
     if (!msgs.length) return result;
     // New chats are written first, on their own: a chat left without its message by a failed
@@ -56,6 +56,14 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts
     result.changed.push({ orgId: device.orgId, deviceId: device.id, chatId: Number(m.chat_id), messageId: Number(m.id) });
   }
   await upsertReactions(trx, bag);
+  for (const m of await upsertVotes(trx, bag)) {
+    const device = bag.devices.get(m.device_id)!;
+    events.push({ orgId: device.orgId, deviceId: device.id, chatId: Number(m.chat_id), type: 'message.updated', data: { ...presentMessage(m), pollVotes: tallyVotes(m, m.poll_votes) } });
+    result.changed.push({ orgId: device.orgId, deviceId: device.id, chatId: Number(m.chat_id), messageId: Number(m.id) });
+  }
+  for (const c of await upsertChatNames(trx, bag)) {
+    events.push({ orgId: c.org_id, deviceId: c.device_id, chatId: Number(c.id), type: 'chat.updated', data: presentChat(c) });
+  }
   for (const s of bag.states) {
     const change = await applyDeviceState(trx, s.device, s.state);
     if (change) {
@@ -80,7 +88,9 @@ interface Bag {
   devices: Map<string, DeviceCtx>;
   messages: Map<string, BatchMessage>; // key device|id, merged
   acks: Map<string, { device: DeviceCtx; id: string; ack: number }>;
-  edits: Map<string, { device: DeviceCtx; id: string; body: string; at: Date }>;
+  edits: Map<string, { device: DeviceCtx; id: string; body: string | null; at: Date }>;
+  votes: Map<string, { device: DeviceCtx; pollId: string; voter: string; options: string[]; at: Date }>; // key device|poll|voter
+  names: Map<string, { device: DeviceCtx; jid: string; name: string; at: Date }>;
   revokes: Map<string, { device: DeviceCtx; id: string; at: Date }>;
   reactions: Map<string, { device: DeviceCtx; id: string; sender: string; emoji: string | null; at: Date }>;
   contacts: Map<string, { device: DeviceCtx; c: EngineContact }>;
@@ -90,7 +100,7 @@ interface Bag {
 
 /** Merges duplicates inside the batch (message + message.any, retries) so each key appears once. */
 function collect(items: IngestItem[]): Bag {
-  const bag: Bag = { devices: new Map(), messages: new Map(), acks: new Map(), edits: new Map(), revokes: new Map(), reactions: new Map(), contacts: new Map(), lids: new Map(), states: [] };
+  const bag: Bag = { devices: new Map(), messages: new Map(), acks: new Map(), edits: new Map(), revokes: new Map(), reactions: new Map(), contacts: new Map(), lids: new Map(), states: [], votes: new Map(), names: new Map() };
   for (const { device, events } of items) {
     bag.devices.set(device.id, device);
     for (const e of events) {
@@ -133,6 +143,17 @@ function collect(items: IngestItem[]): Bag {
         case 'session.status':
           bag.states.push({ device, state: { status: e.status, detail: e.detail, jid: e.jid, pushName: e.pushName } });
           break;
+        case 'poll.vote': {
+          const key = `${k(e.pollId)}|${e.voterJid}`;
+          const prev = bag.votes.get(key);
+          if (!prev || e.timestamp >= prev.at) bag.votes.set(key, { device, pollId: e.pollId, voter: e.voterJid, options: e.options, at: e.timestamp });
+          break;
+        }
+        case 'chat.name': {
+          const prev = bag.names.get(k(e.chatJid));
+          if (!prev || e.at >= prev.at) bag.names.set(k(e.chatJid), { device, jid: e.chatJid, name: e.name, at: e.at });
+          break;
+        }
         case 'qr':
           break;
       }
@@ -144,6 +165,9 @@ function collect(items: IngestItem[]): Bag {
 const stripNulls = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
 
 function mergeMessage(a: BatchMessage, b: EngineMessage, device: DeviceCtx) {
+  // A "waiting for this message" placeholder never overwrites the real message, whichever came first.
+  if (b.type === 'pending_decryption' && a.type !== 'pending_decryption') return a;
+  if (a.type === 'pending_decryption' && b.type !== 'pending_decryption') return { ...b, device } as BatchMessage;
   const ack = (m: EngineMessage) => (m.ack ? ACK[m.ack] : -2);
   return {
     ...a,
@@ -222,14 +246,21 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
     `UPDATE messages m SET
        ack = GREATEST(m.ack, COALESCE(v.ack, m.ack)),
        body = CASE WHEN v.revoked_at IS NOT NULL OR m.revoked_at IS NOT NULL THEN NULL
-                   WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) THEN v.edited_body ELSE m.body END,
+                   WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) THEN COALESCE(v.edited_body, m.body) ELSE m.body END,
+       -- The text an edit replaces joins the history (an encrypted edit's text is unknown: nothing replaced).
+       edits = CASE WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) AND v.edited_body IS NOT NULL
+                     AND v.edited_body IS DISTINCT FROM m.body AND m.revoked_at IS NULL
+                    THEN COALESCE(m.edits, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('text', m.body, 'at', ${isoSql('COALESCE(m.edited_at, m.sent_at)')}))
+                    ELSE m.edits END,
        edited_at = CASE WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) THEN v.edited_at ELSE m.edited_at END,
        revoked_at = COALESCE(m.revoked_at, v.revoked_at),
        updated_at = now()
      FROM jsonb_to_recordset(?::jsonb) AS v(${cols})
      WHERE m.device_id = v.device_id AND m.engine_message_id = v.engine_message_id
        AND (COALESCE(v.ack, -9) > m.ack
-            OR (v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at > m.edited_at))
+            OR (v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at > m.edited_at
+                -- edits within one second (engines give seconds): a new known text still applies
+                OR (v.edited_at = m.edited_at AND v.edited_body IS NOT NULL AND v.edited_body IS DISTINCT FROM m.body)))
             OR (v.revoked_at IS NOT NULL AND m.revoked_at IS NULL))
      RETURNING ${MESSAGE_COLUMNS}`,
     [json],
@@ -240,12 +271,53 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
      WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.device_id = v.device_id AND m.engine_message_id = v.engine_message_id)
      ON CONFLICT (device_id, engine_message_id) DO UPDATE SET
        ack = GREATEST(message_updates_pending.ack, EXCLUDED.ack),
-       edited_body = CASE WHEN EXCLUDED.edited_at >= COALESCE(message_updates_pending.edited_at, EXCLUDED.edited_at) THEN EXCLUDED.edited_body ELSE message_updates_pending.edited_body END,
+       edited_body = CASE WHEN EXCLUDED.edited_at >= COALESCE(message_updates_pending.edited_at, EXCLUDED.edited_at) THEN COALESCE(EXCLUDED.edited_body, message_updates_pending.edited_body) ELSE message_updates_pending.edited_body END,
        edited_at = GREATEST(message_updates_pending.edited_at, EXCLUDED.edited_at),
        revoked_at = COALESCE(message_updates_pending.revoked_at, EXCLUDED.revoked_at)`,
     [json],
   );
   return rows as StoredMessage[];
+}
+
+/** Each voter's latest whole choice; returns the poll messages whose votes changed (with all their votes). */
+async function upsertVotes(trx: Knex, bag: Bag): Promise<(StoredMessage & { poll_votes: PollVoteRow[] })[]> {
+  if (!bag.votes.size) return [];
+  const { rows } = await prepared(trx, 'ingest_poll_votes',
+    `WITH up AS (
+       INSERT INTO poll_votes (device_id, poll_engine_id, voter_jid, options, voted_at)
+       SELECT device_id, poll_engine_id, voter_jid, options, voted_at FROM jsonb_to_recordset(?::jsonb)
+         AS x(device_id uuid, poll_engine_id text, voter_jid text, options jsonb, voted_at timestamptz)
+       ORDER BY device_id, poll_engine_id, voter_jid
+       ON CONFLICT (device_id, poll_engine_id, voter_jid) DO UPDATE SET options = EXCLUDED.options, voted_at = EXCLUDED.voted_at
+       WHERE EXCLUDED.voted_at >= poll_votes.voted_at AND EXCLUDED.options IS DISTINCT FROM poll_votes.options
+       RETURNING device_id, poll_engine_id)
+     SELECT ${MESSAGE_COLUMNS}, ${POLL_VOTES} FROM messages m
+     WHERE (m.device_id, m.engine_message_id) IN (SELECT DISTINCT device_id, poll_engine_id FROM up) AND m.deleted_at IS NULL`,
+    [JSON.stringify([...bag.votes.values()].map((v) => ({ device_id: v.device.id, poll_engine_id: v.pollId, voter_jid: v.voter, options: v.options, voted_at: v.at.toISOString() })))],
+  );
+  // Votes written in this statement are not visible to its own SELECT: merge them in.
+  return (rows as (StoredMessage & { poll_votes: PollVoteRow[] | null })[]).map((m) => {
+    const byVoter = new Map((m.poll_votes ?? []).map((v) => [v.voter_jid, v]));
+    for (const v of bag.votes.values()) {
+      if (v.device.id === m.device_id && v.pollId === m.engine_message_id) byVoter.set(v.voter, { voter_jid: v.voter, options: v.options, voted_at: v.at.toISOString() });
+    }
+    return { ...m, poll_votes: [...byVoter.values()] };
+  });
+}
+
+/** Names the engine gives chats (group subjects, history): they replace the stored one. */
+async function upsertChatNames(trx: Knex, bag: Bag): Promise<(ChatRow & { org_id: string })[]> {
+  if (!bag.names.size) return [];
+  const { rows } = await prepared(trx, 'ingest_chat_names',
+    `INSERT INTO chats AS c (org_id, device_id, jid, name, is_group, name_set_at)
+     SELECT org_id, device_id, jid, name, jid LIKE '%@g.us', at FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, jid text, name text, at timestamptz)
+     ORDER BY device_id, jid
+     ON CONFLICT (device_id, jid) DO UPDATE SET name = EXCLUDED.name, name_set_at = EXCLUDED.name_set_at, updated_at = now()
+     WHERE c.name IS DISTINCT FROM EXCLUDED.name AND (c.name_set_at IS NULL OR EXCLUDED.name_set_at >= c.name_set_at)
+     RETURNING c.*`,
+    [JSON.stringify([...bag.names.values()].map((n) => ({ org_id: n.device.orgId, device_id: n.device.id, jid: n.jid, name: n.name, at: n.at.toISOString() })))],
+  );
+  return rows;
 }
 
 async function upsertReactions(trx: Knex, bag: Bag) {

@@ -1,13 +1,18 @@
 /** Every column a reader needs (never the tsvector, which is large and only for the index). */
 export const MESSAGE_COLUMNS = `m.id, m.org_id, m.chat_id, m.device_id, m.engine_message_id, m.engine_full_id, m.client_id, m.direction,
   m.sender_jid, m.sender_name, m.type, m.body, m.media, m.reply_to_engine_id, m.ack, m.status, m.error, m.next_attempt_at, m.source, m.sent_at,
-  m.edited_at, m.revoked_at`;
+  m.edited_at, m.revoked_at, m.kind, m.content, m.edits`;
+
+/** A poll's votes as JSON (null for other messages), read by primary key within the same query. */
+export const POLL_VOTES = `CASE WHEN m.type = 'poll' THEN coalesce((SELECT json_agg(json_build_object('voter_jid', v.voter_jid, 'options', v.options, 'voted_at', v.voted_at) ORDER BY v.voted_at)
+    FROM poll_votes v WHERE v.device_id = m.device_id AND v.poll_engine_id = m.engine_message_id), '[]') END AS poll_votes`;
 
 /** A message's current reactions as JSON, read by primary key within the same query (no extra round trip). */
 export const REACTIONS = `coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'sender_jid', r.sender_jid, 'reacted_at', r.reacted_at) ORDER BY r.reacted_at)
-    FROM message_reactions r WHERE r.device_id = m.device_id AND r.engine_message_id = m.engine_message_id AND r.emoji IS NOT NULL), '[]') AS reactions`;
+    FROM message_reactions r WHERE r.device_id = m.device_id AND r.engine_message_id = m.engine_message_id AND r.emoji IS NOT NULL), '[]') AS reactions,
+  ${POLL_VOTES}`;
 
-export type WithReactions = { reactions: ReactionRow[] };
+export type WithReactions = { reactions: ReactionRow[]; poll_votes?: PollVoteRow[] | null };
 
 /** A stored message as browsers and events see it. */
 export interface MessageRow {
@@ -32,6 +37,18 @@ export interface MessageRow {
   sent_at: Date;
   edited_at: Date | null;
   revoked_at: Date | null;
+  /** message | system | note (older rows and test factories may lack it: message). */
+  kind?: string | null;
+  /** The structured part of the kind (see engine.types MessageContent), as stored. */
+  content?: Record<string, unknown> | null;
+  /** Earlier texts of an edited message. */
+  edits?: { text: string | null; at: string }[] | null;
+}
+
+export interface PollVoteRow {
+  voter_jid: string;
+  options: string[];
+  voted_at: Date | string;
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -45,8 +62,10 @@ export const presentMessage = (m: MessageRow) => ({
   direction: m.direction,
   from: m.sender_jid,
   senderName: m.sender_name,
+  kind: m.kind ?? 'message',
   type: m.type,
   body: m.revoked_at ? null : m.body,
+  content: m.revoked_at ? null : (m.content ?? null),
   media: m.media ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, mediaId: m.media.mediaId ?? null } : null,
   replyTo: m.reply_to_engine_id,
   // An unsent message whose last attempt failed is `retrying` (the stored status says pending).
@@ -69,7 +88,8 @@ export const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY
 export const presentMessageSql = (m: string) => `jsonb_build_object(
   'id', ${m}.id, 'chatId', ${m}.chat_id, 'deviceId', ${m}.device_id, 'engineMessageId', ${m}.engine_message_id,
   'clientId', ${m}.client_id, 'direction', ${m}.direction, 'from', ${m}.sender_jid, 'senderName', ${m}.sender_name,
-  'type', ${m}.type, 'body', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END,
+  'kind', ${m}.kind, 'type', ${m}.type, 'body', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END,
+  'content', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.content END,
   'media', CASE WHEN jsonb_typeof(${m}.media) = 'object' THEN jsonb_build_object('mimetype', ${m}.media->'mimetype',
     'filename', ${m}.media->'filename', 'size', ${m}.media->'size', 'mediaId', ${m}.media->'mediaId') END,
   'replyTo', ${m}.reply_to_engine_id, 'status', CASE WHEN ${m}.status = 'pending' AND ${m}.error IS NOT NULL THEN 'retrying' ELSE ${m}.status END,
@@ -84,8 +104,21 @@ export interface ReactionRow {
   reacted_at: Date;
 }
 
-/** A message with its reactions (the reading API; events keep `presentMessage`). */
-export const presentMessageWithReactions = (m: MessageRow, reactions: ReactionRow[]) => ({
+/**
+ * A poll's tally: each option with its count and voters (each voter's latest choice counts); null for
+ * other messages.
+ */
+export function tallyVotes(m: Pick<MessageRow, 'type' | 'content'>, votes: PollVoteRow[] | null | undefined) {
+  if (m.type !== 'poll') return null;
+  const options = Array.isArray(m.content?.options) ? (m.content!.options as string[]) : [];
+  const tally = new Map(options.map((o) => [o, [] as string[]]));
+  for (const v of votes ?? []) for (const o of v.options ?? []) (tally.get(o) ?? tally.set(o, []).get(o)!).push(v.voter_jid);
+  return [...tally].map(([option, voters]) => ({ option, count: voters.length, voters }));
+}
+
+/** A message with its reactions and, for polls, its votes (the reading API; events keep `presentMessage`). */
+export const presentMessageWithReactions = (m: MessageRow, reactions: ReactionRow[], votes?: PollVoteRow[] | null) => ({
   ...presentMessage(m),
   reactions: reactions.map((r) => ({ emoji: r.emoji, from: r.sender_jid, at: iso(r.reacted_at)! })),
+  pollVotes: tallyVotes(m, votes),
 });

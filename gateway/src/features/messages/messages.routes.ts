@@ -33,7 +33,7 @@ export function messagesRoutes(api: Api, messages: MessagesService): void {
     ({ query, actor }) => messages.stats(actor, query),
   );
   api.route(
-    { method: 'get', path: '/api/messages/:id', summary: 'One message with its reactions', tags, auth: 'user', params: s.messageIdParams, response: s.messageSchema, responses: hidden },
+    { method: 'get', path: '/api/messages/:id', summary: 'One message with its reactions, poll votes and earlier texts (edits)', tags, auth: 'user', params: s.messageIdParams, response: s.messageDetailSchema, responses: hidden },
     ({ params, actor }) => messages.get(actor, params.id),
   );
   api.route(

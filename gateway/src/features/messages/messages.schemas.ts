@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../../platform/http/pagination.js';
+import { MESSAGE_TYPES, SYSTEM_TYPES } from '../engines/engine.types.js';
 
 export const messageIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
@@ -41,6 +42,53 @@ export const statsQuery = z
   .object({ since: time.optional().describe('default: 30 days before until'), until: time.optional().describe('default: now') })
   .refine((q) => !q.since || !q.until || new Date(q.since) < new Date(q.until), { message: 'since must be before until', path: ['since'] });
 
+// The structured part of each kind, as `content` shows it (null for plain text and media).
+const linkContent = z.object({ type: z.literal('link'), url: z.string(), title: z.string().nullable(), description: z.string().nullable() }).describe('text with a link preview');
+const locationContent = z
+  .object({
+    type: z.literal('location'),
+    latitude: z.number().nullable(),
+    longitude: z.number().nullable(),
+    name: z.string().nullable(),
+    address: z.string().nullable(),
+    url: z.string().nullable(),
+    live: z.boolean(),
+  })
+  .describe('a shared location (type location)');
+const contactContent = z
+  .object({ type: z.literal('contact'), contacts: z.array(z.object({ name: z.string().nullable(), numbers: z.array(z.string()), vcard: z.string().nullable() })) })
+  .describe('one or more contact cards (type contact), each with its raw vCard');
+const pollContent = z
+  .object({
+    type: z.literal('poll'),
+    question: z.string(),
+    options: z.array(z.string()),
+    multiple: z.boolean(),
+    votesUnavailable: z.boolean().optional().describe('the engine passes votes on encrypted (WuzAPI): no counts'),
+  })
+  .describe('a poll (type poll); counts are in pollVotes');
+const templateContent = z
+  .object({
+    type: z.literal('template'),
+    header: z.object({ text: z.string().nullable(), media: z.string().nullable().describe('image | video | document, when the header is media') }),
+    body: z.string().nullable(),
+    footer: z.string().nullable(),
+    buttons: z.array(z.string()).describe('button texts, as text'),
+  })
+  .describe('a business template (type template)');
+const callContent = z.object({ type: z.literal('call'), video: z.boolean(), group: z.boolean() }).describe('a call (system line call_missed)');
+const groupContent = z
+  .object({
+    type: z.literal('group'),
+    actor: z.string().nullable(),
+    participants: z.array(z.string()),
+    subject: z.string().nullable().optional(),
+    description: z.string().nullable().optional(),
+  })
+  .describe('a group event (system lines group_*)');
+export const messageContent = z.discriminatedUnion('type', [linkContent, locationContent, contactContent, pollContent, templateContent, callContent, groupContent]);
+
+
 export const messageSchema = z.object({
   id: z.number(),
   chatId: z.number(),
@@ -50,8 +98,12 @@ export const messageSchema = z.object({
   direction: z.enum(['in', 'out']),
   from: z.string().nullable(),
   senderName: z.string().nullable(),
-  type: z.string(),
+  kind: z.enum(['message', 'system', 'note']).describe('message: someone wrote it; system: a call or group event (a centred line); note: the team’s own'),
+  type: z
+    .enum([...MESSAGE_TYPES, ...SYSTEM_TYPES])
+    .describe('messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*'),
   body: z.string().nullable(),
+  content: messageContent.nullable(),
   media: z
     .object({ mimetype: z.string().nullable(), filename: z.string().nullable(), size: z.number().nullable(), mediaId: z.string().nullable() })
     .nullable(),
@@ -64,6 +116,16 @@ export const messageSchema = z.object({
   editedAt: z.string().nullable(),
   revoked: z.boolean(),
   reactions: z.array(z.object({ emoji: z.string(), from: z.string(), at: z.string() })),
+  pollVotes: z
+    .array(z.object({ option: z.string(), count: z.number(), voters: z.array(z.string()) }))
+    .nullable()
+    .optional()
+    .describe('polls: each option with its count and voters (null for other messages)'),
+});
+
+/** One message as GET /api/messages/:id shows it: with the texts an edit replaced. */
+export const messageDetailSchema = messageSchema.extend({
+  edits: z.array(z.object({ text: z.string().nullable(), at: z.string() })).describe('earlier texts, oldest first (empty when never edited)'),
 });
 
 export const chatRef = z.object({ id: z.number(), name: z.string().nullable(), jid: z.string() });

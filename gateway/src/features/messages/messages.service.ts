@@ -28,7 +28,7 @@ export class MessagesService {
     const chatOf = new Map(chats.map((c) => [Number(c.id), { id: Number(c.id), name: c.name, jid: c.jid }]));
     return {
       items: page.items.map((m) => ({
-        ...presentMessageWithReactions(m, m.reactions),
+        ...presentMessageWithReactions(m, m.reactions, m.poll_votes),
         chat: chatOf.get(Number(m.chat_id))!,
       })),
       nextCursor: page.nextCursor,
@@ -69,7 +69,7 @@ export class MessagesService {
 
   async get(actor: Actor, id: number) {
     const { message } = await this.visible(actor, id);
-    return presentMessageWithReactions(message, message.reactions);
+    return { ...presentMessageWithReactions(message, message.reactions, message.poll_votes), edits: message.edits ?? [] };
   }
 
   /**

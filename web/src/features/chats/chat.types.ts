@@ -28,6 +28,14 @@ export interface Media {
   size: number | null;
   mediaId: string | null;
 }
+export type MessageContent =
+  | { type: 'link'; url: string; title: string | null; description: string | null }
+  | { type: 'location'; latitude: number | null; longitude: number | null; name: string | null; address: string | null; url: string | null; live: boolean }
+  | { type: 'contact'; contacts: { name: string | null; numbers: string[]; vcard: string | null }[] }
+  | { type: 'poll'; question: string; options: string[]; multiple: boolean; votesUnavailable?: boolean }
+  | { type: 'template'; header: { text: string | null; media: string | null }; body: string | null; footer: string | null; buttons: string[] }
+  | { type: 'call'; video: boolean; group: boolean }
+  | { type: 'group'; actor: string | null; participants: string[]; subject?: string | null; description?: string | null };
 export type MessageStatus = 'received' | 'pending' | 'retrying' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 export interface Message {
   id: number;
@@ -38,8 +46,12 @@ export interface Message {
   direction: 'in' | 'out';
   from: string | null;
   senderName: string | null;
+  /** message: someone wrote it; system: a call or group event (a centred line); note: the team's own. */
+  kind?: 'message' | 'system' | 'note';
   type: string;
   body: string | null;
+  /** The structured part of the kind (location, contact cards, poll, template, link preview, call, group event). */
+  content?: MessageContent | null;
   media: Media | null;
   replyTo: string | number | null;
   status: MessageStatus;
@@ -51,6 +63,9 @@ export interface Message {
   sentAt: string;
   editedAt: string | null;
   revoked: boolean;
+  reactions?: { emoji: string; from: string; at: string }[];
+  /** Polls: each option with its count and voters. */
+  pollVotes?: { option: string; count: number; voters: string[] }[] | null;
   /** Local only: the optimistic copy of a message the server has not confirmed. */
   local?: { file?: File; replyTo?: number };
 }

@@ -2,6 +2,7 @@ import { memo, useState } from 'react';
 import { bytes, clockTime, phoneOf } from '../../shared/format';
 import { ReplyIcon } from '../../shared/icons';
 import type { Message } from './chat.types';
+import { drawsMedia, KindContent, ownsBody, Reactions, SystemLine } from './message-kinds';
 import { linkify } from './linkify';
 import { Ticks } from './ticks';
 import { downloadMedia, useMediaUrl } from './use-media-url';
@@ -53,9 +54,11 @@ interface Props {
 }
 
 export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, isGroup, highlighted, canReply, onReply, onRetry, onDelete, onQuote }: Props) {
+  // Calls and group events are centred lines, not bubbles (message-kinds.tsx draws every kind).
+  if (m.kind === 'system') return <SystemLine m={m} />;
   const out = m.direction === 'out';
-  const isImage = !!m.media && (m.type === 'image' || (m.media.mimetype ?? '').startsWith('image/'));
-  const isDoc = !!m.media && !isImage;
+  const isImage = !!m.media && !drawsMedia(m) && (m.type === 'image' || (m.media.mimetype ?? '').startsWith('image/'));
+  const isDoc = !!m.media && !isImage && !drawsMedia(m) && m.type !== 'template';
   const sender = m.senderName ?? phoneOf(m.from);
   return (
     <div className={`msg ${out ? 'out' : 'in'}${grouped ? ' grouped' : ''}${highlighted ? ' highlighted' : ''}`} data-testid="message" data-message-id={m.id} data-status={m.status}>
@@ -76,10 +79,11 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
         )}
         {isImage && <MediaImage m={m} />}
         {isDoc && <Document m={m} />}
+        <KindContent m={m} />
         {m.revoked ? (
           <p className="body revoked">This message was deleted</p>
         ) : (
-          m.body && <p className="body">{linkify(m.body)}</p>
+          m.body && !ownsBody(m) && <p className="body">{linkify(m.body)}</p>
         )}
         <span className="meta">
           {m.editedAt && <span className="edited">edited</span>}
@@ -92,6 +96,7 @@ export const MessageBubble = memo(function MessageBubble({ m, quoted, grouped, i
           </button>
         )}
       </div>
+      <Reactions m={m} />
       {(m.status === 'failed' || m.status === 'retrying') && (
         <p className="failed-row" role="alert" data-testid="send-failure">
           <strong>{m.status === 'retrying' ? 'Not sent — retrying' : 'Not sent'}</strong>

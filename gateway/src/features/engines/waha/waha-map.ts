@@ -1,6 +1,7 @@
 // WAHA shapes → the gateway's words: statuses, acks, serialized message ids, WAMessage.
 // Shared by the adapter (history pages) and the webhook parser, so both read a message the same way.
-import type { AckName, DeviceStatus, EngineMessage, LidMapping, MediaRef } from '../engine.types.js';
+import type { AckName, DeviceStatus, EngineMessage, LidMapping, MediaRef, MessageContent } from '../engine.types.js';
+import { readProto, type ProtoRead } from '../message-content.js';
 import { arr, bool, dateOf, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 
@@ -42,8 +43,9 @@ export function keyIdOf(v: unknown): string | null {
     const parts = s.split('_');
     return parts.length >= 3 && (parts[0] === 'true' || parts[0] === 'false') ? (str(parts[2]) ?? null) : s;
   }
+  // {id, _serialized} — and WAHA's replyTo {id: "false_<jid>_<id>", participant, body}: the id may itself be serialized.
   const o = obj(v);
-  return str(o.id) ?? (str(o._serialized) ? keyIdOf(o._serialized) : null);
+  return (str(o.id) ? keyIdOf(o.id) : null) ?? (str(o._serialized) ? keyIdOf(o._serialized) : null);
 }
 
 /** Chat part of a serialized id, when it is one. */
@@ -58,24 +60,6 @@ export function buildSerializedId(fromMe: boolean, wahaChatId: string, keyId: st
   return `${fromMe}_${wahaChatId}_${keyId}${wahaParticipant ? `_${wahaParticipant}` : ''}`;
 }
 
-const TYPES: [string, EngineMessage['type']][] = [
-  ['conversation', 'text'], ['extendedTextMessage', 'text'], ['imageMessage', 'image'], ['videoMessage', 'video'],
-  ['ptvMessage', 'video'], ['audioMessage', 'audio'], ['pttMessage', 'audio'], ['documentMessage', 'document'],
-  ['documentWithCaptionMessage', 'document'], ['stickerMessage', 'sticker'], ['locationMessage', 'location'],
-  ['liveLocationMessage', 'location'], ['contactMessage', 'contact'], ['contactsArrayMessage', 'contact'],
-];
-
-function typeOf(proto: Obj, mimetype: string | null, hasMedia: boolean, body: string | null): EngineMessage['type'] {
-  for (const [key, type] of TYPES) if (proto[key] !== undefined && proto[key] !== null) return type;
-  if (mimetype) {
-    const top = mimetype.split('/')[0];
-    if (top === 'image' || top === 'video' || top === 'audio') return top;
-    return 'document';
-  }
-  if (hasMedia) return 'document';
-  return body !== null ? 'text' : 'other';
-}
-
 /** Mimetype of the media part of a protobuf message, if it has one. */
 function protoMime(proto: Obj): string | null {
   for (const v of Object.values(proto)) {
@@ -85,18 +69,48 @@ function protoMime(proto: Obj): string | null {
   return null;
 }
 
-/** Quoted message id from any part's contextInfo.stanzaId. */
-function protoQuoted(proto: Obj): string | null {
-  for (const v of Object.values(proto)) {
-    const ci = obj(obj(v).contextInfo);
-    const id = str(ci.stanzaId) ?? str(ci.stanzaID);
-    if (id) return id;
+/** Type when the protobuf says nothing (WEBJS gives no `_data.message`): from the media, else text. */
+function fallbackType(mimetype: string | null, hasMedia: boolean, body: string | null): EngineMessage['type'] {
+  if (mimetype) {
+    const top = mimetype.split('/')[0];
+    if (top === 'image' || top === 'video' || top === 'audio') return top;
+    return 'document';
+  }
+  if (hasMedia) return 'document';
+  return body !== null ? 'text' : 'other';
+}
+
+/** What the payload's protobuf message is (NOWEB `_data.message`; absent on WEBJS). */
+export function wahaProto(p: Obj): ProtoRead {
+  return readProto(obj(obj(p._data).message));
+}
+
+/** A message the phone could not decrypt yet: NOWEB stub CIPHERTEXT (2), WEBJS type "ciphertext". */
+const isCiphertext = (d: Obj) => d.messageStubType === 2 || d.messageStubType === 'CIPHERTEXT' || d.type === 'ciphertext';
+
+/** WEBJS fields beside the protobuf: `location`, `vCards` (strings). */
+function topLevelContent(p: Obj): MessageContent | null {
+  const l = obj(p.location);
+  if (l.latitude !== undefined && l.latitude !== null) {
+    return { type: 'location', latitude: num(l.latitude), longitude: num(l.longitude), name: str(l.name) ?? str(l.description) ?? null, address: str(l.address) ?? null, url: str(l.url) ?? null, live: l.live === true };
+  }
+  const cards = arr(p.vCards).map((v) => str(v)).filter((v): v is string => !!v);
+  if (cards.length) {
+    return {
+      type: 'contact',
+      contacts: cards.map((vcard) => ({
+        name: /^FN[^:\n]*:(.+)$/im.exec(vcard)?.[1]?.trim() ?? null,
+        numbers: [...vcard.matchAll(/^(?:item\d+\.)?TEL[^:\n]*:(.+)$/gim)].map((x) => x[1]!.trim()),
+        vcard,
+      })),
+    };
   }
   return null;
 }
 
 /**
- * A WAMessage (webhook payload or history item) → EngineMessage; null when it has no usable id or chat.
+ * A WAMessage (webhook payload or history item) → EngineMessage; null when it has no usable id or chat,
+ * or is not a message of its own (an edit, revoke, reaction or poll vote travelling as one).
  * `me` is our own JID when known (webhook envelope), used as the sender of our own messages.
  */
 export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | null {
@@ -107,19 +121,26 @@ export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | n
   const fromMe = typeof p.fromMe === 'boolean' ? p.fromMe : bool(key.fromMe) || (full?.startsWith('true_') ?? false);
   const chatJid = toCanonical(chatOfSerialized(full) ?? str(key.remoteJid) ?? (fromMe ? str(p.to) : str(p.from)));
   if (!id || !chatJid) return null;
+  const proto = obj(d.message);
+  const r = readProto(proto);
+  if (r.change || r.isReaction || r.isPollUpdate) return null;
   const group = isGroup(chatJid);
   const participant = toCanonical(str(p.participant) ?? str(key.participant));
   const from = toCanonical(str(p.from));
   const senderJid = fromMe ? (toCanonical(me) ?? (from && from !== chatJid ? from : null)) : group ? participant : chatJid;
-  const proto = obj(d.message);
-  const body = str(p.body);
   const hasMedia = bool(p.hasMedia);
   const m = obj(p.media);
   const mimetype = str(m.mimetype) ?? protoMime(proto);
   const media: MediaRef | null = hasMedia || str(m.url)
-    ? { mimetype, filename: str(m.filename) ?? null, url: str(m.url) ?? null }
+    ? { mimetype, filename: str(m.filename) ?? r.fileName ?? null, url: str(m.url) ?? null }
     : null;
   const source = p.source === 'api' || p.source === 'app' ? p.source : null;
+  const pending = isCiphertext(d) && r.type === 'other';
+  const content = r.content ?? topLevelContent(p);
+  let type: EngineMessage['type'] = pending ? 'pending_decryption' : r.type !== 'other' ? r.type : content ? (content.type === 'link' ? 'text' : (content.type as EngineMessage['type'])) : fallbackType(media ? mimetype : null, hasMedia, str(p.body));
+  if (type === 'audio' && (d.type === 'ptt' || obj(proto.audioMessage).ptt === true)) type = 'voice';
+  // Structured kinds carry their own text (WEBJS puts a thumbnail in a location's body).
+  const structured = ['location', 'contact', 'poll', 'template'].includes(type);
   return {
     id,
     engineFullId: full && full !== id ? full : null,
@@ -127,10 +148,11 @@ export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | n
     senderJid,
     fromMe,
     timestamp: dateOf(p.timestamp) ?? dateOf(d.messageTimestamp) ?? new Date(),
-    type: typeOf(proto, media ? mimetype : null, hasMedia, body),
-    body,
+    type,
+    body: pending ? null : structured ? (r.body ?? (type === 'template' ? str(p.body) : null)) : (str(p.body) ?? r.body),
+    content: content && (content.type !== 'link' || type === 'text') ? content : null,
     media,
-    replyToId: keyIdOf(p.replyTo) ?? protoQuoted(proto),
+    replyToId: keyIdOf(p.replyTo) ?? r.quotedId,
     pushName: str(d.pushName) ?? str(d.notifyName) ?? str(p.notifyName) ?? str(p.pushName),
     source,
     ack: wahaAck(p.ack, p.ackName),

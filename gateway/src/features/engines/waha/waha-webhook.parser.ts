@@ -1,9 +1,10 @@
 // WAHA webhooks: HMAC-SHA512 check over the raw bytes, and envelopes → EngineEvents.
 import { type EngineEvent, type ParsedWebhook, type RawWebhook, WebhookPayloadError } from '../engine.types.js';
-import { dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from '../engine-http.js';
+import { arr, dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
 import { parseCleanJson } from '../webhook-text.js';
-import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaStatus, wahaStatusDetail } from './waha-map.js';
+import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaProto, wahaStatus, wahaStatusDetail } from './waha-map.js';
+import { groupLine, systemLine } from '../system-lines.js';
 
 /** X-Webhook-Hmac = hex HMAC-SHA512 of the body; another declared algorithm or no signature → false. */
 export function verifyWahaWebhook(raw: RawWebhook, hmacKey: string): boolean {
@@ -28,6 +29,43 @@ function envelopeOf(body: Buffer): { env: Obj; poisoned: boolean } {
   if (!str(parsed.session)) throw new WebhookPayloadError('WAHA webhook has no session');
   if (!isObj(parsed.payload)) throw new WebhookPayloadError('WAHA webhook payload is not an object');
   return { env: parsed, poisoned };
+}
+
+/** group.v2.* (GroupV2JoinEvent, GroupV2LeaveEvent, GroupV2ParticipantsEvent, GroupV2UpdateEvent) → lines and names. */
+function wahaGroupEvents(event: string, p: Obj, at: Date): EngineEvent[] {
+  const group = obj(p.group);
+  const gid = toCanonical(str(group.id));
+  if (!gid || !isGroup(gid)) throw new WebhookPayloadError(`WAHA ${event} without group.id`);
+  const out: EngineEvent[] = [];
+  const subject = str(group.subject);
+  const actor = toCanonical(str(obj(p._data).author) ?? str(obj(p._data).actor));
+  switch (event) {
+    case 'group.v2.join':
+      if (subject) out.push({ kind: 'chat.name', chatJid: gid, name: subject, at });
+      // We joined (or were added): no participants named means "you".
+      out.push({ kind: 'message', message: groupLine('group_joined', gid, at, [], null) });
+      break;
+    case 'group.v2.leave':
+      out.push({ kind: 'message', message: groupLine('group_left', gid, at, [], null) });
+      break;
+    case 'group.v2.participants': {
+      const type = ({ join: 'group_joined', leave: 'group_left', promote: 'group_promoted', demote: 'group_demoted' } as const)[String(p.type) as 'join'];
+      if (!type) break;
+      const who = arr(p.participants).map((x) => toCanonical(str(obj(x).pn) ?? str(obj(x).id))).filter((x): x is string => !!x);
+      out.push({ kind: 'message', message: groupLine(type, gid, at, who, actor) });
+      break;
+    }
+    case 'group.v2.update': {
+      if (subject) {
+        out.push({ kind: 'chat.name', chatJid: gid, name: subject, at });
+        out.push({ kind: 'message', message: groupLine('group_subject', gid, at, [], actor, { subject }) });
+      }
+      if ('description' in group) out.push({ kind: 'message', message: groupLine('group_description', gid, at, [], actor, { description: str(group.description) }) });
+      if ('picture' in group || 'pictureUrl' in group) out.push({ kind: 'message', message: groupLine('group_picture', gid, at, [], actor) });
+      break;
+    }
+  }
+  return out;
 }
 
 export function parseWahaWebhook(raw: RawWebhook): ParsedWebhook {
@@ -67,6 +105,13 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     }
     case 'message':
     case 'message.any': {
+      // Edits and revokes travel as messages too (protocolMessage; newer phones: secretEncryptedMessage).
+      const proto = wahaProto(p);
+      if (proto.change) {
+        events.push(proto.change.kind === 'edit' ? { kind: 'edit', targetId: proto.change.targetId, body: proto.change.body, timestamp: at } : { kind: 'revoke', targetId: proto.change.targetId, timestamp: at });
+        break;
+      }
+      if (proto.isReaction || proto.isPollUpdate) break; // WAHA sends these as message.reaction / poll.vote
       const m = wahaMessage(p, meJid);
       if (!m) throw new WebhookPayloadError(`WAHA ${event} without a usable id or chat`);
       // LID mappings first, so ingest can resolve the message's LID chat with them.
@@ -107,12 +152,39 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
       break;
     }
     case 'message.edited': {
-      const proto = obj(obj(obj(p._data).message).protocolMessage);
-      const targetId = keyIdOf(p.editedMessageId) ?? str(obj(proto.key).id);
+      // editedMessageId, else the protocol message's key, else (encrypted edit, NOWEB) secretEncryptedMessage.targetMessageKey.
+      const change = wahaProto(p).change;
+      const targetId = keyIdOf(p.editedMessageId) ?? (change?.kind === 'edit' ? change.targetId : null);
       if (!targetId) throw new WebhookPayloadError('WAHA message.edited without editedMessageId');
-      events.push({ kind: 'edit', targetId, body: str(p.body) ?? '', timestamp: at });
+      // An encrypted edit WAHA could not read arrives with an empty body: the text is unknown, not "".
+      events.push({ kind: 'edit', targetId, body: str(p.body) ?? (change?.kind === 'edit' ? change.body : null), timestamp: at });
       break;
     }
+    case 'poll.vote': {
+      // PollVotePayload {vote: {id, selectedOptions, timestamp, from, to, fromMe, participant}, poll: {id, from, to, fromMe}}
+      const vote = obj(p.vote);
+      const pollId = keyIdOf(obj(p.poll).id);
+      if (!pollId) throw new WebhookPayloadError('WAHA poll.vote without poll.id');
+      const voter = vote.fromMe === true ? (meJid ?? 'me') : toCanonical(str(vote.participant) ?? str(vote.from));
+      if (!voter) throw new WebhookPayloadError('WAHA poll.vote without a voter');
+      const options = arr(vote.selectedOptions).map((o) => str(o)).filter((o): o is string => !!o);
+      events.push({ kind: 'poll.vote', pollId, voterJid: voter, options, timestamp: dateOf(vote.timestamp) ?? at });
+      break;
+    }
+    case 'call.received': {
+      // CallData {id, from, timestamp, isVideo, isGroup}: the linked device cannot answer; the line says a call came.
+      const id = str(p.id);
+      const from = toCanonical(str(p.from));
+      if (!id || !from) throw new WebhookPayloadError('WAHA call.received without id or from');
+      events.push({ kind: 'message', message: systemLine({ id: `CALL${id}`, type: 'call_missed', chatJid: from, at, actor: from, content: { type: 'call', video: p.isVideo === true, group: p.isGroup === true } }) });
+      break;
+    }
+    case 'group.v2.join':
+    case 'group.v2.leave':
+    case 'group.v2.participants':
+    case 'group.v2.update':
+      events.push(...wahaGroupEvents(event, p, at));
+      break;
     default:
       return false;
   }

@@ -1,6 +1,7 @@
 // WuzAPI (whatsmeow) shapes → the gateway's words: envelopes, status, protobuf-JSON messages,
 // history rows and HistorySync items, receipts. Field names vary in case between versions: read both.
 import type { AckName, DeviceStatus, EngineMessage, MediaRef } from '../engine.types.js';
+import { readProto, type ProtoRead } from '../message-content.js';
 import { bool, dateOf, isObj, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
 
@@ -36,50 +37,16 @@ export function receiptAck(state: unknown, type: unknown): AckName | null {
   return null;
 }
 
-const TYPES: [string, EngineMessage['type']][] = [
-  ['conversation', 'text'], ['extendedTextMessage', 'text'], ['imageMessage', 'image'], ['videoMessage', 'video'],
-  ['ptvMessage', 'video'], ['audioMessage', 'audio'], ['pttMessage', 'audio'], ['documentMessage', 'document'],
-  ['stickerMessage', 'sticker'], ['locationMessage', 'location'], ['liveLocationMessage', 'location'],
-  ['contactMessage', 'contact'], ['contactsArrayMessage', 'contact'],
-];
-const WRAPPERS = ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'viewOnceMessageV2Extension', 'documentWithCaptionMessage'];
+export type ProtoContent = ProtoRead;
 
-export interface ProtoContent {
-  type: EngineMessage['type'];
-  body: string | null;
-  quotedId: string | null;
-  mimetype: string | null;
-  fileName: string | null;
-  isMedia: boolean;
-}
+/** Reads a protobuf-JSON WhatsApp message (wrappers unwrapped); see message-content.ts. */
+export const protoContent = (message: unknown): ProtoContent => readProto(message);
 
-/** Reads a protobuf-JSON WhatsApp message (wrappers unwrapped). */
-export function protoContent(message: unknown): ProtoContent {
-  let m = obj(message);
-  for (let i = 0; i < 3; i++) {
-    const w = WRAPPERS.map((k) => obj(m[k]).message).find(isObj);
-    if (!w) break;
-    m = w as Obj;
-  }
-  let type: EngineMessage['type'] = 'other';
-  let part: Obj = {};
-  for (const [key, t] of TYPES) {
-    if (isObj(m[key]) || (key === 'conversation' && typeof m[key] === 'string')) {
-      type = t;
-      part = obj(m[key]);
-      break;
-    }
-  }
-  const ci = obj(part.contextInfo);
-  return {
-    type,
-    body: str(m.conversation) ?? str(part.text) ?? str(part.caption) ?? null,
-    quotedId: str(pick(ci, 'stanzaID', 'stanzaId', 'StanzaID')),
-    mimetype: str(part.mimetype),
-    fileName: str(part.fileName),
-    isMedia: ['image', 'video', 'audio', 'document', 'sticker'].includes(type),
-  };
-}
+/**
+ * WuzAPI passes poll votes on encrypted (pollUpdateMessage, sealed with the poll's secret), and the
+ * gateway does not decrypt them: its polls say so, and show no counts.
+ */
+const wuzContent = (c: ProtoContent) => (c.content?.type === 'poll' ? { ...c.content, votesUnavailable: true } : c.content);
 
 /** `type: Message` event (+ top-level base64/mimeType/fileName for media) → EngineMessage. */
 export function wuzMessage(event: Obj, extras: Obj): EngineMessage | null {
@@ -102,6 +69,7 @@ export function wuzMessage(event: Obj, extras: Obj): EngineMessage | null {
     timestamp: dateOf(pick(info, 'Timestamp', 'timestamp')) ?? new Date(),
     type: c.type === 'other' && media ? 'document' : c.type,
     body: c.body,
+    content: wuzContent(c),
     media,
     replyToId: c.quotedId,
     pushName: str(pick(info, 'PushName', 'pushName')),
@@ -116,10 +84,17 @@ const STATUS_ACK: Record<string, AckName> = {
   '0': 'error', '1': 'pending', '2': 'sent', '3': 'delivered', '4': 'read', '5': 'played',
 };
 
-/** One HistorySync item ({message: WebMessageInfo} or the WebMessageInfo itself) of a conversation. */
-export function historySyncMessage(item: unknown, conversationJid: string | null): EngineMessage | null {
+const webMessageInfo = (item: unknown) => {
   const outer = obj(item);
-  const w = isObj(outer.message) && isObj(obj(outer.message).key) ? obj(outer.message) : outer;
+  return isObj(outer.message) && isObj(obj(outer.message).key) ? obj(outer.message) : outer;
+};
+
+/** The key id of a HistorySync item, whatever it holds. */
+export const historySyncKeyId = (item: unknown) => str(pick(obj(pick(webMessageInfo(item), 'key', 'Key')), 'ID', 'id', 'Id'));
+
+/** One HistorySync item; null without an id or chat, or when it is a change to another message (edit, reaction, vote). */
+export function historySyncMessage(item: unknown, conversationJid: string | null): EngineMessage | null {
+  const w = webMessageInfo(item);
   const key = obj(pick(w, 'key', 'Key'));
   const id = str(pick(key, 'ID', 'id', 'Id'));
   const chatJid = toCanonical(str(pick(key, 'remoteJID', 'remoteJid', 'RemoteJID'))) ?? conversationJid;
@@ -127,6 +102,7 @@ export function historySyncMessage(item: unknown, conversationJid: string | null
   const fromMe = bool(pick(key, 'fromMe', 'FromMe'));
   const group = isGroup(chatJid);
   const c = protoContent(pick(w, 'message', 'Message'));
+  if (c.change || c.isReaction || c.isPollUpdate) return null;
   const status = pick(w, 'status', 'Status');
   return {
     id,
@@ -137,6 +113,7 @@ export function historySyncMessage(item: unknown, conversationJid: string | null
     timestamp: dateOf(pick(w, 'messageTimestamp', 'MessageTimestamp')) ?? new Date(),
     type: c.type,
     body: c.body,
+    content: wuzContent(c),
     media: c.isMedia ? { mimetype: c.mimetype, filename: c.fileName, url: null } : null,
     replyToId: c.quotedId,
     pushName: str(pick(w, 'pushName', 'PushName')),

@@ -3,7 +3,8 @@
 import { type EngineEvent, type LidMapping, type ParsedWebhook, type RawWebhook, WebhookPayloadError } from '../engine.types.js';
 import { arr, dateOf, headerOf, hexHmacMatches, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
-import { historySyncMessage, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
+import { historySyncKeyId, historySyncMessage, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
+import { groupLine, systemLine } from '../system-lines.js';
 import { decodeQrDataUrl } from './wuzapi-qr.js';
 import { parseCleanJson } from '../webhook-text.js';
 
@@ -73,20 +74,49 @@ function messageEvents(post: Obj, event: Obj): EngineEvent[] {
     if (targetId) out.push({ kind: 'reaction', targetId, senderJid: sender, fromMe, emoji: str(reaction.text), timestamp: at });
     return out;
   }
-  const proto = obj(raw.protocolMessage);
-  if (isObj(raw.protocolMessage)) {
-    const targetId = str(pick(obj(proto.key), 'ID', 'id'));
-    const type = String(proto.type ?? '').toUpperCase();
-    if (targetId && (type === 'REVOKE' || type === '0')) out.push({ kind: 'revoke', targetId, timestamp: at });
-    else if (targetId && (type === 'MESSAGE_EDIT' || type === '14')) {
-      out.push({ kind: 'edit', targetId, body: protoContent(proto.editedMessage).body ?? '', timestamp: at });
-    }
+  // protocolMessage (REVOKE, MESSAGE_EDIT), the editedMessage wrapper, or — newer phones, Info.Edit "1" —
+  // secretEncryptedMessage, which WuzAPI passes on undecrypted: the original is marked edited.
+  const c = protoContent(raw);
+  if (c.change) {
+    out.push(c.change.kind === 'edit' ? { kind: 'edit', targetId: c.change.targetId, body: c.change.body, timestamp: at } : { kind: 'revoke', targetId: c.change.targetId, timestamp: at });
     return out;
   }
+  // An edit or revoke whose target we cannot read, or an encrypted poll vote: nothing to store.
+  if (c.isPollUpdate || ['1', '7', '8'].includes(String(info.Edit ?? ''))) return out;
   const m = wuzMessage(event, post);
   if (!m) throw new WebhookPayloadError('WuzAPI Message without Info.ID or Info.Chat');
   out.push({ kind: 'message', message: m });
   if (!fromMe && m.pushName && sender && !isGroup(sender)) out.push({ kind: 'contact', contact: { jid: sender, pushName: m.pushName } });
+  return out;
+}
+
+/** whatsmeow GroupInfo {JID, Sender, Timestamp, Name{Name}, Topic{Topic}, Join, Leave, Promote, Demote}, JoinedGroup, Picture. */
+function groupEvents(type: string, e: Obj): EngineEvent[] {
+  const gid = toCanonical(str(e.JID));
+  if (!gid || !isGroup(gid)) return []; // a person's picture, or not about a group
+  const at = dateOf(e.Timestamp) ?? new Date();
+  const actor = toCanonical(str(e.SenderPN) ?? str(e.Sender) ?? str(e.Author));
+  const jids = (v: unknown) => arr(v).map((x) => toCanonical(str(x))).filter((x): x is string => !!x);
+  const out: EngineEvent[] = [];
+  const name = str(obj(e.Name).Name) ?? (type === 'JoinedGroup' ? str(e.Name) : null);
+  if (type === 'Picture') {
+    out.push({ kind: 'message', message: groupLine('group_picture', gid, at, [], actor) });
+    return out;
+  }
+  // A rename happened at the event's time; a joined group's name was set at NameSetAt.
+  if (name) out.push({ kind: 'chat.name', chatJid: gid, name, at: type === 'JoinedGroup' ? (dateOf(e.NameSetAt) ?? at) : at });
+  if (type === 'JoinedGroup') {
+    // JoinedGroup carries no time of its own: the line's id rests on the group and its CreateKey.
+    out.push({ kind: 'message', message: groupLine('group_joined', gid, at, [], actor, {}, dateOf(e.GroupCreated) ?? new Date(0)) });
+    return out;
+  }
+  if (name) out.push({ kind: 'message', message: groupLine('group_subject', gid, at, [], actor, { subject: name }) });
+  const topic = obj(e.Topic);
+  if (Object.keys(topic).length) out.push({ kind: 'message', message: groupLine('group_description', gid, at, [], actor, { description: str(topic.Topic) }) });
+  for (const [field, t] of [['Join', 'group_joined'], ['Leave', 'group_left'], ['Promote', 'group_promoted'], ['Demote', 'group_demoted']] as const) {
+    const who = jids(e[field]);
+    if (who.length) out.push({ kind: 'message', message: groupLine(t, gid, at, who, actor) });
+  }
   return out;
 }
 
@@ -109,6 +139,38 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
   switch (post.type) {
     case 'Message':
       each(() => events.push(...messageEvents(post, event)));
+      break;
+    case 'UndecryptableMessage':
+      // {Info, IsUnavailable, UnavailableType, DecryptFailMode}: WhatsApp's "waiting for this message",
+      // replaced in place when the phone resends it (same Info.ID). Our own echoes never decrypt: skipped.
+      each(() => {
+        const info = obj(pick(event, 'Info', 'info'));
+        if (info.IsFromMe === true) return;
+        const m = wuzMessage({ Info: info, Message: {} }, {});
+        if (!m) throw new WebhookPayloadError('WuzAPI UndecryptableMessage without Info.ID or Info.Chat');
+        events.push({ kind: 'message', message: { ...m, type: 'pending_decryption', body: null, content: null, media: null } });
+      });
+      break;
+    case 'CallOffer':
+    case 'CallOfferNotice':
+      // BasicCallMeta {From, Timestamp, CallCreator, CallID, GroupJID?}; CallOfferNotice adds Media: audio|video.
+      each(() => {
+        const callId = str(pick(event, 'CallID', 'CallId'));
+        const group = toCanonical(str(event.GroupJID));
+        const from = toCanonical(str(event.CallCreator) ?? str(event.From));
+        const chat = group && isGroup(group) ? group : toCanonical(str(event.From));
+        if (!callId || !chat) throw new WebhookPayloadError(`WuzAPI ${post.type} without CallID or From`);
+        const video = str(event.Media) === 'video' || /"Tag":"video"/.test(JSON.stringify(event.Data ?? null));
+        const at = dateOf(event.Timestamp) ?? new Date();
+        events.push({ kind: 'message', message: systemLine({ id: `CALL${callId}`, type: 'call_missed', chatJid: chat, at, actor: from, content: { type: 'call', video, group: isGroup(chat) } }) });
+      });
+      break;
+    case 'CallTerminate':
+      break; // the call's line came with its offer; how it ended adds nothing the chat shows
+    case 'GroupInfo':
+    case 'JoinedGroup':
+    case 'Picture':
+      each(() => events.push(...groupEvents(post.type as string, event)));
       break;
     case 'ReadReceipt': {
       const ack = receiptAck(post.state, event.Type);
@@ -152,12 +214,16 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
         const c = obj(conv);
         const jid = toCanonical(str(pick(c, 'ID', 'id', 'Id')));
         if (jid) chats.push({ jid, name: str(pick(c, 'name', 'Name', 'displayName')) });
+        // Group names come with the history (conversations[].name); any live rename is newer.
+        const name = str(pick(c, 'name', 'Name'));
+        if (jid && name && isGroup(jid)) events.push({ kind: 'chat.name', chatJid: jid, name, at: new Date(0) });
         for (const item of arr(pick(c, 'messages', 'Messages'))) {
           each(() => {
             const m = historySyncMessage(item, jid);
-            if (!m) throw new WebhookPayloadError('WuzAPI HistorySync message without key.ID or chat');
-            events.push({ kind: 'message', message: m });
-            messages++;
+            if (m) {
+              events.push({ kind: 'message', message: m });
+              messages++;
+            } else if (!historySyncKeyId(item)) throw new WebhookPayloadError('WuzAPI HistorySync message without key.ID or chat');
           });
         }
       }
