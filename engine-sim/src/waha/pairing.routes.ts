@@ -1,3 +1,5 @@
+// Source of each route: its path in WAHA's OpenAPI document 2026.7.1 (shared/contracts/waha-openapi-2026.7.1.json),
+// the same path as the route string below; answers are checked against it in test/waha-contract.test.ts.
 // /api/{session}/auth/qr and request-code: only while the session waits for a scan.
 import { Router } from 'express';
 import type { SimContext } from '../context.js';

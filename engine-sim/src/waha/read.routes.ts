@@ -1,3 +1,5 @@
+// Source of each route: its path in WAHA's OpenAPI document 2026.7.1 (shared/contracts/waha-openapi-2026.7.1.json),
+// the same path as the route string below; answers are checked against it in test/waha-contract.test.ts.
 // Reading: chats, overview, messages (paged, filtered), contacts, check-exists, groups, LID map, media files.
 import { Router } from 'express';
 import type { SimContext } from '../context.js';

@@ -1,3 +1,5 @@
+// Source of each route: its path in WAHA's OpenAPI document 2026.7.1 (shared/contracts/waha-openapi-2026.7.1.json),
+// the same path as the route string below; answers are checked against it in test/waha-contract.test.ts.
 // /api/sendText, sendImage, sendFile, sendVoice, sendSeen, startTyping, stopTyping.
 // Every sent message is echoed as message.any with source "api", as WAHA does.
 import { Router, type Request } from 'express';

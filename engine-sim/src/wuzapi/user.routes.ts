@@ -1,4 +1,5 @@
-// /wuzapi/user/contacts, /wuzapi/user/check, /wuzapi/group/list.
+// /wuzapi/user/contacts, /wuzapi/user/check, /wuzapi/group/list. Source: asternic/wuzapi handlers.go
+// (function beside each route) at upstream commit 30c1805720c630b4ecfc842dd3ff63966c3ba315.
 import { Router } from 'express';
 import type { SimContext } from '../context.js';
 import { digitsOf, phoneExists } from '../state/account.js';
@@ -8,6 +9,7 @@ import { fail, ok, requireLoggedIn, userOf } from './http.js';
 export function userRouter(_ctx: SimContext): Router {
   const r = Router();
 
+  // GetContacts
   r.get('/user/contacts', (_req, res) => {
     const u = userOf(res);
     requireLoggedIn(u);
@@ -18,6 +20,7 @@ export function userRouter(_ctx: SimContext): Router {
     ok(res, 200, out);
   });
 
+  // CheckUser
   r.post('/user/check', (req, res) => {
     const u = userOf(res);
     requireLoggedIn(u);
@@ -32,6 +35,7 @@ export function userRouter(_ctx: SimContext): Router {
     });
   });
 
+  // ListGroups
   r.get('/group/list', (_req, res) => {
     const u = userOf(res);
     requireLoggedIn(u);
