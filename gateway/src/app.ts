@@ -53,6 +53,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   logger: Logger;
+  /** Check every success answer against its route's response schema (tests: a mismatch is a 500). */
+  validateResponses?: boolean;
 }
 
 export type AppServices = Services;
@@ -69,12 +71,12 @@ export interface CreatedApp {
   openapi: ReturnType<typeof buildDocument>;
 }
 
-export function createApp({ config, db, logger }: AppDeps): CreatedApp {
+export function createApp({ config, db, logger, validateResponses }: AppDeps): CreatedApp {
   const services = buildServices(config, db, logger);
   const { auth, users, audit, contacts, tags, favorites, engines, devices, webhooks, sync, background } = services;
 
   const registry = createRegistry();
-  const api = new Api(registry, { authenticate: authenticate(auth) });
+  const api = new Api(registry, { authenticate: authenticate(auth), validateResponses });
   const metrics = createMetrics(db);
   services.events.metrics(metrics.registry);
   services.jobs.metrics(metrics.registry);

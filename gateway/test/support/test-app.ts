@@ -51,7 +51,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { dat
   });
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
   const db = createDb(database.url, { min: 0, max: 5 }, logger);
-  const { app, handler, services, background, attach } = createApp({ config, db, logger });
+  // Every success answer is checked against its route's response schema (a mismatch is a 500).
+  const { app, handler, services, background, attach } = createApp({ config, db, logger, validateResponses: true });
   if (opts.background !== false) background.start();
   const server: Server = await new Promise((resolve) => {
     const s = createServer(handler).listen(port, '127.0.0.1', () => resolve(s));

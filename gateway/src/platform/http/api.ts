@@ -36,6 +36,11 @@ export interface Input<P, Q, B> {
 
 export interface AuthHooks {
   authenticate: RequestHandler;
+  /**
+   * Tests turn this on (test-app.ts): every success answer is checked against its route's response
+   * schema, and a mismatch is a 500 `response_schema_mismatch` naming the fields, so the test fails.
+   */
+  validateResponses?: boolean;
 }
 
 const errorSchema = z.object({
@@ -74,6 +79,7 @@ export class Api {
       const user = req.user as AuthUser;
       const result = await handler({ params, query, body, user, actor: { user, requestId: req.id ?? '' }, req, res });
       if (res.headersSent) return;
+      if (this.hooks.validateResponses && result !== undefined && spec.response) checkResponse(spec, result);
       if (result === undefined) res.status(spec.status ?? 204).end();
       else sendJson(res, spec.status ?? 200, result);
     });
@@ -106,6 +112,18 @@ export class Api {
       responses,
     });
   }
+}
+
+/** The answer as it goes on the wire (JSON: dates as strings, undefined dropped) against the route's schema. */
+function checkResponse(spec: RouteSpec<ZodType, ZodType, ZodType>, result: unknown) {
+  const r = spec.response!.safeParse(JSON.parse(JSON.stringify(result)));
+  if (r.success) return;
+  throw new AppError(
+    'response_schema_mismatch',
+    500,
+    `${spec.method.toUpperCase()} ${spec.path} answered outside its schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    r.error.issues.map((i) => ({ in: 'response', field: i.path.join('.'), message: i.message })),
+  );
 }
 
 /** The answer as JSON, written directly: Express's res.json → res.send re-derives type and charset on every answer. */
