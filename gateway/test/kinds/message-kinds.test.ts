@@ -190,5 +190,10 @@ describe('edits, poll votes and placeholders', () => {
     expect(p.type).toBe('pending_decryption');
     await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message', wahaMsg({ id: 'WPEND', from: WAHA_CHAT, body: 'real one' })));
     expect(await env.t.db('messages').where({ device_id: d.id, engine_message_id: 'WPEND' }).select('id', 'type', 'body')).toEqual([{ id: p.id, type: 'text', body: 'real one' }]);
+    // WAHA's own event for it (message.waiting), then the real one.
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message.waiting', wahaMsg({ id: 'WPEND2', from: WAHA_CHAT, body: null, message: {} })));
+    expect(await env.t.db('messages').where({ device_id: d.id, engine_message_id: 'WPEND2' }).first('type')).toEqual({ type: 'pending_decryption' });
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message', wahaMsg({ id: 'WPEND2', from: WAHA_CHAT, body: 'arrived' })));
+    expect(await env.t.db('messages').where({ device_id: d.id, engine_message_id: 'WPEND2' }).select('type', 'body')).toEqual([{ type: 'text', body: 'arrived' }]);
   });
 });

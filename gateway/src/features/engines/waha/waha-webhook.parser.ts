@@ -185,6 +185,17 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     case 'group.v2.update':
       events.push(...wahaGroupEvents(event, p, at));
       break;
+    case 'message.waiting': {
+      // The phone's "Waiting for this message": a WAMessage without content, replaced in place when it arrives.
+      const m = wahaMessage(p, meJid);
+      if (!m) throw new WebhookPayloadError('WAHA message.waiting without a usable id or chat');
+      events.push({ kind: 'message', message: { ...m, type: 'pending_decryption', body: null, content: null, media: null } });
+      break;
+    }
+    case 'call.accepted':
+    case 'call.rejected':
+    case 'poll.vote.failed':
+      break; // read: the call's line came with call.received; a vote WAHA could not read has no choice in it
     default:
       return false;
   }
