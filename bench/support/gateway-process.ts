@@ -31,17 +31,29 @@ export interface GatewayProcess {
  */
 /**
  * Spawns a node process of this repository's built output (what `npm start` runs, so the figures
- * are production's; `npm run bench` builds first) and resolves once its output shows `ready`.
+ * are production's; `npm run bench` builds first) and resolves once its output shows `ready`, or
+ * with `probe`, once the URL `ready` answers 200.
  */
-async function spawnNode(args: string[], env: Record<string, string>, ready: string) {
+async function spawnNode(args: string[], env: Record<string, string>, ready: string, probe = false) {
   const child = spawn(process.execPath, args, { cwd: repo, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      if (out.includes(ready)) (clearTimeout(timer), resolve());
+      if (!probe && out.includes(ready)) (clearTimeout(timer), resolve());
     });
+    // The gateway prints JSON logs only (its banner is for a terminal, and benchmarks log at warn):
+    // it is ready when /readyz answers 200.
+    const poll = async () => {
+      for (let settled = false; !settled; ) {
+        const ok = await fetch(ready).then((r) => r.ok, () => false);
+        if (ok) return (clearTimeout(timer), resolve());
+        await new Promise((r) => setTimeout(r, 200));
+        settled = child.exitCode !== null;
+      }
+    };
+    if (probe) void poll();
     child.once('exit', (c) => (clearTimeout(timer), reject(new Error(`${args.join(' ')} exited ${c}:\n${out}`))));
   });
   return async () => {
@@ -81,7 +93,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
       LOGIN_RATE_MAX_PER_EMAIL: '1000000',
       ...env,
     },
-    'running at',
+    `http://127.0.0.1:${port}/readyz`,
+    true,
   ).catch(async (e) => {
     await stopSim();
     throw e;

@@ -143,6 +143,13 @@ describe.each(VIEWPORTS)('conversation at $name size ($width×$height)', (vp) =>
     // Scrolling up loads older messages and keeps the one on screen in place.
     const list = page.getByTestId('message-list');
     const height0 = await list.evaluate((el) => el.scrollHeight);
+    // The older page is held back a moment, as a real network would, so the message on top is read
+    // before it lands (on a fast machine it could land within the 50 ms and move the top first).
+    const older = /\/api\/chats\/\d+\/messages\?.*before=/;
+    await page.route(older, async (route) => {
+      await new Promise((r) => setTimeout(r, 700));
+      await route.continue();
+    });
     await list.evaluate((el) => (el.scrollTop = 0));
     await page.waitForTimeout(50);
     const topId = await page.evaluate(() => {
@@ -151,6 +158,7 @@ describe.each(VIEWPORTS)('conversation at $name size ($width×$height)', (vp) =>
       return all.find((m) => m.getBoundingClientRect().top >= box.top - 1)?.dataset.messageId;
     });
     await expect.poll(() => list.evaluate((el) => el.scrollHeight), { timeout: 5_000 }).toBeGreaterThan(height0 + 1000);
+    await page.unroute(older);
     await page.waitForTimeout(300);
     expect(await inView(page, `[data-message-id="${topId}"]`)).toBe(true);
     expect(await list.evaluate((el) => el.scrollTop)).toBeGreaterThan(500); // not thrown to the top of the new page
