@@ -160,6 +160,8 @@ describe('the web app in Chromium', () => {
     if (!bobChatId) return ctx.skip('needs the chat from the earlier step');
     await env.http.post('/api/tags', { token: alice.token, body: { name: 'VIP', color: '#e53935' } });
     const card = page.getByTestId('contact-card');
+    // The contact panel opens on request (the header's "Contact details"), not on every chat.
+    if (!(await card.isVisible())) await page.getByRole('button', { name: 'Contact details', exact: true }).click();
     await card.waitFor({ timeout: 10_000 });
     await card.getByTestId('pin-contact').click();
     await page.getByTestId('section-fav').waitFor({ timeout: 10_000 });
@@ -177,6 +179,9 @@ describe('the web app in Chromium', () => {
     await row.first().waitFor({ timeout: 15_000 });
     await row.first().click();
     const add = page.getByTestId('add-contact');
+    const details = page.getByRole('button', { name: 'Contact details', exact: true });
+    await details.waitFor();
+    if ((await details.getAttribute('aria-pressed')) !== 'true') await details.click();
     await add.waitFor();
     await shot(page, '10-whatsapp-only');
     await add.click();
