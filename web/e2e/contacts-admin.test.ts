@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startEngineEnv, type EngineEnv } from '../../gateway/test/support/engine-env.js';
 import { makeUser, PASSWORD } from '../../gateway/test/support/factories.js';
-import { DIST, ensureBuilt, launch, SHOTS, watchConsole } from './support.js';
+import { DIST, ensureBuilt, launch, overflow, SHOTS, watchConsole } from './support.js';
 
 const DIR = path.join(SHOTS, 'contacts-admin');
 let env: EngineEnv;
@@ -47,22 +47,6 @@ afterAll(async () => {
   await env?.close();
 });
 
-/** Visible things that reach past the right edge of the window (a cut-off button, a table too wide). */
-async function overflow(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const w = window.innerWidth;
-    const out: string[] = [];
-    if (document.documentElement.scrollWidth > w + 1) out.push(`document ${document.documentElement.scrollWidth}px`);
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>('body *'))) {
-      const r = el.getBoundingClientRect();
-      if (r.width <= 1 || r.height <= 1 || r.right <= w + 1) continue;
-      const style = getComputedStyle(el);
-      if (style.visibility === 'hidden' || style.position === 'fixed') continue;
-      out.push(`${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 30)}" right=${Math.round(r.right)}`);
-    }
-    return out.slice(0, 10);
-  });
-}
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1440, height: 900 },

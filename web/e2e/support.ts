@@ -45,3 +45,20 @@ export function clearShots() {
   if (!existsSync(SHOTS)) return;
   for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(path.join(SHOTS, f));
 }
+
+/** Visible things that reach past the right edge of the window (a cut-off button, a table too wide). */
+export async function overflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const w = window.innerWidth;
+    const out: string[] = [];
+    if (document.documentElement.scrollWidth > w + 1) out.push(`document ${document.documentElement.scrollWidth}px`);
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('body *'))) {
+      const r = el.getBoundingClientRect();
+      if (r.width <= 1 || r.height <= 1 || r.right <= w + 1) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.position === 'fixed') continue;
+      out.push(`${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 30)}" right=${Math.round(r.right)}`);
+    }
+    return out.slice(0, 10);
+  });
+}
