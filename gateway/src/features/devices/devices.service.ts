@@ -12,7 +12,7 @@ import { sessionOfDevice, type DeviceStatus, type EngineKind, type EngineSession
 import * as repo from './devices.repository.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
-import { presentDevice, type DeviceAccessName } from './devices.presenter.js';
+import { presentDevice, presentDeviceState, type DeviceAccessName } from './devices.presenter.js';
 import { requireAllowed, relationOfDeviceRow, type Permission } from '../access/access.policy.js';
 
 export type { DeviceRow } from './devices.repository.js';
@@ -321,15 +321,7 @@ export class DevicesService {
 export type { DeviceStatus };
 
 /** What a `device.status` event carries: the status model as the device schema shows it. */
-export const deviceStatusData = (d: repo.DeviceRow) => ({
-  deviceId: d.id,
-  status: d.status,
-  statusDetail: d.status_detail ?? null,
-  engineReachable: d.engine_reachable ?? true,
-  engineCheckedAt: d.engine_checked_at ? new Date(d.engine_checked_at).toISOString() : null,
-  phone: d.phone,
-  pushName: d.push_name,
-});
+export const deviceStatusData = (d: repo.DeviceRow) => ({ deviceId: d.id, ...presentDeviceState(d) });
 
 /** Engine failures that mean "not reached" (a refusal with an HTTP status means it was reached). */
 export const isOutage = (err: unknown) => err instanceof AppError && (err.code === 'engine_unreachable' || err.code === 'engine_timeout');
