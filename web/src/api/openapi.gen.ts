@@ -5391,10 +5391,10 @@ export interface paths {
                                  */
                                 kind: "message" | "system" | "note";
                                 /**
-                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                                  * @enum {string}
                                  */
-                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                                 body: string | null;
                                 content: {
                                     /** @enum {string} */
@@ -5425,7 +5425,7 @@ export interface paths {
                                     question: string;
                                     options: string[];
                                     multiple: boolean;
-                                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                    /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                     votesUnavailable?: boolean;
                                 } | {
                                     /** @enum {string} */
@@ -5583,10 +5583,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -5617,7 +5617,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -5959,10 +5959,10 @@ export interface paths {
                                  */
                                 kind: "message" | "system" | "note";
                                 /**
-                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                                  * @enum {string}
                                  */
-                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                                 body: string | null;
                                 content: {
                                     /** @enum {string} */
@@ -5993,7 +5993,7 @@ export interface paths {
                                     question: string;
                                     options: string[];
                                     multiple: boolean;
-                                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                    /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                     votesUnavailable?: boolean;
                                 } | {
                                     /** @enum {string} */
@@ -6238,10 +6238,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -6272,7 +6272,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -6922,10 +6922,10 @@ export interface paths {
                                      */
                                     kind: "message" | "system" | "note";
                                     /**
-                                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                                      * @enum {string}
                                      */
-                                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                                     body: string | null;
                                     content: {
                                         /** @enum {string} */
@@ -6956,7 +6956,7 @@ export interface paths {
                                         question: string;
                                         options: string[];
                                         multiple: boolean;
-                                        /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                        /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                         votesUnavailable?: boolean;
                                     } | {
                                         /** @enum {string} */
@@ -7113,10 +7113,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -7147,7 +7147,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -7326,10 +7326,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -7360,7 +7360,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
