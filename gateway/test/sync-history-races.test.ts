@@ -55,7 +55,7 @@ describe('WuzAPI history pushes racing the import', () => {
     // its own connection) writes one of its chats without committing: the push, once let through, gets
     // as far as storing that chat, and waits there — in flight, inside the gateway.
     const push = env.relay.hold((x) => x.path.includes(d.id) && eventTypeOf(x) === 'HistorySync');
-    const blockerDb = createDb(env.t.config.DATABASE_URL, { min: 0, max: 2 });
+    const blockerDb = createDb(env.t.config.DATABASE_URL!, { min: 0, max: 2 });
     const blocker = await blockerDb.transaction();
     try {
       expect((await control(env.sim).post(`/sessions/${d.engineSession}/history`, { body: { chats: 3, messagesPerChat: 20 } })).status).toBe(200);
