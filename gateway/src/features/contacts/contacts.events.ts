@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventBus } from '../../platform/events/event-bus.js';
-import { appendEvents } from '../realtime/event-log.js';
+import { appendEvents, type NewEvent } from '../realtime/event-log.js';
 
 /** The most contact ids one `contact.updated` log row names: a bulk change is logged in slices of this many. */
 export const IDS_PER_EVENT = 5_000;
@@ -21,10 +21,10 @@ export async function contactChanged(trx: Knex, events: EventBus, c: { id: strin
 export async function contactsChanged(trx: Knex, orgId: string, ids: Iterable<string>, events?: EventBus) {
   const all = [...ids];
   if (!all.length) return;
-  const rows = [];
+  const rows: NewEvent[] = [];
   for (let i = 0; i < all.length; i += IDS_PER_EVENT) {
     const slice = all.slice(i, i + IDS_PER_EVENT);
-    rows.push({ orgId, type: 'contact.updated' as const, data: { bulk: true, count: slice.length, ids: slice } });
+    rows.push({ orgId, type: 'contact.updated', data: { bulk: true, count: slice.length, ids: slice } });
   }
   await appendEvents(trx, rows);
   if (!events?.has('contact.updated')) return;

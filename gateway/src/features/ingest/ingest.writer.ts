@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { phoneOfJid } from '../engines/jid.js';
-import { ACK, type AckName, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
+import { ACK, type AckName, type DeviceStatus, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
 import { appendEvents, type NewEvent } from '../realtime/event-log.js';
 import { isoSql, MESSAGE_COLUMNS, POLL_VOTES, presentMessage, tallyVotes, type MessageRow, type PollVoteRow } from '../messages/messages.presenter.js';
 import { presentChat, type ChatRow } from '../chats/chats.presenter.js';
@@ -68,7 +68,7 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts
     const change = await applyDeviceState(trx, s.device, s.state);
     if (change) {
       result.statusChanges.push(change);
-      events.push({ orgId: s.device.orgId, deviceId: s.device.id, type: 'device.status', data: { deviceId: s.device.id, status: change.to, previous: change.from, statusDetail: change.detail, engineReachable: true, engineCheckedAt: change.at } });
+      events.push({ orgId: s.device.orgId, deviceId: s.device.id, type: 'device.status', data: { deviceId: s.device.id, status: change.to as DeviceStatus, previous: change.from, statusDetail: change.detail, engineReachable: true, engineCheckedAt: change.at } });
     }
   }
   await appendEvents(trx, events);
