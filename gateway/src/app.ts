@@ -84,6 +84,7 @@ export function createApp({ config, db, logger, validateResponses }: AppDeps): C
   const metrics = createMetrics(db);
   services.events.metrics(metrics.registry);
   services.jobs.metrics(metrics.registry);
+  services.ingest.metrics(metrics.registry);
   auth.attachMetrics(metrics.registry);
   webhooks.attachMetrics(metrics.registry);
 

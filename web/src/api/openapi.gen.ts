@@ -5108,10 +5108,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -5142,7 +5142,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -6246,10 +6246,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -6280,7 +6280,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -6469,10 +6469,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -6503,7 +6503,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -7431,10 +7431,10 @@ export interface components {
              */
             kind: "message" | "system" | "note";
             /**
-             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
              * @enum {string}
              */
-            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
             body: string | null;
             content: {
                 /** @enum {string} */
@@ -7465,7 +7465,7 @@ export interface components {
                 question: string;
                 options: string[];
                 multiple: boolean;
-                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                 votesUnavailable?: boolean;
             } | {
                 /** @enum {string} */
@@ -7542,10 +7542,10 @@ export interface components {
                  */
                 kind: "message" | "system" | "note";
                 /**
-                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                  * @enum {string}
                  */
-                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                 body: string | null;
                 content: {
                     /** @enum {string} */
@@ -7576,7 +7576,7 @@ export interface components {
                     question: string;
                     options: string[];
                     multiple: boolean;
-                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                    /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                     votesUnavailable?: boolean;
                 } | {
                     /** @enum {string} */
@@ -7689,10 +7689,10 @@ export interface components {
              */
             kind: "message" | "system" | "note";
             /**
-             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
              * @enum {string}
              */
-            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
             body: string | null;
             content: {
                 /** @enum {string} */
@@ -7723,7 +7723,7 @@ export interface components {
                 question: string;
                 options: string[];
                 multiple: boolean;
-                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                 votesUnavailable?: boolean;
             } | {
                 /** @enum {string} */
@@ -7839,10 +7839,10 @@ export interface components {
                      */
                     kind: "message" | "system" | "note";
                     /**
-                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                      * @enum {string}
                      */
-                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                     body: string | null;
                     content: {
                         /** @enum {string} */
@@ -7873,7 +7873,7 @@ export interface components {
                         question: string;
                         options: string[];
                         multiple: boolean;
-                        /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                        /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                         votesUnavailable?: boolean;
                     } | {
                         /** @enum {string} */
@@ -7962,10 +7962,10 @@ export interface components {
              */
             kind: "message" | "system" | "note";
             /**
-             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
              * @enum {string}
              */
-            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
             body: string | null;
             content: {
                 /** @enum {string} */
@@ -7996,7 +7996,7 @@ export interface components {
                 question: string;
                 options: string[];
                 multiple: boolean;
-                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                 votesUnavailable?: boolean;
             } | {
                 /** @enum {string} */

@@ -65,7 +65,7 @@ const pollContent = z
     question: z.string(),
     options: z.array(z.string()),
     multiple: z.boolean(),
-    votesUnavailable: z.boolean().optional().describe('the engine passes votes on encrypted (WuzAPI): no counts'),
+    votesUnavailable: z.boolean().optional().describe('the poll came without the secret its votes are sealed with (WuzAPI): no counts'),
   })
   .describe('a poll (type poll); counts are in pollVotes');
 const templateContent = z
@@ -77,7 +77,7 @@ const templateContent = z
     buttons: z.array(z.string()).describe('button texts, as text'),
   })
   .describe('a business template (type template)');
-const callContent = z.object({ type: z.literal('call'), video: z.boolean(), group: z.boolean() }).describe('a call (system line call_missed)');
+const callContent = z.object({ type: z.literal('call'), video: z.boolean(), group: z.boolean() }).describe('a call (system lines call_missed, call_answered, call_declined: one line per call, at its last state)');
 const groupContent = z
   .object({
     type: z.literal('group'),
@@ -108,7 +108,7 @@ export const messageBaseSchema = z
     kind: z.enum(['message', 'system', 'note']).describe('message: someone wrote it; system: a call or group event (a centred line); note: the team’s own'),
     type: z
       .enum([...MESSAGE_TYPES, ...SYSTEM_TYPES])
-      .describe('messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*'),
+      .describe('messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*'),
     body: z.string().nullable(),
     content: messageContent.nullable(),
     media: z
