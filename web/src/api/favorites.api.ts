@@ -11,10 +11,11 @@ export const favoritesApi = api.injectEndpoints({
       query: () => '/api/favorites',
       providesTags: ['Favorite'],
       async onCacheEntryAdded(_arg, lifecycle) {
-        // A renamed contact renames its pin.
+        // A renamed contact renames its pin; an import (many at once, unnamed) refetches the pins.
         await listenWhileCached(lifecycle, (e) => {
           if (e.type !== 'contact.updated') return;
           const c = e.data;
+          if ('bulk' in c) return void lifecycle.dispatch(api.util.invalidateTags(['Favorite']));
           lifecycle.updateCachedData((d) => {
             for (const f of d.items) if (f.contact && f.contact.id === c.id && !c.deleted) f.contact.name = c.name;
           });

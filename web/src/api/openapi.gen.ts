@@ -8153,6 +8153,13 @@ export interface components {
             name: string;
             phone: string;
             deleted: boolean;
+        } | {
+            /** @enum {boolean} */
+            bulk: true;
+            /** @description how many contacts changed */
+            count: number;
+            /** @description kept in the events log for durable consumers; never sent on the socket */
+            ids?: string[];
         };
         ShareCreatedFrame: {
             /** @description The event id in the events table; increasing. Keep the last one to resume. */

@@ -20,6 +20,22 @@ export type NewContact = BodyOf<'/api/contacts', 'post'>;
 /** 100 a page: a screenful is ~15 rows, and each page is one indexed query. */
 const PAGE = 100;
 
+/**
+ * Another tab's or person's change to contacts (contact.updated: one contact, or `{bulk, count}` for an
+ * import): the lists, and the tag counts after a bulk change, are asked for again — once for a burst of
+ * events, however many lists are cached.
+ */
+let refetchTimer: ReturnType<typeof setTimeout> | undefined;
+let refetchTags = false;
+function refetchContactsSoon(dispatch: (a: unknown) => unknown, bulk: boolean) {
+  refetchTags ||= bulk;
+  refetchTimer ??= setTimeout(() => {
+    refetchTimer = undefined;
+    dispatch(api.util.invalidateTags(refetchTags ? ['Contact', 'Tag'] : ['Contact']));
+    refetchTags = false;
+  }, 250);
+}
+
 export const contactsApi = api.injectEndpoints({
   endpoints: (b) => ({
     getCard: b.query<Card, string>({
@@ -27,7 +43,9 @@ export const contactsApi = api.injectEndpoints({
       providesTags: (_r, _e, id) => [{ type: 'Contact', id }],
       async onCacheEntryAdded(id, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
-          if (e.type === 'contact.updated' && e.data.id === id) lifecycle.dispatch(api.util.invalidateTags([{ type: 'Contact', id }]));
+          if (e.type !== 'contact.updated') return;
+          if ('bulk' in e.data) refetchContactsSoon(lifecycle.dispatch, true); // an import: it may be among them
+          else if (e.data.id === id) lifecycle.dispatch(api.util.invalidateTags([{ type: 'Contact', id }]));
         });
       },
     }),
@@ -53,6 +71,11 @@ export const contactsApi = api.injectEndpoints({
       infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (l) => l.nextCursor ?? undefined },
       query: ({ queryArg, pageParam }) => ({ url: '/api/contacts', params: { q: queryArg.q, tag: queryArg.tag, favorite: queryArg.favorite, limit: PAGE, cursor: pageParam } }),
       providesTags: ['Contact'],
+      async onCacheEntryAdded(_f, lifecycle) {
+        await listenWhileCached(lifecycle, (e) => {
+          if (e.type === 'contact.updated') refetchContactsSoon(lifecycle.dispatch, 'bulk' in e.data);
+        });
+      },
     }),
     createContact: b.mutation<Contact, NewContact>({
       query: (body) => ({ url: '/api/contacts', method: 'POST', body }),
