@@ -125,7 +125,7 @@ describe('sealed edits', () => {
     expect(Number((await env.t.db('messages').where({ device_id: d.id }).count('* as n').first())!.n)).toBe(1);
   });
 
-  it('when the original came without its secret, then the sealed edit only marks it edited, and is counted', async () => {
+  it('when the original came without its secret, or the edit does not open with it, then the edit only marks it edited, and is counted', async () => {
     const d = await connectedDevice('wuzapi', '4930720000003');
     const missing = await sealedMetric('no_secret');
     await replay(env.t.url, original(d.secret, d.id, 'SORIG3', 'unchanged words', false));
@@ -135,6 +135,15 @@ describe('sealed edits', () => {
     expect(orig.edited_at).not.toBeNull();
     expect(orig.edits).toBeNull();
     expect(await sealedMetric('no_secret')).toBe(missing + 1);
+
+    // Sealed with another secret: it does not authenticate, and is counted as failed.
+    const failed = await sealedMetric('failed');
+    await replay(env.t.url, original(d.secret, d.id, 'SORIG4', 'kept as is'));
+    const wrong = sealLikeWhatsmeow({ use: 'Message Edit', secret: Buffer.alloc(32, 1), origId: 'SORIG4', origSender: CHAT, modSender: CHAT, plaintext: editPlaintext('forged'), iv: IV });
+    await replay(env.t.url, wuzDelivery(d.id, d.secret, 'Message', wuzMsg({ id: 'SEDIT4', chat: CHAT, info: { Edit: '1' }, message: { secretEncryptedMessage: { targetMessageKey: { remoteJID: CHAT, fromMe: false, ID: 'SORIG4' }, encPayload: b64(wrong), encIV: b64(IV), secretEncType: 2 } } })));
+    expect(await row(d.id, 'SORIG4')).toMatchObject({ body: 'kept as is', edits: null });
+    expect((await row(d.id, 'SORIG4'))!.edited_at).not.toBeNull();
+    expect(await sealedMetric('failed')).toBe(failed + 1);
   });
 
   it('when WAHA NOWEB hands a sealed edit with Buffer-JSON bytes and an empty body, then it is opened with the secret from the original\'s _data', async () => {
