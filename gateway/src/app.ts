@@ -13,7 +13,7 @@ import { errorHandler, unknownRoute } from './platform/errors.js';
 import { requestLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { buildDocument, createRegistry } from './platform/openapi.js';
-import { Api } from './platform/http/api.js';
+import { Api, errorShapeGuard } from './platform/http/api.js';
 import { bodyGuard, urlGuard } from './platform/http/input-guard.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
@@ -53,7 +53,10 @@ export interface AppDeps {
   config: Config;
   db: Db;
   logger: Logger;
-  /** Check every success answer against its route's response schema (tests: a mismatch is a 500). */
+  /**
+   * Tests: check every answer against its route's response schema (a mismatch is a 500), every error
+   * answer against the error shape, and every socket event against `RealtimeEvent`.
+   */
   validateResponses?: boolean;
 }
 
@@ -66,7 +69,8 @@ export interface CreatedApp {
   handler(req: IncomingMessage, res: ServerResponse): void;
   services: AppServices;
   background: BackgroundJobs;
-  attach(server: Server): void;
+  /** `validateEvents` (default: as validateResponses): check every socket event against RealtimeEvent. */
+  attach(server: Server, opts?: { validateEvents?: boolean }): void;
   /** The OpenAPI document served at /api/openapi.json (also what `npm run gen:api` turns into web types). */
   openapi: ReturnType<typeof buildDocument>;
 }
@@ -80,6 +84,7 @@ export function createApp({ config, db, logger, validateResponses }: AppDeps): C
   const metrics = createMetrics(db);
   services.events.metrics(metrics.registry);
   services.jobs.metrics(metrics.registry);
+  services.ingest.metrics(metrics.registry);
   auth.attachMetrics(metrics.registry);
   webhooks.attachMetrics(metrics.registry);
 
@@ -90,6 +95,7 @@ export function createApp({ config, db, logger, validateResponses }: AppDeps): C
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogger(logger));
+  if (validateResponses) app.use(errorShapeGuard);
   app.use(metrics.middleware);
   // Engine → gateway, before browser concerns (security headers, CORS) and before the JSON parser:
   // webhook signatures cover the exact raw bytes.
@@ -171,10 +177,10 @@ export function createApp({ config, db, logger, validateResponses }: AppDeps): C
     services,
     background,
     /** Hooks what needs the HTTP server itself (the WebSocket endpoint /ws). */
-    attach(server: Server) {
+    attach(server: Server, opts: { validateEvents?: boolean } = {}) {
       httpServer = server;
       // --- realtime attach ---
-      services.realtime.attach(server, metrics.registry);
+      services.realtime.attach(server, metrics.registry, { validateEvents: opts.validateEvents ?? validateResponses });
       // --- end realtime attach ---
       void server;
     },

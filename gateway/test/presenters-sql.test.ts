@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../src/platform/db/knex.js';
 import { presentMessage, presentMessageSql, type MessageRow } from '../src/features/messages/messages.presenter.js';
+import { messageBaseSchema } from '../src/features/messages/messages.schemas.js';
+import { chatSummarySchema } from '../src/features/chats/chats.schemas.js';
 import { MESSAGE_COLUMNS } from '../src/features/messages/messages.repository.js';
 import { presentChat, presentChatSql, type ChatRow } from '../src/features/chats/chats.presenter.js';
 import { createTestDatabase } from './support/test-db.js';
@@ -54,9 +56,22 @@ describe('events written in SQL look exactly like the API', () => {
     for (const r of rows as (MessageRow & { sql: unknown })[]) expect(r.sql).toEqual(JSON.parse(JSON.stringify(presentMessage(r))));
   });
 
+  it('when messages of every shape are presented in SQL and in JS, then both are exactly the schema (its keys, no others, its types)', async () => {
+    const { rows } = await db.raw(`SELECT ${MESSAGE_COLUMNS}, ${presentMessageSql('m')} AS sql FROM messages m ORDER BY m.id`);
+    for (const r of rows as (MessageRow & { sql: unknown })[]) {
+      // strict: a key the schema lacks is an error, as is a missing key or a wrong type
+      expect(messageBaseSchema.safeParse(r.sql).error?.issues).toBeUndefined();
+      expect(messageBaseSchema.safeParse(JSON.parse(JSON.stringify(presentMessage(r)))).error?.issues).toBeUndefined();
+      expect(Object.keys(r.sql as object).sort()).toEqual(Object.keys(messageBaseSchema.shape).sort());
+    }
+  });
+
   it('when chats with and without a last message are presented in SQL and in JS, then each pair is equal', async () => {
     const { rows } = await db.raw(`SELECT c.*, ${presentChatSql('c')} AS sql FROM chats c ORDER BY c.id`);
     expect(rows).toHaveLength(2);
-    for (const r of rows as (ChatRow & { sql: unknown })[]) expect(r.sql).toEqual(JSON.parse(JSON.stringify(presentChat(r))));
+    for (const r of rows as (ChatRow & { sql: unknown })[]) {
+      expect(r.sql).toEqual(JSON.parse(JSON.stringify(presentChat(r))));
+      expect(chatSummarySchema.strict().safeParse(r.sql).error?.issues).toBeUndefined();
+    }
   });
 });

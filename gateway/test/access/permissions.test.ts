@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { makeUser } from '../support/factories.js';
 import { EVERYONE, makeChat, makeMessage, makeWorld, type Who, type World } from '../conversations/world.js';
 import { append, liveSocket, openSocket, sleep, type TestSocket } from '../realtime/ws.support.js';
+import type { EventType } from '../../src/features/realtime/realtime.schemas.js';
 import {
   PERMISSIONS,
   allows,
@@ -55,7 +56,7 @@ let chat: { id: number; jid: string }; // on the world's device, shared with the
 const ROLE: Record<Principal, Role | null> = {} as never;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { validateEvents: false }); // the socket probes push made-up payloads
   w = await makeWorld(t.db, t.url);
   chat = await makeChat(t.db, w.device, '4915100000042@s.whatsapp.net', 'Shared customer');
   await makeMessage(t.db, w.device, chat, { body: 'hello there', at: '2026-03-01T10:00:00Z' });
@@ -203,7 +204,7 @@ describe('access: every permission × principal', () => {
         const got = EVERYONE.filter((who) => sockets[who].events(type).some((f) => f.data?.marker === marker));
         expect(got, type).toEqual(people);
         // The module's rule for the event agrees (relations as the module computes them).
-        const perm = eventPermission(type);
+        const perm = eventPermission(type as EventType);
         const byModule = [];
         for (const who of EVERYONE) {
           const u = userOf(who)!;

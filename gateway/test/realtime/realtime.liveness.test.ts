@@ -14,8 +14,8 @@ let token: string;
 let deviceId: string;
 
 beforeAll(async () => {
-  t = await startTestApp({ WS_MAX_BUFFER_BYTES: '262144' });
-  beating = await startTestApp({ WS_HEARTBEAT_MS: '200' }, { databaseUrl: t.config.DATABASE_URL! });
+  t = await startTestApp({ WS_MAX_BUFFER_BYTES: '262144' }, { validateEvents: false }); // made-up payloads: the transport is under test
+  beating = await startTestApp({ WS_HEARTBEAT_MS: '200' }, { databaseUrl: t.config.DATABASE_URL!, validateEvents: false });
   orgId = (await makeOrg(t.db)).id;
   const u = await makeUser(t.db, orgId, 'editor');
   token = (await client(t.url).post('/api/auth/login', { body: { email: u.email, password: PASSWORD } })).body.accessToken;

@@ -13,7 +13,7 @@ let token: string;
 let mine: string; // a device of the user
 let theirs: string; // a device of someone else in the org
 
-const ev = (deviceId: string, n: number): NewEvent => ({ orgId, deviceId, type: 'device.status', data: { deviceId, n } });
+const ev = (deviceId: string, n: number) => ({ orgId, deviceId, type: 'device.status', data: { deviceId, n } }) as unknown as NewEvent;
 /** Ids of the user's events after `since`, as the table has them. */
 const mineAfter = async (since: number) => (await t.db('events').where('id', '>', since).andWhere({ device_id: mine }).orderBy('id').pluck('id')).map(Number);
 
@@ -23,7 +23,7 @@ async function device(ownerId: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ EVENTS_RETENTION_HOURS: '24' });
+  t = await startTestApp({ EVENTS_RETENTION_HOURS: '24' }, { validateEvents: false }); // made-up payloads: the transport is under test
   orgId = (await makeOrg(t.db)).id;
   const u = await makeUser(t.db, orgId, 'editor');
   const other = await makeUser(t.db, orgId, 'editor');

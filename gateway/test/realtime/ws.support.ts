@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { appendEvents, type NewEvent } from '../../src/features/realtime/event-log.js';
+import { appendEvents, type EventType, type NewEvent } from '../../src/features/realtime/event-log.js';
 import type { Db } from '../../src/platform/db/knex.js';
 import { eventually } from '../support/engine-env.js';
 
@@ -68,8 +68,14 @@ export async function liveSocket(httpUrl: string, token: string, opts: { since?:
   return s;
 }
 
-export async function append(db: Db, events: NewEvent[]): Promise<number> {
-  return (await db.transaction((trx) => appendEvents(trx, events)))!;
+/**
+ * Events with made-up payloads, for tests of the transport (order, resume, audience): their app is
+ * started with `validateEvents: false`, since these payloads are not the RealtimeEvent schema's.
+ */
+export type MadeUpEvent = Omit<NewEvent, 'type' | 'data'> & { type: EventType; data: unknown };
+
+export async function append(db: Db, events: MadeUpEvent[]): Promise<number> {
+  return (await db.transaction((trx) => appendEvents(trx, events as NewEvent[])))!;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

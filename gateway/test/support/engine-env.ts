@@ -70,7 +70,7 @@ export interface EngineEnv {
 }
 
 /** Simulator + relay + gateway on one fresh database, with an editor who owns devices. */
-export async function startEngineEnv(env: Record<string, string> = {}, opts: { databaseUrl?: string } = {}): Promise<EngineEnv> {
+export async function startEngineEnv(env: Record<string, string> = {}, opts: { databaseUrl?: string; validateEvents?: boolean } = {}): Promise<EngineEnv> {
   const sim = await startSimulator({ qrRotateMs: 400, webhookRetry: { attempts: 5, delayMs: 50 } });
   let appUrl = '';
   const relay = await new WebhookRelay(() => appUrl).start();

@@ -192,39 +192,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accessToken: string;
-                            refreshToken: string;
-                            /** @description access token lifetime in seconds */
-                            expiresIn: number;
-                            user: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                orgId: string;
-                                email: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "editor" | "viewer";
-                                createdAt: string;
-                                updatedAt: string;
-                            };
-                        };
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Email taken */
@@ -233,13 +210,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -283,39 +290,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accessToken: string;
-                            refreshToken: string;
-                            /** @description access token lifetime in seconds */
-                            expiresIn: number;
-                            user: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                orgId: string;
-                                email: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "editor" | "viewer";
-                                createdAt: string;
-                                updatedAt: string;
-                            };
-                        };
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Wrong email or password */
@@ -324,13 +308,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many failed attempts from this address */
@@ -339,13 +335,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -387,39 +395,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accessToken: string;
-                            refreshToken: string;
-                            /** @description access token lifetime in seconds */
-                            expiresIn: number;
-                            user: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                orgId: string;
-                                email: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "editor" | "viewer";
-                                createdAt: string;
-                                updatedAt: string;
-                            };
-                        };
+                        "application/json": components["schemas"]["Session"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Invalid, expired or reused */
@@ -428,13 +413,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -479,19 +494,49 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -525,28 +570,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            orgId: string;
-                            email: string;
-                            name: string;
-                            role: string;
-                        };
+                        "application/json": components["schemas"]["Me"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -555,13 +588,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -602,36 +656,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                orgId: string;
-                                email: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "editor" | "viewer";
-                                createdAt: string;
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["UserPage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -640,13 +674,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -655,13 +683,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -694,33 +734,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            email: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "editor" | "viewer";
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -729,13 +752,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -744,13 +761,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Email taken */
@@ -759,13 +770,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -802,31 +843,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                email: string;
-                                /** @enum {string} */
-                                role: "admin" | "editor" | "viewer";
-                            }[];
-                        };
+                        "application/json": components["schemas"]["UserDirectory"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -835,13 +861,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -879,33 +926,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            email: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "editor" | "viewer";
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -914,13 +944,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -929,13 +953,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such user here */
@@ -944,13 +962,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -981,33 +1011,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            email: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "editor" | "viewer";
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1016,13 +1029,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -1031,13 +1038,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such user here */
@@ -1046,13 +1047,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Would leave no admin */
@@ -1061,13 +1056,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1092,19 +1117,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1113,13 +1132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -1128,13 +1141,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such user here */
@@ -1143,13 +1150,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Cannot delete yourself */
@@ -1158,13 +1159,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1208,19 +1221,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1229,13 +1236,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not yours to change, or old password wrong */
@@ -1244,13 +1245,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such user here */
@@ -1259,13 +1254,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1311,40 +1336,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                actorId: string | null;
-                                /** @description null for the system, or a failed sign-in (nobody signed in) */
-                                actorName: string | null;
-                                action: string;
-                                targetType: string;
-                                targetId: string | null;
-                                /** @description users, contacts, tags and devices; null for others */
-                                targetName: string | null;
-                                details: {
-                                    [key: string]: unknown;
-                                } | null;
-                                requestId: string | null;
-                                at: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["AuditPage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1353,13 +1354,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -1368,13 +1363,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1414,52 +1421,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            kind: "matched" | "whatsapp-only" | "crm-only";
-                            counts: {
-                                matched: number;
-                                whatsappOnly: number;
-                                crmOnly: number;
-                            };
-                            items: {
-                                phone: string | null;
-                                contact: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    phone: string;
-                                    email: string | null;
-                                    company: string | null;
-                                } | null;
-                                whatsapp: {
-                                    id: number;
-                                    /** Format: uuid */
-                                    deviceId: string;
-                                    jid: string;
-                                    phone: string | null;
-                                    pushName: string | null;
-                                    fullName: string | null;
-                                    businessName: string | null;
-                                }[];
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["ContactMatches"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1468,13 +1439,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1530,53 +1522,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            mode: "skip-invalid" | "all-or-nothing";
-                            rows: number;
-                            inserted: number;
-                            updated: number;
-                            unchanged: number;
-                            invalid: number;
-                            errors: {
-                                line: number;
-                                field: string | null;
-                                message: string;
-                            }[];
-                            errorsTruncated: boolean;
-                            mapping: {
-                                [key: string]: string;
-                            };
-                            /** @description true: nothing was written */
-                            dryRun: boolean;
-                            /** @description dry run only: the first valid rows as they would be stored */
-                            preview: {
-                                line: number;
-                                /** @enum {string} */
-                                action: "insert" | "update" | "unchanged";
-                                name: string | null;
-                                /** @description E.164 */
-                                phone: string;
-                                email: string | null;
-                                company: string | null;
-                                tags: string[];
-                            }[];
-                        };
+                        "application/json": components["schemas"]["ContactImportResult"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1585,13 +1540,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -1600,13 +1549,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many rows or bytes */
@@ -1615,13 +1558,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not CSV */
@@ -1630,13 +1567,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description all-or-nothing and some rows invalid: nothing imported */
@@ -1645,13 +1576,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1689,19 +1632,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1710,13 +1647,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1761,46 +1719,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                /** @description E.164 */
-                                phone: string;
-                                email: string | null;
-                                company: string | null;
-                                notes: string | null;
-                                tags: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    color: string;
-                                }[];
-                                /** Format: uuid */
-                                createdBy: string | null;
-                                createdAt: string;
-                                updatedAt: string;
-                                /** @description you pinned this contact */
-                                favorite: boolean;
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["ContactPage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1809,13 +1737,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1852,41 +1801,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @description E.164 */
-                            phone: string;
-                            email: string | null;
-                            company: string | null;
-                            notes: string | null;
-                            tags: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                color: string;
-                            }[];
-                            /** Format: uuid */
-                            createdBy: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Contact"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -1895,13 +1819,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -1910,13 +1828,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat or WhatsApp contact that you may see */
@@ -1925,13 +1837,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A contact with this number exists (details.contactId) */
@@ -1940,13 +1846,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1982,41 +1918,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @description E.164 */
-                            phone: string;
-                            email: string | null;
-                            company: string | null;
-                            notes: string | null;
-                            tags: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                color: string;
-                            }[];
-                            /** Format: uuid */
-                            createdBy: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Contact"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2025,13 +1936,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -2040,13 +1954,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2079,41 +2005,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @description E.164 */
-                            phone: string;
-                            email: string | null;
-                            company: string | null;
-                            notes: string | null;
-                            tags: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                color: string;
-                            }[];
-                            /** Format: uuid */
-                            createdBy: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Contact"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2122,13 +2023,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -2137,13 +2032,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -2152,13 +2041,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Another contact has this number */
@@ -2167,13 +2050,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2198,19 +2111,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2219,13 +2126,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -2234,13 +2135,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -2249,13 +2144,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2297,41 +2204,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @description E.164 */
-                            phone: string;
-                            email: string | null;
-                            company: string | null;
-                            notes: string | null;
-                            tags: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                color: string;
-                            }[];
-                            /** Format: uuid */
-                            createdBy: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Contact"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2340,13 +2222,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -2355,13 +2231,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -2370,13 +2240,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2413,73 +2313,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            contact: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                /** @description E.164 */
-                                phone: string;
-                                email: string | null;
-                                company: string | null;
-                                notes: string | null;
-                                tags: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    color: string;
-                                }[];
-                                /** Format: uuid */
-                                createdBy: string | null;
-                                createdAt: string;
-                                updatedAt: string;
-                            };
-                            whatsapp: {
-                                id: number;
-                                /** Format: uuid */
-                                deviceId: string;
-                                jid: string;
-                                phone: string | null;
-                                pushName: string | null;
-                                fullName: string | null;
-                                businessName: string | null;
-                                deviceName: string;
-                            }[];
-                            chats: {
-                                id: number;
-                                /** Format: uuid */
-                                deviceId: string;
-                                deviceName: string;
-                                jid: string;
-                                name: string | null;
-                                unreadCount: number;
-                                lastMessageAt: string | null;
-                                lastMessage: {
-                                    id: number;
-                                    /** @enum {string} */
-                                    direction: "in" | "out";
-                                    type: string;
-                                    body: string | null;
-                                    sentAt: string;
-                                    status: string | null;
-                                } | null;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["ContactCard"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2488,13 +2331,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -2503,13 +2349,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2547,31 +2405,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            chats: number;
-                            messagesIn: number;
-                            messagesOut: number;
-                            firstContactAt: string | null;
-                            lastContactAt: string | null;
-                            /** @description median time from a message of theirs to our next answer */
-                            medianReplySeconds: number | null;
-                            replies: number;
-                        };
+                        "application/json": components["schemas"]["ContactStats"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2580,13 +2423,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -2595,13 +2441,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2637,32 +2495,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                color: string;
-                                contactCount: number;
-                                createdAt: string;
-                                updatedAt: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["TagList"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2671,13 +2513,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2706,30 +2569,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            color: string;
-                            contactCount: number;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["TagWithCount"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2738,13 +2587,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -2753,13 +2596,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A tag with this name exists (case-insensitive) */
@@ -2768,13 +2605,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2818,30 +2685,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            color: string;
-                            contactCount: number;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["TagWithCount"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2850,13 +2703,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -2865,13 +2712,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such tag here */
@@ -2880,13 +2721,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A tag with this name exists */
@@ -2895,13 +2730,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2926,19 +2791,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -2947,13 +2806,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -2962,13 +2815,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such tag here */
@@ -2977,13 +2824,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3016,42 +2875,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** @enum {string} */
-                                type: "contact" | "chat";
-                                position: number;
-                                contact: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    phone: string;
-                                } | null;
-                                chat: {
-                                    id: number;
-                                    /** Format: uuid */
-                                    deviceId: string;
-                                    jid: string;
-                                    name: string | null;
-                                } | null;
-                                pinnedAt: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["FavoriteList"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3060,13 +2893,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3112,42 +2966,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** @enum {string} */
-                                type: "contact" | "chat";
-                                position: number;
-                                contact: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    phone: string;
-                                } | null;
-                                chat: {
-                                    id: number;
-                                    /** Format: uuid */
-                                    deviceId: string;
-                                    jid: string;
-                                    name: string | null;
-                                } | null;
-                                pinnedAt: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["FavoriteList"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3156,13 +2984,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat that you may see */
@@ -3171,13 +3002,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3202,19 +3063,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3223,13 +3078,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not pinned */
@@ -3238,13 +3096,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3287,42 +3157,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** @enum {string} */
-                                type: "contact" | "chat";
-                                position: number;
-                                contact: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    name: string;
-                                    phone: string;
-                                } | null;
-                                chat: {
-                                    id: number;
-                                    /** Format: uuid */
-                                    deviceId: string;
-                                    jid: string;
-                                    name: string | null;
-                                } | null;
-                                pinnedAt: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["FavoriteList"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3331,13 +3175,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such contact here */
@@ -3346,13 +3193,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3377,19 +3254,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3398,13 +3269,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not pinned */
@@ -3413,13 +3287,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3452,51 +3338,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                engine: "waha" | "wuzapi";
-                                engineSession: string;
-                                /**
-                                 * @description the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)
-                                 * @enum {string}
-                                 */
-                                status: "starting" | "qr" | "connected" | "disconnected" | "logged_out" | "failed" | "needs_attention";
-                                /** @description the engine's own word for the state, e.g. PASSKEY_REQUIRED */
-                                statusDetail: string | null;
-                                /** @description whether the gateway reached the engine at its last try (an outage never changes status) */
-                                engineReachable: boolean;
-                                /** @description when the gateway last reached, or failed to reach, the engine */
-                                engineCheckedAt: string | null;
-                                phone: string | null;
-                                pushName: string | null;
-                                /** Format: uuid */
-                                ownerId: string;
-                                /** @enum {string} */
-                                access: "owner" | "agent" | "viewer" | "admin";
-                                statusAt: string;
-                                connectedAt: string | null;
-                                createdAt: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["DeviceList"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3505,13 +3356,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3549,49 +3421,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @enum {string} */
-                            engine: "waha" | "wuzapi";
-                            engineSession: string;
-                            /**
-                             * @description the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)
-                             * @enum {string}
-                             */
-                            status: "starting" | "qr" | "connected" | "disconnected" | "logged_out" | "failed" | "needs_attention";
-                            /** @description the engine's own word for the state, e.g. PASSKEY_REQUIRED */
-                            statusDetail: string | null;
-                            /** @description whether the gateway reached the engine at its last try (an outage never changes status) */
-                            engineReachable: boolean;
-                            /** @description when the gateway last reached, or failed to reach, the engine */
-                            engineCheckedAt: string | null;
-                            phone: string | null;
-                            pushName: string | null;
-                            /** Format: uuid */
-                            ownerId: string;
-                            /** @enum {string} */
-                            access: "owner" | "agent" | "viewer" | "admin";
-                            statusAt: string;
-                            connectedAt: string | null;
-                            createdAt: string;
-                        };
+                        "application/json": components["schemas"]["Device"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3600,13 +3439,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Role not allowed */
@@ -3615,13 +3448,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Engine session taken */
@@ -3630,13 +3457,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The engine refused (engine_rejected) */
@@ -3645,28 +3493,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Engine unreachable */
+                /** @description The database is unreachable: retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Engine timeout */
@@ -3675,13 +3511,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3717,49 +3547,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @enum {string} */
-                            engine: "waha" | "wuzapi";
-                            engineSession: string;
-                            /**
-                             * @description the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)
-                             * @enum {string}
-                             */
-                            status: "starting" | "qr" | "connected" | "disconnected" | "logged_out" | "failed" | "needs_attention";
-                            /** @description the engine's own word for the state, e.g. PASSKEY_REQUIRED */
-                            statusDetail: string | null;
-                            /** @description whether the gateway reached the engine at its last try (an outage never changes status) */
-                            engineReachable: boolean;
-                            /** @description when the gateway last reached, or failed to reach, the engine */
-                            engineCheckedAt: string | null;
-                            phone: string | null;
-                            pushName: string | null;
-                            /** Format: uuid */
-                            ownerId: string;
-                            /** @enum {string} */
-                            access: "owner" | "agent" | "viewer" | "admin";
-                            statusAt: string;
-                            connectedAt: string | null;
-                            createdAt: string;
-                        };
+                        "application/json": components["schemas"]["Device"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3768,13 +3565,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -3783,13 +3583,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3818,49 +3630,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** @enum {string} */
-                            engine: "waha" | "wuzapi";
-                            engineSession: string;
-                            /**
-                             * @description the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)
-                             * @enum {string}
-                             */
-                            status: "starting" | "qr" | "connected" | "disconnected" | "logged_out" | "failed" | "needs_attention";
-                            /** @description the engine's own word for the state, e.g. PASSKEY_REQUIRED */
-                            statusDetail: string | null;
-                            /** @description whether the gateway reached the engine at its last try (an outage never changes status) */
-                            engineReachable: boolean;
-                            /** @description when the gateway last reached, or failed to reach, the engine */
-                            engineCheckedAt: string | null;
-                            phone: string | null;
-                            pushName: string | null;
-                            /** Format: uuid */
-                            ownerId: string;
-                            /** @enum {string} */
-                            access: "owner" | "agent" | "viewer" | "admin";
-                            statusAt: string;
-                            connectedAt: string | null;
-                            createdAt: string;
-                        };
+                        "application/json": components["schemas"]["Device"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3869,13 +3648,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not owner or admin */
@@ -3884,13 +3657,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -3899,13 +3666,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3930,19 +3727,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -3951,13 +3742,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not owner or admin */
@@ -3966,13 +3751,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -3981,13 +3760,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The device’s engine session is incomplete (engine_session_incomplete) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The engine refused (engine_rejected) */
@@ -3996,28 +3787,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Engine unreachable */
+                /** @description The database is unreachable: retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Engine timeout */
@@ -4026,13 +3805,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4067,25 +3840,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            status: string;
-                            qr: string | null;
-                        };
+                        "application/json": components["schemas"]["DeviceQr"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4094,13 +3858,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Only the owner pairs */
@@ -4109,13 +3867,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4124,13 +3876,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The device’s engine session is incomplete (engine_session_incomplete) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The engine refused (engine_rejected) */
@@ -4139,28 +3903,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Engine unreachable */
+                /** @description The database is unreachable: retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Engine timeout */
@@ -4169,13 +3921,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4226,19 +3972,13 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4247,13 +3987,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Only the owner pairs */
@@ -4262,13 +3996,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4277,13 +4005,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The device’s engine session is incomplete (engine_session_incomplete) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The engine refused (engine_rejected) */
@@ -4292,28 +4050,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Engine unreachable */
+                /** @description The database is unreachable: retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Engine timeout */
@@ -4322,13 +4068,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4367,19 +4107,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4388,13 +4122,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not owner or admin */
@@ -4403,13 +4131,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4418,13 +4140,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The device’s engine session is incomplete (engine_session_incomplete) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The engine refused (engine_rejected) */
@@ -4433,28 +4167,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Engine unreachable */
+                /** @description The database is unreachable: retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Engine timeout */
@@ -4463,13 +4185,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4506,29 +4222,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
-                                userId: string;
-                                name: string;
-                                email: string;
-                                /** @enum {string} */
-                                role: "agent" | "viewer";
-                            }[];
+                            items: components["schemas"]["DeviceMember"][];
                         };
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4537,13 +4241,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4552,13 +4259,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4592,29 +4311,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
-                                userId: string;
-                                name: string;
-                                email: string;
-                                /** @enum {string} */
-                                role: "agent" | "viewer";
-                            }[];
+                            items: components["schemas"]["DeviceMember"][];
                         };
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4623,13 +4330,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not owner or admin */
@@ -4638,13 +4339,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4653,13 +4348,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Already the owner */
@@ -4668,13 +4357,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4715,19 +4434,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4736,13 +4449,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not owner or admin */
@@ -4751,13 +4458,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4766,13 +4467,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4807,41 +4520,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: number;
-                            /** @enum {string} */
-                            status: "queued" | "running" | "done" | "failed" | "cancelled";
-                            /**
-                             * @description while open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI HistorySync) until it says complete or goes quiet
-                             * @enum {string|null}
-                             */
-                            phase: "engine_api" | "engine_history" | null;
-                            trigger: string;
-                            totalChats: number | null;
-                            doneChats: number;
-                            totalMessages: number | null;
-                            doneMessages: number;
-                            importedMessages: number;
-                            ratePerSecond: number | null;
-                            error: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SyncJob"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4850,13 +4538,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No import yet */
@@ -4865,13 +4556,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4895,41 +4598,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: number;
-                            /** @enum {string} */
-                            status: "queued" | "running" | "done" | "failed" | "cancelled";
-                            /**
-                             * @description while open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI HistorySync) until it says complete or goes quiet
-                             * @enum {string|null}
-                             */
-                            phase: "engine_api" | "engine_history" | null;
-                            trigger: string;
-                            totalChats: number | null;
-                            doneChats: number;
-                            totalMessages: number | null;
-                            doneMessages: number;
-                            importedMessages: number;
-                            ratePerSecond: number | null;
-                            error: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SyncJob"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -4938,13 +4616,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Viewers cannot */
@@ -4953,13 +4625,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -4968,13 +4634,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Device not connected */
@@ -4983,13 +4643,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5033,48 +4705,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                deviceId: string;
-                                jid: string;
-                                name: string | null;
-                                isGroup: boolean;
-                                lastMessageAt: string | null;
-                                lastMessageId: number | null;
-                                lastMessagePreview: string | null;
-                                unreadCount: number;
-                                /** @enum {string} */
-                                access: "owner" | "agent" | "viewer" | "grantee";
-                                favorite: boolean;
-                                crm: {
-                                    contactId: string;
-                                    name: string;
-                                    phone: string;
-                                    tags: {
-                                        id: string;
-                                        name: string;
-                                        color: string;
-                                    }[];
-                                } | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["ChatPage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -5083,13 +4723,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5123,45 +4784,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: number;
-                            deviceId: string;
-                            jid: string;
-                            name: string | null;
-                            isGroup: boolean;
-                            lastMessageAt: string | null;
-                            lastMessageId: number | null;
-                            lastMessagePreview: string | null;
-                            unreadCount: number;
-                            /** @enum {string} */
-                            access: "owner" | "agent" | "viewer" | "grantee";
-                            favorite: boolean;
-                            crm: {
-                                contactId: string;
-                                name: string;
-                                phone: string;
-                                tags: {
-                                    id: string;
-                                    name: string;
-                                    color: string;
-                                }[];
-                            } | null;
-                        };
+                        "application/json": components["schemas"]["Chat"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -5170,13 +4802,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A viewer of the device */
@@ -5185,13 +4811,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Device not visible */
@@ -5200,13 +4820,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The engine says the number has no WhatsApp (`not_on_whatsapp`) */
@@ -5215,13 +4847,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5257,45 +4901,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: number;
-                            deviceId: string;
-                            jid: string;
-                            name: string | null;
-                            isGroup: boolean;
-                            lastMessageAt: string | null;
-                            lastMessageId: number | null;
-                            lastMessagePreview: string | null;
-                            unreadCount: number;
-                            /** @enum {string} */
-                            access: "owner" | "agent" | "viewer" | "grantee";
-                            favorite: boolean;
-                            crm: {
-                                contactId: string;
-                                name: string;
-                                phone: string;
-                                tags: {
-                                    id: string;
-                                    name: string;
-                                    color: string;
-                                }[];
-                            } | null;
-                        };
+                        "application/json": components["schemas"]["Chat"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -5304,13 +4919,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat, or not one the caller may see */
@@ -5319,13 +4937,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5373,136 +5003,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description newest first */
-                            items: {
-                                id: number;
-                                chatId: number;
-                                deviceId: string;
-                                engineMessageId: string | null;
-                                clientId: string | null;
-                                /** @enum {string} */
-                                direction: "in" | "out";
-                                from: string | null;
-                                senderName: string | null;
-                                /**
-                                 * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
-                                 * @enum {string}
-                                 */
-                                kind: "message" | "system" | "note";
-                                /**
-                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
-                                 * @enum {string}
-                                 */
-                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
-                                body: string | null;
-                                content: {
-                                    /** @enum {string} */
-                                    type: "link";
-                                    url: string;
-                                    title: string | null;
-                                    description: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "location";
-                                    latitude: number | null;
-                                    longitude: number | null;
-                                    name: string | null;
-                                    address: string | null;
-                                    url: string | null;
-                                    live: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "contact";
-                                    contacts: {
-                                        name: string | null;
-                                        numbers: string[];
-                                        vcard: string | null;
-                                    }[];
-                                } | {
-                                    /** @enum {string} */
-                                    type: "poll";
-                                    question: string;
-                                    options: string[];
-                                    multiple: boolean;
-                                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
-                                    votesUnavailable?: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "template";
-                                    header: {
-                                        text: string | null;
-                                        /** @description image | video | document, when the header is media */
-                                        media: string | null;
-                                    };
-                                    body: string | null;
-                                    footer: string | null;
-                                    /** @description button texts, as text */
-                                    buttons: string[];
-                                } | {
-                                    /** @enum {string} */
-                                    type: "call";
-                                    video: boolean;
-                                    group: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "group";
-                                    actor: string | null;
-                                    participants: string[];
-                                    subject?: string | null;
-                                    description?: string | null;
-                                } | null;
-                                media: {
-                                    mimetype: string | null;
-                                    filename: string | null;
-                                    size: number | null;
-                                    mediaId: string | null;
-                                } | null;
-                                replyTo: string | null;
-                                /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                                status: string;
-                                error: string | null;
-                                /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
-                                lastError: string | null;
-                                /** @description when a pending or retrying send is tried next */
-                                nextAttemptAt: string | null;
-                                sentAt: string | null;
-                                editedAt: string | null;
-                                revoked: boolean;
-                                reactions: {
-                                    emoji: string;
-                                    from: string;
-                                    at: string;
-                                }[];
-                                /** @description polls: each option with its count and voters (null for other messages) */
-                                pollVotes?: {
-                                    option: string;
-                                    count: number;
-                                    voters: string[];
-                                }[] | null;
-                            }[];
-                            /** @description same as before (kept for older clients) */
-                            nextCursor: string | null;
-                            /** @description pass as `before` for the page older than these items; null when there is none */
-                            before: string | null;
-                            /** @description pass as `after` for the page newer than these items; null when these reach the newest message */
-                            after: string | null;
-                        };
+                        "application/json": components["schemas"]["MessagePage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -5511,13 +5021,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat, or not one the caller may see; or `around` names no message of this chat */
@@ -5526,13 +5039,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5583,10 +5108,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -5617,7 +5142,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -5651,14 +5176,18 @@ export interface paths {
                                 mediaId: string | null;
                             } | null;
                             replyTo: string | null;
-                            /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                            status: string;
+                            /**
+                             * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+                             * @enum {string}
+                             */
+                            status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
                             error: string | null;
                             /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
                             lastError: string | null;
                             /** @description when a pending or retrying send is tried next */
                             nextAttemptAt: string | null;
-                            sentAt: string | null;
+                            /** @description the WhatsApp timestamp (never null) */
+                            sentAt: string;
                             editedAt: string | null;
                             revoked: boolean;
                             /** @description polls: each option with its count and voters (null for other messages) */
@@ -5670,19 +5199,13 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -5691,13 +5214,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Viewer or grantee: reads only */
@@ -5706,13 +5223,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Chat not visible */
@@ -5721,13 +5232,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description clientId used in another chat, or reply target not sent yet */
@@ -5736,13 +5241,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description File too large */
@@ -5751,13 +5250,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description File type not allowed (sniffed from the bytes) */
@@ -5766,13 +5259,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5810,45 +5315,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: number;
-                            deviceId: string;
-                            jid: string;
-                            name: string | null;
-                            isGroup: boolean;
-                            lastMessageAt: string | null;
-                            lastMessageId: number | null;
-                            lastMessagePreview: string | null;
-                            unreadCount: number;
-                            /** @enum {string} */
-                            access: "owner" | "agent" | "viewer" | "grantee";
-                            favorite: boolean;
-                            crm: {
-                                contactId: string;
-                                name: string;
-                                phone: string;
-                                tags: {
-                                    id: string;
-                                    name: string;
-                                    color: string;
-                                }[];
-                            } | null;
-                        };
+                        "application/json": components["schemas"]["Chat"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -5857,13 +5333,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A viewer or grantee: reads without marking read */
@@ -5872,13 +5342,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat, or not one the caller may see */
@@ -5887,13 +5351,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5920,7 +5396,7 @@ export interface paths {
                     deviceId?: string;
                     chatId?: number;
                     direction?: "in" | "out";
-                    status?: "received" | "failed" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played";
+                    status?: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
                     /** @description sender: phone number or JID */
                     from?: string;
                     /** @description recipient: the chat of an outgoing message, or the device of an incoming one */
@@ -5942,135 +5418,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                id: number;
-                                chatId: number;
-                                deviceId: string;
-                                engineMessageId: string | null;
-                                clientId: string | null;
-                                /** @enum {string} */
-                                direction: "in" | "out";
-                                from: string | null;
-                                senderName: string | null;
-                                /**
-                                 * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
-                                 * @enum {string}
-                                 */
-                                kind: "message" | "system" | "note";
-                                /**
-                                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
-                                 * @enum {string}
-                                 */
-                                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
-                                body: string | null;
-                                content: {
-                                    /** @enum {string} */
-                                    type: "link";
-                                    url: string;
-                                    title: string | null;
-                                    description: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "location";
-                                    latitude: number | null;
-                                    longitude: number | null;
-                                    name: string | null;
-                                    address: string | null;
-                                    url: string | null;
-                                    live: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "contact";
-                                    contacts: {
-                                        name: string | null;
-                                        numbers: string[];
-                                        vcard: string | null;
-                                    }[];
-                                } | {
-                                    /** @enum {string} */
-                                    type: "poll";
-                                    question: string;
-                                    options: string[];
-                                    multiple: boolean;
-                                    /** @description the engine passes votes on encrypted (WuzAPI): no counts */
-                                    votesUnavailable?: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "template";
-                                    header: {
-                                        text: string | null;
-                                        /** @description image | video | document, when the header is media */
-                                        media: string | null;
-                                    };
-                                    body: string | null;
-                                    footer: string | null;
-                                    /** @description button texts, as text */
-                                    buttons: string[];
-                                } | {
-                                    /** @enum {string} */
-                                    type: "call";
-                                    video: boolean;
-                                    group: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "group";
-                                    actor: string | null;
-                                    participants: string[];
-                                    subject?: string | null;
-                                    description?: string | null;
-                                } | null;
-                                media: {
-                                    mimetype: string | null;
-                                    filename: string | null;
-                                    size: number | null;
-                                    mediaId: string | null;
-                                } | null;
-                                replyTo: string | null;
-                                /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                                status: string;
-                                error: string | null;
-                                /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
-                                lastError: string | null;
-                                /** @description when a pending or retrying send is tried next */
-                                nextAttemptAt: string | null;
-                                sentAt: string | null;
-                                editedAt: string | null;
-                                revoked: boolean;
-                                reactions: {
-                                    emoji: string;
-                                    from: string;
-                                    at: string;
-                                }[];
-                                /** @description polls: each option with its count and voters (null for other messages) */
-                                pollVotes?: {
-                                    option: string;
-                                    count: number;
-                                    voters: string[];
-                                }[] | null;
-                                chat: {
-                                    id: number;
-                                    name: string | null;
-                                    jid: string;
-                                };
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["MessageLogPage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6079,13 +5436,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6126,50 +5504,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            since: string;
-                            until: string;
-                            total: number;
-                            perDay: {
-                                count: number;
-                                day: string;
-                            }[];
-                            perDirection: {
-                                count: number;
-                                direction: string;
-                            }[];
-                            perStatus: {
-                                count: number;
-                                status: string;
-                            }[];
-                            perDevice: {
-                                count: number;
-                                deviceId: string;
-                                name: string | null;
-                            }[];
-                            topContacts: {
-                                count: number;
-                                chatId: number;
-                                jid: string;
-                                name: string | null;
-                                crmName: string | null;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["MessageStats"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6178,13 +5522,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6222,132 +5587,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: number;
-                            chatId: number;
-                            deviceId: string;
-                            engineMessageId: string | null;
-                            clientId: string | null;
-                            /** @enum {string} */
-                            direction: "in" | "out";
-                            from: string | null;
-                            senderName: string | null;
-                            /**
-                             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
-                             * @enum {string}
-                             */
-                            kind: "message" | "system" | "note";
-                            /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
-                             * @enum {string}
-                             */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
-                            body: string | null;
-                            content: {
-                                /** @enum {string} */
-                                type: "link";
-                                url: string;
-                                title: string | null;
-                                description: string | null;
-                            } | {
-                                /** @enum {string} */
-                                type: "location";
-                                latitude: number | null;
-                                longitude: number | null;
-                                name: string | null;
-                                address: string | null;
-                                url: string | null;
-                                live: boolean;
-                            } | {
-                                /** @enum {string} */
-                                type: "contact";
-                                contacts: {
-                                    name: string | null;
-                                    numbers: string[];
-                                    vcard: string | null;
-                                }[];
-                            } | {
-                                /** @enum {string} */
-                                type: "poll";
-                                question: string;
-                                options: string[];
-                                multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
-                                votesUnavailable?: boolean;
-                            } | {
-                                /** @enum {string} */
-                                type: "template";
-                                header: {
-                                    text: string | null;
-                                    /** @description image | video | document, when the header is media */
-                                    media: string | null;
-                                };
-                                body: string | null;
-                                footer: string | null;
-                                /** @description button texts, as text */
-                                buttons: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "call";
-                                video: boolean;
-                                group: boolean;
-                            } | {
-                                /** @enum {string} */
-                                type: "group";
-                                actor: string | null;
-                                participants: string[];
-                                subject?: string | null;
-                                description?: string | null;
-                            } | null;
-                            media: {
-                                mimetype: string | null;
-                                filename: string | null;
-                                size: number | null;
-                                mediaId: string | null;
-                            } | null;
-                            replyTo: string | null;
-                            /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                            status: string;
-                            error: string | null;
-                            /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
-                            lastError: string | null;
-                            /** @description when a pending or retrying send is tried next */
-                            nextAttemptAt: string | null;
-                            sentAt: string | null;
-                            editedAt: string | null;
-                            revoked: boolean;
-                            reactions: {
-                                emoji: string;
-                                from: string;
-                                at: string;
-                            }[];
-                            /** @description polls: each option with its count and voters (null for other messages) */
-                            pollVotes?: {
-                                option: string;
-                                count: number;
-                                voters: string[];
-                            }[] | null;
-                            /** @description earlier texts, oldest first (empty when never edited) */
-                            edits: {
-                                text: string | null;
-                                at: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["MessageDetail"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6356,13 +5605,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such message, or not in a chat the caller may see */
@@ -6371,13 +5623,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6403,19 +5667,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6424,13 +5682,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A viewer or grantee */
@@ -6439,13 +5691,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such message, or not in a chat the caller may see */
@@ -6454,13 +5700,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6495,31 +5753,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                chatId: number;
-                                userId: string;
-                                name: string;
-                                email: string;
-                                grantedBy: string;
-                                createdAt: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["ShareList"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6528,13 +5771,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A grantee */
@@ -6543,13 +5780,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat, or not visible */
@@ -6558,13 +5789,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6595,29 +5838,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            chatId: number;
-                            userId: string;
-                            name: string;
-                            email: string;
-                            grantedBy: string;
-                            createdAt: string;
-                        };
+                        "application/json": components["schemas"]["Share"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6626,13 +5856,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A viewer or grantee */
@@ -6641,13 +5865,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat (or not visible), or no such active user */
@@ -6656,13 +5874,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description That person already sees the chat */
@@ -6671,13 +5883,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6718,19 +5960,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6739,13 +5975,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A viewer or grantee */
@@ -6754,13 +5984,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such chat or share */
@@ -6769,13 +5993,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6811,42 +6047,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                chat: {
-                                    id: number;
-                                    deviceId: string;
-                                    jid: string;
-                                    name: string | null;
-                                    isGroup: boolean;
-                                    lastMessageAt: string | null;
-                                    lastMessageId: number | null;
-                                    lastMessagePreview: string | null;
-                                    unreadCount: number;
-                                };
-                                sharedBy: {
-                                    id: string;
-                                    name: string;
-                                };
-                                sharedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["SharedWithMePage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -6855,13 +6065,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6904,135 +6135,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            items: {
-                                message: {
-                                    id: number;
-                                    chatId: number;
-                                    deviceId: string;
-                                    engineMessageId: string | null;
-                                    clientId: string | null;
-                                    /** @enum {string} */
-                                    direction: "in" | "out";
-                                    from: string | null;
-                                    senderName: string | null;
-                                    /**
-                                     * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
-                                     * @enum {string}
-                                     */
-                                    kind: "message" | "system" | "note";
-                                    /**
-                                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
-                                     * @enum {string}
-                                     */
-                                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
-                                    body: string | null;
-                                    content: {
-                                        /** @enum {string} */
-                                        type: "link";
-                                        url: string;
-                                        title: string | null;
-                                        description: string | null;
-                                    } | {
-                                        /** @enum {string} */
-                                        type: "location";
-                                        latitude: number | null;
-                                        longitude: number | null;
-                                        name: string | null;
-                                        address: string | null;
-                                        url: string | null;
-                                        live: boolean;
-                                    } | {
-                                        /** @enum {string} */
-                                        type: "contact";
-                                        contacts: {
-                                            name: string | null;
-                                            numbers: string[];
-                                            vcard: string | null;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        type: "poll";
-                                        question: string;
-                                        options: string[];
-                                        multiple: boolean;
-                                        /** @description the engine passes votes on encrypted (WuzAPI): no counts */
-                                        votesUnavailable?: boolean;
-                                    } | {
-                                        /** @enum {string} */
-                                        type: "template";
-                                        header: {
-                                            text: string | null;
-                                            /** @description image | video | document, when the header is media */
-                                            media: string | null;
-                                        };
-                                        body: string | null;
-                                        footer: string | null;
-                                        /** @description button texts, as text */
-                                        buttons: string[];
-                                    } | {
-                                        /** @enum {string} */
-                                        type: "call";
-                                        video: boolean;
-                                        group: boolean;
-                                    } | {
-                                        /** @enum {string} */
-                                        type: "group";
-                                        actor: string | null;
-                                        participants: string[];
-                                        subject?: string | null;
-                                        description?: string | null;
-                                    } | null;
-                                    media: {
-                                        mimetype: string | null;
-                                        filename: string | null;
-                                        size: number | null;
-                                        mediaId: string | null;
-                                    } | null;
-                                    replyTo: string | null;
-                                    /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                                    status: string;
-                                    error: string | null;
-                                    /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
-                                    lastError: string | null;
-                                    /** @description when a pending or retrying send is tried next */
-                                    nextAttemptAt: string | null;
-                                    sentAt: string | null;
-                                    editedAt: string | null;
-                                    revoked: boolean;
-                                    /** @description polls: each option with its count and voters (null for other messages) */
-                                    pollVotes?: {
-                                        option: string;
-                                        count: number;
-                                        voters: string[];
-                                    }[] | null;
-                                };
-                                chat: {
-                                    id: number;
-                                    name: string | null;
-                                    jid: string;
-                                };
-                                rank: number;
-                                /** @description the body around the matches, each match between « and » */
-                                snippet: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
+                        "application/json": components["schemas"]["SearchPage"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -7041,13 +6153,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7113,10 +6246,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -7147,7 +6280,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -7181,14 +6314,18 @@ export interface paths {
                                 mediaId: string | null;
                             } | null;
                             replyTo: string | null;
-                            /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                            status: string;
+                            /**
+                             * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+                             * @enum {string}
+                             */
+                            status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
                             error: string | null;
                             /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
                             lastError: string | null;
                             /** @description when a pending or retrying send is tried next */
                             nextAttemptAt: string | null;
-                            sentAt: string | null;
+                            /** @description the WhatsApp timestamp (never null) */
+                            sentAt: string;
                             editedAt: string | null;
                             revoked: boolean;
                             /** @description polls: each option with its count and voters (null for other messages) */
@@ -7200,19 +6337,13 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -7221,13 +6352,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Device viewer: reads only */
@@ -7236,13 +6361,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Device not visible */
@@ -7251,13 +6370,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description clientId used in another chat */
@@ -7266,13 +6379,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body encoding not supported */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7326,10 +6469,10 @@ export interface paths {
                              */
                             kind: "message" | "system" | "note";
                             /**
-                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*
+                             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
                              * @enum {string}
                              */
-                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
                             body: string | null;
                             content: {
                                 /** @enum {string} */
@@ -7360,7 +6503,7 @@ export interface paths {
                                 question: string;
                                 options: string[];
                                 multiple: boolean;
-                                /** @description the engine passes votes on encrypted (WuzAPI): no counts */
+                                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
                                 votesUnavailable?: boolean;
                             } | {
                                 /** @enum {string} */
@@ -7394,14 +6537,18 @@ export interface paths {
                                 mediaId: string | null;
                             } | null;
                             replyTo: string | null;
-                            /** @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed */
-                            status: string;
+                            /**
+                             * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+                             * @enum {string}
+                             */
+                            status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
                             error: string | null;
                             /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
                             lastError: string | null;
                             /** @description when a pending or retrying send is tried next */
                             nextAttemptAt: string | null;
-                            sentAt: string | null;
+                            /** @description the WhatsApp timestamp (never null) */
+                            sentAt: string;
                             editedAt: string | null;
                             revoked: boolean;
                             /** @description polls: each option with its count and voters (null for other messages) */
@@ -7413,19 +6560,13 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -7434,13 +6575,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Viewer or grantee: reads only */
@@ -7449,13 +6584,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Message not visible */
@@ -7464,13 +6593,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Already sent (or not ours) */
@@ -7479,13 +6602,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7522,19 +6657,13 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not signed in or token invalid */
@@ -7543,13 +6672,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (your role or your relation to the object) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such media, or not visible to the caller */
@@ -7558,13 +6690,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7594,7 +6738,7 @@ export interface paths {
          *
          *     **Resume**: send `{"type":"resume","since":<last seq seen>}` right after `ready` (within 300 ms, live events are held for it): every event after `since` that you may see is sent in order, then the live stream continues without gap or duplicate. If `since` is older than the retention (EVENTS_RETENTION_HOURS, default 24), the answer is `{"seq":<n>,"type":"resync","data":{}}`: refetch, then keep `n` as the last seq.
          *
-         *     **Events**: `{"seq","type","data"}` with `type` one of message.created, message.updated, chat.updated, device.status, sync.progress, contact.updated, share.created, share.revoked; `seq` increases. Each event reaches only users allowed to see it at the moment it is sent (device owner and members; chat share grantees; contacts: the org).
+         *     **Events**: `{"seq","type","data"}` with `type` one of message.created, message.updated, chat.updated, device.status, sync.progress, contact.updated, share.created, share.revoked (the `RealtimeEvent` schema: each type with its `data`); `seq` increases. Each event reaches only users allowed to see it at the moment it is sent (device owner and members; chat share grantees; contacts: the org).
          *
          *     **Liveness**: the server pings every WS_HEARTBEAT_MS and drops sockets that do not answer; `{"type":"ping"}` gets `{"type":"pong"}`. A socket whose unsent data exceeds WS_MAX_BUFFER_BYTES is closed with **1013** (reconnect and resume). Shutdown closes with 1001.
          */
@@ -7617,17 +6761,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description The event id in the events table; increasing. Keep the last one to resume. */
-                            seq: number;
-                            /**
-                             * @description `resync`: the resume point is older than the retention; refetch, then continue from this seq.
-                             * @enum {string}
-                             */
-                            type: "message.created" | "message.updated" | "chat.updated" | "device.status" | "sync.progress" | "contact.updated" | "share.created" | "share.revoked" | "resync";
-                            /** @description The message, chat, device status, sync progress, contact or share, as the REST API shows it. */
-                            data?: unknown;
-                        };
+                        "application/json": components["schemas"]["RealtimeEvent"];
                     };
                 };
                 /** @description Not a WebSocket upgrade */
@@ -7670,31 +6804,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description the engine is the built-in simulator or demo data is on */
-                            demo: boolean;
-                            /** @description the simulator’s control page, when it is the engine */
-                            simulatorUrl: string | null;
-                            /** @description engines a device may use */
-                            engines: string[];
-                            /** @description region national phone numbers are read in (PHONE_DEFAULT_REGION) */
-                            phoneRegion: string;
-                        };
+                        "application/json": components["schemas"]["System"];
                     };
                 };
-                /** @description Invalid input */
+                /** @description Invalid input (the error names the fields) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: unknown;
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A fault of ours (the request id is in X-Request-Id) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The database is unreachable: retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7926,7 +7063,1154 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Session: {
+            accessToken: string;
+            refreshToken: string;
+            /** @description access token lifetime in seconds */
+            expiresIn: number;
+            user: components["schemas"]["User"];
+        };
+        User: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "editor" | "viewer";
+            createdAt: string;
+            updatedAt: string;
+        };
+        Error: {
+            error: {
+                /** @description stable, machine-readable: validation_failed, not_found, forbidden, … */
+                code: string;
+                message: string;
+                /** @description validation_failed: [{in, field, message}] */
+                details?: unknown;
+            };
+        };
+        Me: {
+            id: string;
+            orgId: string;
+            email: string;
+            name: string;
+            role: string;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            nextCursor: string | null;
+        };
+        UserDirectory: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                email: string;
+                /** @enum {string} */
+                role: "admin" | "editor" | "viewer";
+            }[];
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+        };
+        AuditEntry: {
+            id: number;
+            actorId: string | null;
+            /** @description null for the system, or a failed sign-in (nobody signed in) */
+            actorName: string | null;
+            action: string;
+            targetType: string;
+            targetId: string | null;
+            /** @description users, contacts, tags and devices; null for others */
+            targetName: string | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            requestId: string | null;
+            at: string;
+        };
+        ContactMatches: {
+            /** @enum {string} */
+            kind: "matched" | "whatsapp-only" | "crm-only";
+            counts: {
+                matched: number;
+                whatsappOnly: number;
+                crmOnly: number;
+            };
+            items: {
+                phone: string | null;
+                contact: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                    phone: string;
+                    email: string | null;
+                    company: string | null;
+                } | null;
+                whatsapp: components["schemas"]["WhatsAppContact"][];
+            }[];
+            nextCursor: string | null;
+        };
+        WhatsAppContact: {
+            id: number;
+            /** Format: uuid */
+            deviceId: string;
+            jid: string;
+            phone: string | null;
+            pushName: string | null;
+            fullName: string | null;
+            businessName: string | null;
+        };
+        ContactImportResult: {
+            /** @enum {string} */
+            mode: "skip-invalid" | "all-or-nothing";
+            rows: number;
+            inserted: number;
+            updated: number;
+            unchanged: number;
+            invalid: number;
+            errors: {
+                line: number;
+                field: string | null;
+                message: string;
+            }[];
+            errorsTruncated: boolean;
+            mapping: {
+                [key: string]: string;
+            };
+            /** @description true: nothing was written */
+            dryRun: boolean;
+            /** @description dry run only: the first valid rows as they would be stored */
+            preview: {
+                line: number;
+                /** @enum {string} */
+                action: "insert" | "update" | "unchanged";
+                name: string | null;
+                /** @description E.164 */
+                phone: string;
+                email: string | null;
+                company: string | null;
+                tags: string[];
+            }[];
+        };
+        Contact: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description E.164 */
+            phone: string;
+            email: string | null;
+            company: string | null;
+            notes: string | null;
+            tags: components["schemas"]["Tag"][];
+            /** Format: uuid */
+            createdBy: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        Tag: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            color: string;
+        };
+        ContactPage: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @description E.164 */
+                phone: string;
+                email: string | null;
+                company: string | null;
+                notes: string | null;
+                tags: components["schemas"]["Tag"][];
+                /** Format: uuid */
+                createdBy: string | null;
+                createdAt: string;
+                updatedAt: string;
+                /** @description you pinned this contact */
+                favorite: boolean;
+            }[];
+            nextCursor: string | null;
+        };
+        ContactCard: {
+            contact: components["schemas"]["Contact"];
+            whatsapp: {
+                id: number;
+                /** Format: uuid */
+                deviceId: string;
+                jid: string;
+                phone: string | null;
+                pushName: string | null;
+                fullName: string | null;
+                businessName: string | null;
+                deviceName: string;
+            }[];
+            chats: {
+                id: number;
+                /** Format: uuid */
+                deviceId: string;
+                deviceName: string;
+                jid: string;
+                name: string | null;
+                unreadCount: number;
+                lastMessageAt: string | null;
+                lastMessage: {
+                    id: number;
+                    /** @enum {string} */
+                    direction: "in" | "out";
+                    type: string;
+                    body: string | null;
+                    sentAt: string;
+                    status: string | null;
+                } | null;
+            }[];
+        };
+        ContactStats: {
+            chats: number;
+            messagesIn: number;
+            messagesOut: number;
+            firstContactAt: string | null;
+            lastContactAt: string | null;
+            /** @description median time from a message of theirs to our next answer */
+            medianReplySeconds: number | null;
+            replies: number;
+        };
+        TagList: {
+            items: components["schemas"]["TagWithCount"][];
+        };
+        TagWithCount: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            color: string;
+            contactCount: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        FavoriteList: {
+            items: components["schemas"]["Favorite"][];
+        };
+        Favorite: {
+            /** @enum {string} */
+            type: "contact" | "chat";
+            position: number;
+            contact: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                phone: string;
+            } | null;
+            chat: {
+                id: number;
+                /** Format: uuid */
+                deviceId: string;
+                jid: string;
+                name: string | null;
+            } | null;
+            pinnedAt: string;
+        };
+        Device: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            engine: "waha" | "wuzapi";
+            engineSession: string;
+            /**
+             * @description the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)
+             * @enum {string}
+             */
+            status: "starting" | "qr" | "connected" | "disconnected" | "logged_out" | "failed" | "needs_attention";
+            /** @description the engine's own word for the state, e.g. PASSKEY_REQUIRED */
+            statusDetail: string | null;
+            /** @description whether the gateway reached the engine at its last try (an outage never changes status) */
+            engineReachable: boolean;
+            /** @description when the gateway last reached, or failed to reach, the engine */
+            engineCheckedAt: string | null;
+            phone: string | null;
+            pushName: string | null;
+            /** Format: uuid */
+            ownerId: string;
+            /** @enum {string} */
+            access: "owner" | "agent" | "viewer" | "admin";
+            statusAt: string;
+            connectedAt: string | null;
+            createdAt: string;
+        };
+        DeviceList: {
+            items: components["schemas"]["Device"][];
+        };
+        DeviceQr: {
+            status: string;
+            qr: string | null;
+        };
+        DeviceMember: {
+            userId: string;
+            name: string;
+            email: string;
+            /** @enum {string} */
+            role: "agent" | "viewer";
+        };
+        SyncJob: {
+            id: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /**
+             * @description while open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI HistorySync) until it says complete or goes quiet
+             * @enum {string|null}
+             */
+            phase: "engine_api" | "engine_history" | null;
+            trigger: string;
+            totalChats: number | null;
+            doneChats: number;
+            totalMessages: number | null;
+            doneMessages: number;
+            importedMessages: number;
+            ratePerSecond: number | null;
+            error: string | null;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        ChatPage: {
+            items: components["schemas"]["Chat"][];
+            nextCursor: string | null;
+        };
+        Chat: {
+            id: number;
+            deviceId: string;
+            jid: string;
+            name: string | null;
+            isGroup: boolean;
+            lastMessageAt: string | null;
+            lastMessageId: number | null;
+            lastMessagePreview: string | null;
+            unreadCount: number;
+            /** @enum {string} */
+            access: "owner" | "agent" | "viewer" | "grantee";
+            favorite: boolean;
+            crm: {
+                contactId: string;
+                name: string;
+                phone: string;
+                tags: {
+                    id: string;
+                    name: string;
+                    color: string;
+                }[];
+            } | null;
+        };
+        MessagePage: {
+            /** @description newest first */
+            items: components["schemas"]["Message"][];
+            /** @description same as before (kept for older clients) */
+            nextCursor: string | null;
+            /** @description pass as `before` for the page older than these items; null when there is none */
+            before: string | null;
+            /** @description pass as `after` for the page newer than these items; null when these reach the newest message */
+            after: string | null;
+        };
+        Message: {
+            id: number;
+            chatId: number;
+            deviceId: string;
+            engineMessageId: string | null;
+            clientId: string | null;
+            /** @enum {string} */
+            direction: "in" | "out";
+            from: string | null;
+            senderName: string | null;
+            /**
+             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+             * @enum {string}
+             */
+            kind: "message" | "system" | "note";
+            /**
+             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
+             * @enum {string}
+             */
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+            body: string | null;
+            content: {
+                /** @enum {string} */
+                type: "link";
+                url: string;
+                title: string | null;
+                description: string | null;
+            } | {
+                /** @enum {string} */
+                type: "location";
+                latitude: number | null;
+                longitude: number | null;
+                name: string | null;
+                address: string | null;
+                url: string | null;
+                live: boolean;
+            } | {
+                /** @enum {string} */
+                type: "contact";
+                contacts: {
+                    name: string | null;
+                    numbers: string[];
+                    vcard: string | null;
+                }[];
+            } | {
+                /** @enum {string} */
+                type: "poll";
+                question: string;
+                options: string[];
+                multiple: boolean;
+                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
+                votesUnavailable?: boolean;
+            } | {
+                /** @enum {string} */
+                type: "template";
+                header: {
+                    text: string | null;
+                    /** @description image | video | document, when the header is media */
+                    media: string | null;
+                };
+                body: string | null;
+                footer: string | null;
+                /** @description button texts, as text */
+                buttons: string[];
+            } | {
+                /** @enum {string} */
+                type: "call";
+                video: boolean;
+                group: boolean;
+            } | {
+                /** @enum {string} */
+                type: "group";
+                actor: string | null;
+                participants: string[];
+                subject?: string | null;
+                description?: string | null;
+            } | null;
+            media: {
+                mimetype: string | null;
+                filename: string | null;
+                size: number | null;
+                mediaId: string | null;
+            } | null;
+            replyTo: string | null;
+            /**
+             * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+             * @enum {string}
+             */
+            status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
+            error: string | null;
+            /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
+            lastError: string | null;
+            /** @description when a pending or retrying send is tried next */
+            nextAttemptAt: string | null;
+            /** @description the WhatsApp timestamp (never null) */
+            sentAt: string;
+            editedAt: string | null;
+            revoked: boolean;
+            reactions: {
+                emoji: string;
+                from: string;
+                at: string;
+            }[];
+            /** @description polls: each option with its count and voters (null for other messages) */
+            pollVotes?: {
+                option: string;
+                count: number;
+                voters: string[];
+            }[] | null;
+        };
+        MessageLogPage: {
+            items: {
+                id: number;
+                chatId: number;
+                deviceId: string;
+                engineMessageId: string | null;
+                clientId: string | null;
+                /** @enum {string} */
+                direction: "in" | "out";
+                from: string | null;
+                senderName: string | null;
+                /**
+                 * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                 * @enum {string}
+                 */
+                kind: "message" | "system" | "note";
+                /**
+                 * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
+                 * @enum {string}
+                 */
+                type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                body: string | null;
+                content: {
+                    /** @enum {string} */
+                    type: "link";
+                    url: string;
+                    title: string | null;
+                    description: string | null;
+                } | {
+                    /** @enum {string} */
+                    type: "location";
+                    latitude: number | null;
+                    longitude: number | null;
+                    name: string | null;
+                    address: string | null;
+                    url: string | null;
+                    live: boolean;
+                } | {
+                    /** @enum {string} */
+                    type: "contact";
+                    contacts: {
+                        name: string | null;
+                        numbers: string[];
+                        vcard: string | null;
+                    }[];
+                } | {
+                    /** @enum {string} */
+                    type: "poll";
+                    question: string;
+                    options: string[];
+                    multiple: boolean;
+                    /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
+                    votesUnavailable?: boolean;
+                } | {
+                    /** @enum {string} */
+                    type: "template";
+                    header: {
+                        text: string | null;
+                        /** @description image | video | document, when the header is media */
+                        media: string | null;
+                    };
+                    body: string | null;
+                    footer: string | null;
+                    /** @description button texts, as text */
+                    buttons: string[];
+                } | {
+                    /** @enum {string} */
+                    type: "call";
+                    video: boolean;
+                    group: boolean;
+                } | {
+                    /** @enum {string} */
+                    type: "group";
+                    actor: string | null;
+                    participants: string[];
+                    subject?: string | null;
+                    description?: string | null;
+                } | null;
+                media: {
+                    mimetype: string | null;
+                    filename: string | null;
+                    size: number | null;
+                    mediaId: string | null;
+                } | null;
+                replyTo: string | null;
+                /**
+                 * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+                 * @enum {string}
+                 */
+                status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
+                error: string | null;
+                /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
+                lastError: string | null;
+                /** @description when a pending or retrying send is tried next */
+                nextAttemptAt: string | null;
+                /** @description the WhatsApp timestamp (never null) */
+                sentAt: string;
+                editedAt: string | null;
+                revoked: boolean;
+                reactions: {
+                    emoji: string;
+                    from: string;
+                    at: string;
+                }[];
+                /** @description polls: each option with its count and voters (null for other messages) */
+                pollVotes?: {
+                    option: string;
+                    count: number;
+                    voters: string[];
+                }[] | null;
+                chat: components["schemas"]["ChatRef"];
+            }[];
+            nextCursor: string | null;
+        };
+        ChatRef: {
+            id: number;
+            name: string | null;
+            jid: string;
+        };
+        MessageStats: {
+            since: string;
+            until: string;
+            total: number;
+            perDay: {
+                count: number;
+                day: string;
+            }[];
+            perDirection: {
+                count: number;
+                direction: string;
+            }[];
+            perStatus: {
+                count: number;
+                status: string;
+            }[];
+            perDevice: {
+                count: number;
+                deviceId: string;
+                name: string | null;
+            }[];
+            topContacts: {
+                count: number;
+                chatId: number;
+                jid: string;
+                name: string | null;
+                crmName: string | null;
+            }[];
+        };
+        MessageDetail: {
+            id: number;
+            chatId: number;
+            deviceId: string;
+            engineMessageId: string | null;
+            clientId: string | null;
+            /** @enum {string} */
+            direction: "in" | "out";
+            from: string | null;
+            senderName: string | null;
+            /**
+             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+             * @enum {string}
+             */
+            kind: "message" | "system" | "note";
+            /**
+             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
+             * @enum {string}
+             */
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+            body: string | null;
+            content: {
+                /** @enum {string} */
+                type: "link";
+                url: string;
+                title: string | null;
+                description: string | null;
+            } | {
+                /** @enum {string} */
+                type: "location";
+                latitude: number | null;
+                longitude: number | null;
+                name: string | null;
+                address: string | null;
+                url: string | null;
+                live: boolean;
+            } | {
+                /** @enum {string} */
+                type: "contact";
+                contacts: {
+                    name: string | null;
+                    numbers: string[];
+                    vcard: string | null;
+                }[];
+            } | {
+                /** @enum {string} */
+                type: "poll";
+                question: string;
+                options: string[];
+                multiple: boolean;
+                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
+                votesUnavailable?: boolean;
+            } | {
+                /** @enum {string} */
+                type: "template";
+                header: {
+                    text: string | null;
+                    /** @description image | video | document, when the header is media */
+                    media: string | null;
+                };
+                body: string | null;
+                footer: string | null;
+                /** @description button texts, as text */
+                buttons: string[];
+            } | {
+                /** @enum {string} */
+                type: "call";
+                video: boolean;
+                group: boolean;
+            } | {
+                /** @enum {string} */
+                type: "group";
+                actor: string | null;
+                participants: string[];
+                subject?: string | null;
+                description?: string | null;
+            } | null;
+            media: {
+                mimetype: string | null;
+                filename: string | null;
+                size: number | null;
+                mediaId: string | null;
+            } | null;
+            replyTo: string | null;
+            /**
+             * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+             * @enum {string}
+             */
+            status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
+            error: string | null;
+            /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
+            lastError: string | null;
+            /** @description when a pending or retrying send is tried next */
+            nextAttemptAt: string | null;
+            /** @description the WhatsApp timestamp (never null) */
+            sentAt: string;
+            editedAt: string | null;
+            revoked: boolean;
+            reactions: {
+                emoji: string;
+                from: string;
+                at: string;
+            }[];
+            /** @description polls: each option with its count and voters (null for other messages) */
+            pollVotes?: {
+                option: string;
+                count: number;
+                voters: string[];
+            }[] | null;
+            /** @description earlier texts, oldest first (empty when never edited) */
+            edits: {
+                text: string | null;
+                at: string;
+            }[];
+        };
+        Share: {
+            chatId: number;
+            userId: string;
+            name: string;
+            email: string;
+            grantedBy: string;
+            createdAt: string;
+        };
+        ShareList: {
+            items: components["schemas"]["Share"][];
+        };
+        SharedWithMePage: {
+            items: {
+                chat: components["schemas"]["ChatSummary"];
+                sharedBy: {
+                    id: string;
+                    name: string;
+                };
+                sharedAt: string;
+            }[];
+            nextCursor: string | null;
+        };
+        ChatSummary: {
+            id: number;
+            deviceId: string;
+            jid: string;
+            name: string | null;
+            isGroup: boolean;
+            lastMessageAt: string | null;
+            lastMessageId: number | null;
+            lastMessagePreview: string | null;
+            unreadCount: number;
+        };
+        SearchPage: {
+            items: {
+                message: {
+                    id: number;
+                    chatId: number;
+                    deviceId: string;
+                    engineMessageId: string | null;
+                    clientId: string | null;
+                    /** @enum {string} */
+                    direction: "in" | "out";
+                    from: string | null;
+                    senderName: string | null;
+                    /**
+                     * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+                     * @enum {string}
+                     */
+                    kind: "message" | "system" | "note";
+                    /**
+                     * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
+                     * @enum {string}
+                     */
+                    type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+                    body: string | null;
+                    content: {
+                        /** @enum {string} */
+                        type: "link";
+                        url: string;
+                        title: string | null;
+                        description: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "location";
+                        latitude: number | null;
+                        longitude: number | null;
+                        name: string | null;
+                        address: string | null;
+                        url: string | null;
+                        live: boolean;
+                    } | {
+                        /** @enum {string} */
+                        type: "contact";
+                        contacts: {
+                            name: string | null;
+                            numbers: string[];
+                            vcard: string | null;
+                        }[];
+                    } | {
+                        /** @enum {string} */
+                        type: "poll";
+                        question: string;
+                        options: string[];
+                        multiple: boolean;
+                        /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
+                        votesUnavailable?: boolean;
+                    } | {
+                        /** @enum {string} */
+                        type: "template";
+                        header: {
+                            text: string | null;
+                            /** @description image | video | document, when the header is media */
+                            media: string | null;
+                        };
+                        body: string | null;
+                        footer: string | null;
+                        /** @description button texts, as text */
+                        buttons: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "call";
+                        video: boolean;
+                        group: boolean;
+                    } | {
+                        /** @enum {string} */
+                        type: "group";
+                        actor: string | null;
+                        participants: string[];
+                        subject?: string | null;
+                        description?: string | null;
+                    } | null;
+                    media: {
+                        mimetype: string | null;
+                        filename: string | null;
+                        size: number | null;
+                        mediaId: string | null;
+                    } | null;
+                    replyTo: string | null;
+                    /**
+                     * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+                     * @enum {string}
+                     */
+                    status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
+                    error: string | null;
+                    /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
+                    lastError: string | null;
+                    /** @description when a pending or retrying send is tried next */
+                    nextAttemptAt: string | null;
+                    /** @description the WhatsApp timestamp (never null) */
+                    sentAt: string;
+                    editedAt: string | null;
+                    revoked: boolean;
+                    /** @description polls: each option with its count and voters (null for other messages) */
+                    pollVotes?: {
+                        option: string;
+                        count: number;
+                        voters: string[];
+                    }[] | null;
+                };
+                chat: components["schemas"]["ChatRef"];
+                rank: number;
+                /** @description the body around the matches, each match between « and » */
+                snippet: string;
+            }[];
+            nextCursor: string | null;
+        };
+        RealtimeEvent: components["schemas"]["MessageCreatedFrame"] | components["schemas"]["MessageUpdatedFrame"] | components["schemas"]["ChatUpdatedFrame"] | components["schemas"]["DeviceStatusFrame"] | components["schemas"]["SyncProgressFrame"] | components["schemas"]["ContactUpdatedFrame"] | components["schemas"]["ShareCreatedFrame"] | components["schemas"]["ShareRevokedFrame"] | components["schemas"]["ResyncFrame"];
+        MessageCreatedFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.created";
+            data: components["schemas"]["MessageEvent"];
+        };
+        MessageEvent: {
+            id: number;
+            chatId: number;
+            deviceId: string;
+            engineMessageId: string | null;
+            clientId: string | null;
+            /** @enum {string} */
+            direction: "in" | "out";
+            from: string | null;
+            senderName: string | null;
+            /**
+             * @description message: someone wrote it; system: a call or group event (a centred line); note: the team’s own
+             * @enum {string}
+             */
+            kind: "message" | "system" | "note";
+            /**
+             * @description messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*
+             * @enum {string}
+             */
+            type: "text" | "image" | "video" | "audio" | "voice" | "document" | "sticker" | "location" | "contact" | "poll" | "template" | "pending_decryption" | "other" | "call_missed" | "call_answered" | "call_declined" | "group_joined" | "group_left" | "group_promoted" | "group_demoted" | "group_subject" | "group_description" | "group_picture" | "group_created";
+            body: string | null;
+            content: {
+                /** @enum {string} */
+                type: "link";
+                url: string;
+                title: string | null;
+                description: string | null;
+            } | {
+                /** @enum {string} */
+                type: "location";
+                latitude: number | null;
+                longitude: number | null;
+                name: string | null;
+                address: string | null;
+                url: string | null;
+                live: boolean;
+            } | {
+                /** @enum {string} */
+                type: "contact";
+                contacts: {
+                    name: string | null;
+                    numbers: string[];
+                    vcard: string | null;
+                }[];
+            } | {
+                /** @enum {string} */
+                type: "poll";
+                question: string;
+                options: string[];
+                multiple: boolean;
+                /** @description the poll came without the secret its votes are sealed with (WuzAPI): no counts */
+                votesUnavailable?: boolean;
+            } | {
+                /** @enum {string} */
+                type: "template";
+                header: {
+                    text: string | null;
+                    /** @description image | video | document, when the header is media */
+                    media: string | null;
+                };
+                body: string | null;
+                footer: string | null;
+                /** @description button texts, as text */
+                buttons: string[];
+            } | {
+                /** @enum {string} */
+                type: "call";
+                video: boolean;
+                group: boolean;
+            } | {
+                /** @enum {string} */
+                type: "group";
+                actor: string | null;
+                participants: string[];
+                subject?: string | null;
+                description?: string | null;
+            } | null;
+            media: {
+                mimetype: string | null;
+                filename: string | null;
+                size: number | null;
+                mediaId: string | null;
+            } | null;
+            replyTo: string | null;
+            /**
+             * @description received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed
+             * @enum {string}
+             */
+            status: "received" | "pending" | "retrying" | "sent" | "delivered" | "read" | "played" | "failed";
+            error: string | null;
+            /** @description why the last send attempt failed (the engine’s reason), while retrying or failed */
+            lastError: string | null;
+            /** @description when a pending or retrying send is tried next */
+            nextAttemptAt: string | null;
+            /** @description the WhatsApp timestamp (never null) */
+            sentAt: string;
+            editedAt: string | null;
+            revoked: boolean;
+            /** @description polls: each option with its count and voters (null for other messages) */
+            pollVotes?: {
+                option: string;
+                count: number;
+                voters: string[];
+            }[] | null;
+            /**
+             * @description the message was deleted for the organization: drop it
+             * @enum {boolean}
+             */
+            deleted?: true;
+        };
+        MessageUpdatedFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.updated";
+            data: components["schemas"]["MessageEvent"];
+        };
+        ChatUpdatedFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "chat.updated";
+            data: components["schemas"]["ChatSummary"];
+        };
+        DeviceStatusFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "device.status";
+            data: components["schemas"]["DeviceStatusEvent"];
+        };
+        DeviceStatusEvent: {
+            /**
+             * @description the session as the engine reports it; needs_attention: a state the gateway does not know (see statusDetail)
+             * @enum {string}
+             */
+            status: "starting" | "qr" | "connected" | "disconnected" | "logged_out" | "failed" | "needs_attention";
+            /** @description the engine's own word for the state, e.g. PASSKEY_REQUIRED */
+            statusDetail: string | null;
+            /** @description whether the gateway reached the engine at its last try (an outage never changes status) */
+            engineReachable: boolean;
+            /** @description when the gateway last reached, or failed to reach, the engine */
+            engineCheckedAt: string | null;
+            /** Format: uuid */
+            deviceId: string;
+            /** @description the status before; equal to status when only the number, name, detail or reachability changed */
+            previous?: string;
+            phone?: string | null;
+            pushName?: string | null;
+        };
+        SyncProgressFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "sync.progress";
+            data: components["schemas"]["SyncProgressEvent"];
+        };
+        SyncProgressEvent: {
+            id: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /**
+             * @description while open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI HistorySync) until it says complete or goes quiet
+             * @enum {string|null}
+             */
+            phase: "engine_api" | "engine_history" | null;
+            trigger: string;
+            totalChats: number | null;
+            doneChats: number;
+            totalMessages: number | null;
+            doneMessages: number;
+            importedMessages: number;
+            ratePerSecond: number | null;
+            error: string | null;
+            startedAt: string | null;
+            finishedAt: string | null;
+            /** Format: uuid */
+            deviceId: string;
+        };
+        ContactUpdatedFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "contact.updated";
+            data: components["schemas"]["ContactUpdatedEvent"];
+        };
+        ContactUpdatedEvent: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            phone: string;
+            deleted: boolean;
+        };
+        ShareCreatedFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "share.created";
+            data: components["schemas"]["ShareCreatedEvent"];
+        };
+        ShareCreatedEvent: {
+            chatId: number;
+            /** Format: uuid */
+            granteeId: string;
+            /** Format: uuid */
+            grantedBy: string;
+            chat: components["schemas"]["ChatSummary"];
+        };
+        ShareRevokedFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "share.revoked";
+            data: components["schemas"]["ShareRevokedEvent"];
+        };
+        ShareRevokedEvent: {
+            chatId: number;
+            /** Format: uuid */
+            granteeId: string;
+            /** Format: uuid */
+            revokedBy: string;
+        };
+        /** @description the resume point is older than the retention; refetch, then continue from this seq */
+        ResyncFrame: {
+            /** @description The event id in the events table; increasing. Keep the last one to resume. */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resync";
+            data: Record<string, never>;
+        };
+        System: {
+            /** @description the engine is the built-in simulator or demo data is on */
+            demo: boolean;
+            /** @description the simulator’s control page, when it is the engine */
+            simulatorUrl: string | null;
+            /** @description engines a device may use */
+            engines: string[];
+            /** @description region national phone numbers are read in (PHONE_DEFAULT_REGION) */
+            phoneRegion: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AuthUser, Role } from '../../platform/http/auth-context.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 import { preparedQuery } from '../../platform/db/prepared.js';
+import type { EventType } from '../realtime/realtime.schemas.js';
 
 /**
  * The one answer to "who may do what" (DESIGN.md, Access). Every route, the socket audience, the
@@ -84,7 +85,7 @@ export function allows(permission: Permission, role: Role | null | undefined, re
  * What a socket event needs: a device's and a chat's events reach those who read its chats (device
  * events through the device only), share events those who share, contact events the whole org.
  */
-export function eventPermission(type: string): Permission {
+export function eventPermission(type: EventType): Permission {
   if (type === 'contact.updated') return 'contact.read';
   if (type === 'share.created' || type === 'share.revoked') return 'chat.share';
   return 'chat.read';

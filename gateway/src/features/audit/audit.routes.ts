@@ -33,10 +33,10 @@ const auditPage = z.object({
       details: z.record(z.string(), z.unknown()).nullable(),
       requestId: z.string().nullable(),
       at: z.string(),
-    }),
+    }).meta({ id: 'AuditEntry' }),
   ),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'AuditPage' });
 
 export function auditRoutes(api: Api, audit: AuditService): void {
   api.route(

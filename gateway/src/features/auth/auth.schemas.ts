@@ -11,11 +11,11 @@ export const sessionSchema = z.object({
   refreshToken: z.string(),
   expiresIn: z.number().describe('access token lifetime in seconds'),
   user: userSchema,
-});
+}).meta({ id: 'Session' });
 export const meSchema = z.object({
   id: z.string(),
   orgId: z.string(),
   email: z.string(),
   name: z.string(),
   role: z.string(),
-});
+}).meta({ id: 'Me' });

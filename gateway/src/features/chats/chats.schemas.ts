@@ -36,22 +36,31 @@ export const crmSchema = z.object({
   tags: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
 });
 
-export const chatSchema = z.object({
-  id: z.number(),
-  deviceId: z.string(),
-  jid: z.string(),
-  name: z.string().nullable(),
-  isGroup: z.boolean(),
-  lastMessageAt: z.string().nullable(),
-  lastMessageId: z.number().nullable(),
-  lastMessagePreview: z.string().nullable(),
-  unreadCount: z.number(),
-  access: z.enum(['owner', 'agent', 'viewer', 'grantee']),
-  favorite: z.boolean(),
-  crm: crmSchema.nullable(),
-});
+/** A chat as `presentChat` shows it (and its `chat.updated` event): without the caller's view of it. */
+export const chatSummarySchema = z
+  .object({
+    id: z.number(),
+    deviceId: z.string(),
+    jid: z.string(),
+    name: z.string().nullable(),
+    isGroup: z.boolean(),
+    lastMessageAt: z.string().nullable(),
+    lastMessageId: z.number().nullable(),
+    lastMessagePreview: z.string().nullable(),
+    unreadCount: z.number(),
+  })
+  .meta({ id: 'ChatSummary' });
 
-export const chatPage = z.object({ items: z.array(chatSchema), nextCursor: z.string().nullable() });
+/** A chat as the reading API shows it: how the caller relates to it, whether pinned, its CRM contact. */
+export const chatSchema = chatSummarySchema
+  .extend({
+    access: z.enum(['owner', 'agent', 'viewer', 'grantee']),
+    favorite: z.boolean(),
+    crm: crmSchema.nullable(),
+  })
+  .meta({ id: 'Chat' });
+
+export const chatPage = z.object({ items: z.array(chatSchema), nextCursor: z.string().nullable() }).meta({ id: 'ChatPage' });
 
 export const startChatBody = z.object({
   deviceId: z.string().uuid().describe('a device the caller sends from (owner or agent)'),

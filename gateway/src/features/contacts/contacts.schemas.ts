@@ -21,11 +21,11 @@ export const contactSchema = z.object({
   createdBy: z.string().uuid().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'Contact' });
 export const contactPage = z.object({
   items: z.array(contactSchema.extend({ favorite: z.boolean().describe('you pinned this contact') })),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'ContactPage' });
 
 export const contactIdParams = z.object({ id: z.string().uuid() });
 
@@ -81,7 +81,7 @@ const waContactSchema = z.object({
   pushName: z.string().nullable(),
   fullName: z.string().nullable(),
   businessName: z.string().nullable(),
-});
+}).meta({ id: 'WhatsAppContact' });
 export const matchesResponse = z.object({
   kind: z.enum(MATCH_KINDS),
   counts: z.object({ matched: z.number().int(), whatsappOnly: z.number().int(), crmOnly: z.number().int() }),
@@ -93,7 +93,7 @@ export const matchesResponse = z.object({
     }),
   ),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'ContactMatches' });
 
 const lastMessageSchema = z
   .object({ id: z.number().int(), direction: z.enum(['in', 'out']), type: z.string(), body: z.string().nullable(), sentAt: z.string(), status: z.string().nullable() })
@@ -113,7 +113,7 @@ export const cardSchema = z.object({
       lastMessage: lastMessageSchema,
     }),
   ),
-});
+}).meta({ id: 'ContactCard' });
 
 export const statsSchema = z.object({
   chats: z.number().int(),
@@ -123,7 +123,7 @@ export const statsSchema = z.object({
   lastContactAt: z.string().nullable(),
   medianReplySeconds: z.number().nullable().describe('median time from a message of theirs to our next answer'),
   replies: z.number().int(),
-});
+}).meta({ id: 'ContactStats' });
 
 export const IMPORT_FIELDS = ['name', 'phone', 'email', 'company', 'notes', 'tags'] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
@@ -163,7 +163,7 @@ export const importResult = z.object({
       }),
     )
     .describe('dry run only: the first valid rows as they would be stored'),
-});
+}).meta({ id: 'ContactImportResult' });
 
 export const exportQuery = z.object({
   q: z.string().trim().max(100).optional(),

@@ -5,7 +5,7 @@ import type { DevicesService } from './devices.service.js';
 import * as s from './devices.schemas.js';
 
 const tags = ['devices'];
-const engineErrors = { 502: 'The engine refused (engine_rejected)', 503: 'Engine unreachable', 504: 'Engine timeout' };
+const engineErrors = { 409: 'The device’s engine session is incomplete (engine_session_incomplete)', 502: 'The engine refused (engine_rejected)', 503: 'Engine unreachable', 504: 'Engine timeout' };
 
 export function devicesRoutes(api: Api, devices: DevicesService): void {
   api.route(

@@ -43,7 +43,7 @@ export const syncJobSchema = z.object({
   error: z.string().nullable(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
-});
+}).meta({ id: 'SyncJob' });
 
 export const deviceSchema = z.object({
   id: z.string().uuid(),
@@ -61,8 +61,8 @@ export const deviceSchema = z.object({
   statusAt: z.string(),
   connectedAt: z.string().nullable(),
   createdAt: z.string(),
-});
+}).meta({ id: 'Device' });
 
-export const deviceList = z.object({ items: z.array(deviceSchema) });
-export const qrSchema = z.object({ status: z.string(), qr: z.string().nullable() });
-export const memberSchema = z.object({ userId: z.string(), name: z.string(), email: z.string(), role: z.enum(['agent', 'viewer']) });
+export const deviceList = z.object({ items: z.array(deviceSchema) }).meta({ id: 'DeviceList' });
+export const qrSchema = z.object({ status: z.string(), qr: z.string().nullable() }).meta({ id: 'DeviceQr' });
+export const memberSchema = z.object({ userId: z.string(), name: z.string(), email: z.string(), role: z.enum(['agent', 'viewer']) }).meta({ id: 'DeviceMember' });

@@ -82,7 +82,7 @@ export const MESSAGE_TYPES = [
 ] as const;
 /** System line types (kind `system`): things that happened in a chat, not messages anyone wrote. */
 export const SYSTEM_TYPES = [
-  'call_missed', 'group_joined', 'group_left', 'group_promoted', 'group_demoted', 'group_subject', 'group_description', 'group_picture', 'group_created',
+  'call_missed', 'call_answered', 'call_declined', 'group_joined', 'group_left', 'group_promoted', 'group_demoted', 'group_subject', 'group_description', 'group_picture', 'group_created',
 ] as const;
 export type SystemType = (typeof SYSTEM_TYPES)[number];
 
@@ -117,6 +117,33 @@ export interface EngineMessage {
   source?: 'api' | 'app' | null;
   ack?: AckName | null;
   isGroup: boolean;
+  /**
+   * The message's own secret (messageContextInfo.messageSecret, base64): later edits and poll votes
+   * to it arrive sealed with a key derived from it. Stored, never shown.
+   */
+  secret?: string | null;
+}
+
+/**
+ * A change to another message delivered sealed with that message's secret (msg-secret.ts): an edit
+ * from a newer phone (secretEncryptedMessage) or a poll vote (pollUpdateMessage). The ingest opens it
+ * with the stored secret; the senders are every form (phone / LID) the engine named them by.
+ */
+export interface SealedChange {
+  use: 'edit' | 'pollVote';
+  /** The sealed message's own id (repeats of it are one change). */
+  id: string;
+  targetId: string;
+  chatJid: string;
+  /** Who sent the change, as stored for a vote (canonical). */
+  senderJid: string | null;
+  fromMe: boolean;
+  /** Candidate JIDs (non-device form) of the original's sender and of the change's sender. */
+  origSenders: string[];
+  modSenders: string[];
+  payload: string; // base64
+  iv: string; // base64
+  timestamp: Date;
 }
 
 export interface EngineChat {
@@ -190,6 +217,8 @@ export type EngineEvent =
   | { kind: 'revoke'; targetId: string; timestamp: Date }
   /** `body` null: the edit's text is not known (delivered encrypted); the original still shows "edited". */
   | { kind: 'edit'; targetId: string; body: string | null; timestamp: Date }
+  /** An edit or poll vote sealed with the original's secret: opened by the ingest, which holds the secret. */
+  | { kind: 'sealed'; change: SealedChange }
   /** A vote on a poll (WAHA poll.vote): the voter's whole current choice. */
   | { kind: 'poll.vote'; pollId: string; voterJid: string; options: string[]; timestamp: Date }
   /** A chat's name as the engine knows it (group subject, history), set at `at`: the newest wins. */

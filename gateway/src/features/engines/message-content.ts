@@ -4,8 +4,10 @@
 // Field names from WhatsApp's own protobuf (WAProto / waE2E): locationMessage.degreesLatitude,
 // contactMessage.vcard, pollCreationMessage{,V2,V3}.options[].optionName, templateMessage.hydratedTemplate,
 // protocolMessage{type: REVOKE | MESSAGE_EDIT, key, editedMessage}, secretEncryptedMessage.targetMessageKey.
-import type { EngineMessage, MessageContent } from './engine.types.js';
+import type { EngineMessage, MessageContent, SealedChange } from './engine.types.js';
 import { arr, bool, isObj, num, obj, str, type Obj } from './engine-http.js';
+import { isGroup, toCanonical } from './jid.js';
+import { bytesOf } from './msg-secret.js';
 
 const WRAPPERS = [
   'ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'viewOnceMessageV2Extension', 'documentWithCaptionMessage',
@@ -41,6 +43,52 @@ export interface ProtoRead {
   /** Reactions and poll votes travel as messages too; the caller reads them itself. */
   isReaction?: boolean;
   isPollUpdate?: boolean;
+  /** An edit or vote sealed with the original's secret, as the engine passed it on (see msg-secret.ts). */
+  sealed?: SealedPart | null;
+  /** This message's own secret (messageContextInfo.messageSecret), base64. */
+  secret?: string | null;
+}
+
+/** The sealed part of a secretEncryptedMessage / pollUpdateMessage. */
+export interface SealedPart {
+  use: SealedChange['use'];
+  targetId: string;
+  target: { remoteJid: string | null; fromMe: boolean; participant: string | null };
+  payload: string;
+  iv: string;
+}
+
+/** messageContextInfo.messageSecret of the message or of the message a wrapper holds, as base64. */
+function secretOf(raw: Obj, m: Obj): string | null {
+  const b = bytesOf(obj(raw.messageContextInfo).messageSecret) ?? bytesOf(obj(m.messageContextInfo).messageSecret);
+  return b && b.length >= 16 ? b.toString('base64') : null;
+}
+
+function sealedPart(use: SealedPart['use'], key: unknown, payload: unknown, iv: unknown): SealedPart | null {
+  const k = obj(key);
+  const targetId = keyId(k);
+  const p = bytesOf(payload);
+  const v = bytesOf(iv);
+  if (!targetId || !p || !v) return null;
+  return {
+    use,
+    targetId,
+    target: { remoteJid: str(pick(k, 'remoteJid', 'remoteJID', 'RemoteJID')), fromMe: bool(pick(k, 'fromMe', 'FromMe')), participant: str(pick(k, 'participant', 'Participant')) },
+    payload: p.toString('base64'),
+    iv: v.toString('base64'),
+  };
+}
+
+/**
+ * A sealed part as the ingest opens it. `modSenders`: every form (phone, LID) of who sent the change.
+ * The original's sender is read from the target key as whatsmeow does (getOrigSenderFromKey): our own
+ * message → the change's sender; a one-to-one chat → the key's chat; a group → the key's participant.
+ */
+export function sealedChange(part: SealedPart, o: { id: string; chatJid: string; senderJid: string | null; fromMe: boolean; modSenders: (string | null | undefined)[]; at: Date }): SealedChange {
+  const jids = (xs: (string | null | undefined)[]) => [...new Set(xs.map((x) => toCanonical(x)).filter((x): x is string => !!x))];
+  const modSenders = jids(o.modSenders);
+  const origSenders = part.target.fromMe ? modSenders : isGroup(o.chatJid) || isGroup(toCanonical(part.target.remoteJid)) ? jids([part.target.participant]) : jids([part.target.remoteJid, o.chatJid]);
+  return { use: part.use, id: o.id, targetId: part.targetId, chatJid: o.chatJid, senderJid: o.senderJid, fromMe: o.fromMe, origSenders, modSenders, payload: part.payload, iv: part.iv, timestamp: o.at };
 }
 
 const MEDIA: [string, EngineMessage['type']][] = [
@@ -159,7 +207,7 @@ const keyId = (k: unknown) => str(pick(obj(k), 'id', 'ID', 'Id'));
 /** Reads a protobuf-JSON WhatsApp message (wrappers unwrapped) into the gateway's words. */
 export function readProto(message: unknown): ProtoRead {
   const m = unwrap(message);
-  const base = { quotedId: quotedOf(m), mimetype: null, fileName: null, isMedia: false, content: null } as const;
+  const base = { quotedId: quotedOf(m), mimetype: null, fileName: null, isMedia: false, content: null, secret: secretOf(obj(message), m) } as const;
 
   // Changes to other messages.
   if (isObj(m.protocolMessage)) {
@@ -172,16 +220,22 @@ export function readProto(message: unknown): ProtoRead {
     return { ...base, type: 'other', body: null, change };
   }
   if (isObj(m.secretEncryptedMessage)) {
-    // Newer phones send edits encrypted with the original message's secret; the engines pass them on
-    // undecrypted. The edit is still applied (the original shows "edited"); its text is unknown.
+    // Newer phones send edits sealed with the original message's secret; the engines pass them on so.
+    // The ingest opens them with the stored secret; when it cannot, the edit still marks the original
+    // "edited" (body null: its text unknown).
     const s = obj(m.secretEncryptedMessage);
     const targetId = keyId(s.targetMessageKey);
     const t = String(s.secretEncType ?? '').toUpperCase();
     const isEdit = t === 'MESSAGE_EDIT' || t === '2' || t === '';
-    return { ...base, type: 'other', body: null, change: targetId && isEdit ? { kind: 'edit', targetId, body: null } : null };
+    const sealed = isEdit ? sealedPart('edit', s.targetMessageKey, s.encPayload, pick(s, 'encIv', 'encIV')) : null;
+    return { ...base, type: 'other', body: null, change: targetId && isEdit ? { kind: 'edit', targetId, body: null } : null, sealed };
   }
   if (isObj(m.reactionMessage) || isObj(m.encReactionMessage)) return { ...base, type: 'other', body: null, isReaction: true };
-  if (isObj(m.pollUpdateMessage)) return { ...base, type: 'other', body: null, isPollUpdate: true };
+  if (isObj(m.pollUpdateMessage)) {
+    const u = obj(m.pollUpdateMessage);
+    const vote = obj(u.vote);
+    return { ...base, type: 'other', body: null, isPollUpdate: true, sealed: sealedPart('pollVote', u.pollCreationMessageKey, vote.encPayload, pick(vote, 'encIv', 'encIV')) };
+  }
 
   if (typeof m.conversation === 'string') return { ...base, type: 'text', body: str(m.conversation) };
   if (isObj(m.extendedTextMessage)) {

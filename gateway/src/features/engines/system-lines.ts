@@ -46,3 +46,15 @@ export function groupLine(type: SystemType, groupJid: string, at: Date, particip
     content: { type: 'group', actor, participants, ...extra },
   });
 }
+
+/** How far a call got: its line only ever moves up (offered → declined or answered), whatever the delivery order. */
+export const CALL_RANK: Record<string, number> = { call_missed: 1, call_declined: 2, call_answered: 3 };
+
+/**
+ * A call's line, one per call id (`CALL<id>`): offered and never answered reads "missed", answered
+ * "Voice call" / "Video call", declined "declined". Repeats and late events land on the same row,
+ * which keeps the highest state (ingest) and the offer's time.
+ */
+export function callLine(callId: string, type: 'call_missed' | 'call_answered' | 'call_declined', chatJid: string, actor: string | null, at: Date, video: boolean, group: boolean) {
+  return systemLine({ id: `CALL${callId}`, type, chatJid, at, actor, content: { type: 'call', video, group } });
+}

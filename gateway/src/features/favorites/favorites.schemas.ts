@@ -14,5 +14,5 @@ export const favoriteSchema = z.object({
   contact: z.object({ id: z.string().uuid(), name: z.string(), phone: z.string() }).nullable(),
   chat: z.object({ id: z.number().int(), deviceId: z.string().uuid(), jid: z.string(), name: z.string().nullable() }).nullable(),
   pinnedAt: z.string(),
-});
-export const favoriteList = z.object({ items: z.array(favoriteSchema) });
+}).meta({ id: 'Favorite' });
+export const favoriteList = z.object({ items: z.array(favoriteSchema) }).meta({ id: 'FavoriteList' });

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
 import { ACK, type EngineMessage } from '../engines/engine.types.js';
+import { CALL_RANK } from '../engines/system-lines.js';
 import { EVENTS_CHANNEL } from '../realtime/event-log.js';
 import { isoSql, presentMessageSql } from '../messages/messages.presenter.js';
 import { presentChatSql } from '../chats/chats.presenter.js';
@@ -155,7 +156,7 @@ export async function joinEchoes(trx: Knex, msgs: BatchMessage[], chats: Map<str
  *   `message.created` / `message.updated` / `chat.updated` events are appended, with one NOTIFY.
  * Returns how many messages were new and, live, the new ones (for `message.received` after commit).
  */
-export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<string, number>, history: boolean): Promise<{ inserted: number; received: ReceivedMessage[] }> {
+export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<string, number>, history: boolean): Promise<{ inserted: number; received: ReceivedMessage[]; parked: ParkedSealed[] }> {
   const rows = msgs.map((m) => ({
     org_id: m.device.orgId,
     device_id: m.device.id,
@@ -176,42 +177,63 @@ export async function storeMessages(db: Knex, msgs: BatchMessage[], chats: Map<s
     ack: storedAck(m),
     source: history ? 'history' : (m.source ?? 'app'),
     sent_at: m.timestamp.toISOString(),
+    message_secret: m.secret ?? null,
   }));
   const { rows: out } = await prepared(db, 'ingest_store_messages', STORE_MESSAGES, [JSON.stringify(rows), history, EVENTS_CHANNEL]);
   const received = ((out[0].received ?? []) as [number, number, string, string, 'in' | 'out', boolean][]).map(
     ([messageId, chatId, orgId, deviceId, direction, remoteMedia]) => ({ messageId: Number(messageId), chatId: Number(chatId), orgId, deviceId, direction, remoteMedia }),
   );
-  return { inserted: Number(out[0].inserted), received };
+  return { inserted: Number(out[0].inserted), received, parked: (out[0].parked ?? []) as ParkedSealed[] };
 }
+
+/** A sealed change that waited for its original, which this statement stored. */
+export interface ParkedSealed {
+  device_id: string;
+  change: Record<string, unknown>;
+}
+
+/** SQL rank of a call line's type (system-lines.ts CALL_RANK); 0 for anything else. */
+const CALL_RANK_SQL = (t: string) => `(CASE ${t} ${Object.entries(CALL_RANK).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} ELSE 0 END)`;
+const VIDEO = (t: string) => `COALESCE((${t}.content->>'video')::boolean, false)`;
+/** Both rows are a call's line; the stored one learns something: a further state, that it was video, an earlier time. */
+const CALLS = `(m.kind = 'system' AND ${CALL_RANK_SQL('m.type')} > 0 AND ${CALL_RANK_SQL('EXCLUDED.type')} > 0)`;
+const CALL_NEWS = `(${CALLS} AND (${CALL_RANK_SQL('EXCLUDED.type')} > ${CALL_RANK_SQL('m.type')} OR (${VIDEO('EXCLUDED')} AND NOT ${VIDEO('m')}) OR EXCLUDED.sent_at < m.sent_at))`;
 
 const STORE_MESSAGES = `
 WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, engine_message_id text,
     engine_full_id text, direction text, sender_jid text, sender_name text, kind text, type text, body text, content jsonb, media jsonb,
-    reply_to_engine_id text, ack smallint, source text, sent_at timestamptz)),
+    reply_to_engine_id text, ack smallint, source text, sent_at timestamptz, message_secret text)),
   opt AS (SELECT ?::boolean AS history),
   p AS (DELETE FROM message_updates_pending p USING x WHERE p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id RETURNING p.*),
   ins AS (
     INSERT INTO messages AS m (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, kind, type,
-      body, content, media, reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at, edits)
+      body, content, media, reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at, edits, message_secret)
     SELECT x.org_id, x.device_id, x.chat_id, x.engine_message_id, x.engine_full_id, x.direction, x.sender_jid, x.sender_name, x.kind, x.type,
       CASE WHEN p.revoked_at IS NOT NULL THEN NULL ELSE COALESCE(p.edited_body, x.body) END, x.content, x.media,
       x.reply_to_engine_id, GREATEST(x.ack, COALESCE(p.ack, x.ack)), x.source, x.sent_at, p.edited_at, p.revoked_at,
       CASE WHEN p.edited_body IS NOT NULL AND p.edited_body IS DISTINCT FROM x.body AND p.revoked_at IS NULL
-        THEN jsonb_build_array(jsonb_build_object('text', x.body, 'at', ${isoSql('x.sent_at')})) END
+        THEN jsonb_build_array(jsonb_build_object('text', x.body, 'at', ${isoSql('x.sent_at')})) END,
+      decode(x.message_secret, 'base64')
     FROM x LEFT JOIN p ON p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id
     ORDER BY x.device_id, x.engine_message_id
     ON CONFLICT (device_id, engine_message_id) DO UPDATE SET
       ack = GREATEST(m.ack, EXCLUDED.ack),
       engine_full_id = COALESCE(m.engine_full_id, EXCLUDED.engine_full_id),
-      -- A "waiting for this message" placeholder is replaced in place by the real message.
-      type = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.type ELSE m.type END,
+      -- A "waiting for this message" placeholder is replaced in place by the real message;
+      -- a call's line moves up to its furthest state (missed < declined < answered), keeping what it knew.
+      type = CASE WHEN m.type = 'pending_decryption' OR (${CALLS} AND ${CALL_RANK_SQL('EXCLUDED.type')} > ${CALL_RANK_SQL('m.type')}) THEN EXCLUDED.type ELSE m.type END,
       body = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.body ELSE m.body END,
-      content = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.content ELSE m.content END,
+      content = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.content
+        WHEN ${CALLS} THEN m.content || jsonb_build_object('video', ${VIDEO('m')} OR ${VIDEO('EXCLUDED')})
+        ELSE m.content END,
       media = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.media ELSE m.media END,
       reply_to_engine_id = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.reply_to_engine_id ELSE m.reply_to_engine_id END,
+      message_secret = COALESCE(m.message_secret, EXCLUDED.message_secret),
+      -- A call's line keeps the time it was offered, whichever of its events came first.
+      sent_at = CASE WHEN ${CALLS} THEN LEAST(m.sent_at, EXCLUDED.sent_at) ELSE m.sent_at END,
       updated_at = now()
     WHERE EXCLUDED.ack > m.ack OR (m.engine_full_id IS NULL AND EXCLUDED.engine_full_id IS NOT NULL)
-      OR (m.type = 'pending_decryption' AND EXCLUDED.type <> 'pending_decryption')
+      OR (m.type = 'pending_decryption' AND EXCLUDED.type <> 'pending_decryption') OR ${CALL_NEWS}
     RETURNING m.*, (xmax = 0) AS inserted),
   -- Live only from here. Each new message with the number of our own newer ones in its chat:
   -- writing from the phone reads the chat there, so unread restarts after our own message.
@@ -252,5 +274,8 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
     ORDER BY k, o
     RETURNING id)
 SELECT (SELECT count(*) FROM ins WHERE inserted) AS inserted,
+  -- Sealed changes that waited for one of these messages (read, not taken: the caller opens and removes them).
+  (SELECT json_agg(json_build_object('device_id', s.device_id, 'change', s.change)) FROM sealed_updates_pending s
+    JOIN x ON s.device_id = x.device_id AND s.target_engine_id = x.engine_message_id) AS parked,
   (SELECT json_agg(json_build_array(id, chat_id, org_id, device_id, direction, remote_media)) FROM fresh) AS received,
   (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified`;

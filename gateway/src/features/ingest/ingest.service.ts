@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
+import client from 'prom-client';
 import { MicroBatcher } from './micro-batcher.js';
 import { writeBatch } from './ingest.writer.js';
 import { mayBeUnjoinedEcho } from './ingest.messages.js';
-import type { IngestItem, IngestOptions, IngestResult, KnownChat, SentState } from './ingest.types.js';
+import type { IngestItem, IngestOptions, IngestResult, KnownChat, SealedOutcome, SentState } from './ingest.types.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
 
 /** What the ingest asks of the outbox: when this process's sends in flight on a device have their engine ids on their rows. */
@@ -25,6 +26,13 @@ export class IngestService {
   private readonly knownChats = new LRUCache<string, KnownChat>({ max: 200_000 });
   // Ids our outbox wrote on its rows: their echoes need no join, or no statement (see mayBeEchoes, dropKnownEchoes).
   private readonly knownSent = new LRUCache<string, SentState>({ max: 10_000, ttl: 10 * 60_000 });
+  /** Sealed changes (encrypted edits, WuzAPI poll votes) by outcome: opened, no_secret, failed. */
+  readonly sealed = new client.Counter({ name: 'ingest_sealed_changes_total', help: 'Sealed edits and poll votes whose original is stored, by outcome', labelNames: ['outcome'] as const, registers: [] });
+  private readonly onSealed = (outcome: SealedOutcome, about: { deviceId: string; targetId: string; use: string }) => {
+    this.sealed.labels(outcome).inc();
+    // Not opened: the original keeps its text (marked edited) or the poll its counts; worth a look only when debugging.
+    if (outcome !== 'opened') this.logger.debug({ ...about, outcome }, 'sealed change not opened');
+  };
 
   constructor(
     private readonly db: Knex,
@@ -51,7 +59,7 @@ export class IngestService {
   }
 
   async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-    const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats, knownSent: this.knownSent });
+    const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats, knownSent: this.knownSent, onSealed: this.onSealed });
     for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
     for (const [key, chat] of result.chatsSeen) this.knownChats.set(key, chat);
     this.announce(result);
@@ -71,6 +79,10 @@ export class IngestService {
 
   close() {
     return this.batcher.close();
+  }
+
+  metrics(registry: client.Registry) {
+    registry.registerMetric(this.sealed);
   }
 
   private async flush(items: IngestItem[]): Promise<PromiseSettledResult<void>[]> {

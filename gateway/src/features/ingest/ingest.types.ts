@@ -25,7 +25,11 @@ export interface IngestOptions {
   knownSent?: { get(key: string): SentState | undefined };
   /** Chats this process already knows (key device|jid): their id, and whether they have a name. */
   knownChats?: { get(key: string): KnownChat | undefined };
+  /** Told how each sealed change (encrypted edit, poll vote) whose original is stored fared. */
+  onSealed?: (outcome: SealedOutcome, about: { deviceId: string; targetId: string; use: string }) => void;
 }
+
+export type SealedOutcome = 'opened' | 'no_secret' | 'failed';
 
 /** What the outbox wrote on a sent message's row: its ack, and whether it has the engine's full id. */
 export interface SentState {

@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import { phoneOfJid } from '../engines/jid.js';
-import { ACK, type AckName, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SessionState } from '../engines/engine.types.js';
+import { ACK, type AckName, type DeviceStatus, type EngineContact, type EngineEvent, type EngineMessage, type LidMapping, type SealedChange, type SessionState } from '../engines/engine.types.js';
+import { CALL_RANK } from '../engines/system-lines.js';
+import { editTextOf, openSealed, optionsOfHashes, pollVoteHashes } from '../engines/msg-secret.js';
 import { appendEvents, type NewEvent } from '../realtime/event-log.js';
 import { isoSql, MESSAGE_COLUMNS, POLL_VOTES, presentMessage, tallyVotes, type MessageRow, type PollVoteRow } from '../messages/messages.presenter.js';
 import { presentChat, type ChatRow } from '../chats/chats.presenter.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { DeviceCtx, IngestItem, IngestOptions, IngestResult } from './ingest.types.js';
-import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, type BatchMessage } from './ingest.messages.js';
+import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, type BatchMessage, type ParkedSealed } from './ingest.messages.js';
 
 /**
  * Stores one batch of normalized engine events, idempotently: unique keys make any number of
@@ -27,13 +29,25 @@ export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOpti
 
 async function writeRest(db: Knex, items: IngestItem[], bag: Bag, opts: IngestOptions, result: IngestResult): Promise<IngestResult> {
   const msgs = [...bag.messages.values()];
-  const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length + bag.votes.size + bag.names.size;
+  const more = bag.lids.size + bag.acks.size + bag.edits.size + bag.revokes.size + bag.reactions.size + bag.states.length + bag.votes.size + bag.names.size + bag.sealed.size;
   if (!items.some(needsReceipt) && !more && (opts.history || !mayBeEchoes(msgs, opts.knownSent))) {
     if (!msgs.length) return result;
     // New chats are written first, on their own: a chat left without its message by a failed
     // statement is harmless (the engine retries the delivery; sending to a number also starts one).
     const chats = await ensureChats(db, msgs, opts.knownChats, result.chatsSeen);
-    ({ inserted: result.insertedMessages, received: result.received } = await storeMessages(db, msgs, chats, !!opts.history));
+    const stored = await storeMessages(db, msgs, chats, !!opts.history);
+    ({ inserted: result.insertedMessages, received: result.received } = stored);
+    // Originals that sealed changes waited for: those are opened and applied now (rare, so a transaction of their own).
+    if (stored.parked.length) {
+      await db.transaction(async (trx) => {
+        const sub = collect([]);
+        for (const [id, d] of bag.devices) sub.devices.set(id, d);
+        const events: NewEvent[] = [];
+        await openSealedChanges(trx, sub, stored.parked, opts);
+        await applyChanges(trx, sub, events, result);
+        await appendEvents(trx, events);
+      });
+    }
     return result;
   }
   return db.transaction((trx) => writeInTransaction(trx, items, bag, opts, result));
@@ -44,12 +58,32 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts
   const bag = fresh.length === items.length ? all : batchOf(fresh, opts);
   const events: NewEvent[] = [];
   await upsertLids(trx, bag.lids);
+  let parked: ParkedSealed[] = [];
   if (bag.messages.size) {
     const msgs = [...bag.messages.values()];
     const chats = await ensureChats(trx, msgs, opts.knownChats, result.chatsSeen);
     if (!opts.history) await joinEchoes(trx, msgs, chats);
-    ({ inserted: result.insertedMessages, received: result.received } = await storeMessages(trx, msgs, chats, !!opts.history));
+    ({ inserted: result.insertedMessages, received: result.received, parked } = await storeMessages(trx, msgs, chats, !!opts.history));
   }
+  // After the messages: a sealed change and its original may come in one batch.
+  await openSealedChanges(trx, bag, parked, opts);
+  await applyChanges(trx, bag, events, result);
+  for (const c of await upsertChatNames(trx, bag)) {
+    events.push({ orgId: c.org_id, deviceId: c.device_id, chatId: Number(c.id), type: 'chat.updated', data: presentChat(c) });
+  }
+  for (const s of bag.states) {
+    const change = await applyDeviceState(trx, s.device, s.state);
+    if (change) {
+      result.statusChanges.push(change);
+      events.push({ orgId: s.device.orgId, deviceId: s.device.id, type: 'device.status', data: { deviceId: s.device.id, status: change.to as DeviceStatus, previous: change.from, statusDetail: change.detail, engineReachable: true, engineCheckedAt: change.at } });
+    }
+  }
+  await appendEvents(trx, events);
+  return result;
+}
+
+/** Acks, edits, revokes, reactions and votes of a batch, with the events they cause. */
+async function applyChanges(trx: Knex, bag: Bag, events: NewEvent[], result: IngestResult) {
   for (const m of await applyUpdates(trx, bag)) {
     const device = bag.devices.get(m.device_id)!;
     events.push(messageEvent('message.updated', device, m));
@@ -61,18 +95,6 @@ async function writeInTransaction(trx: Knex, items: IngestItem[], all: Bag, opts
     events.push({ orgId: device.orgId, deviceId: device.id, chatId: Number(m.chat_id), type: 'message.updated', data: { ...presentMessage(m), pollVotes: tallyVotes(m, m.poll_votes) } });
     result.changed.push({ orgId: device.orgId, deviceId: device.id, chatId: Number(m.chat_id), messageId: Number(m.id) });
   }
-  for (const c of await upsertChatNames(trx, bag)) {
-    events.push({ orgId: c.org_id, deviceId: c.device_id, chatId: Number(c.id), type: 'chat.updated', data: presentChat(c) });
-  }
-  for (const s of bag.states) {
-    const change = await applyDeviceState(trx, s.device, s.state);
-    if (change) {
-      result.statusChanges.push(change);
-      events.push({ orgId: s.device.orgId, deviceId: s.device.id, type: 'device.status', data: { deviceId: s.device.id, status: change.to, previous: change.from, statusDetail: change.detail, engineReachable: true, engineCheckedAt: change.at } });
-    }
-  }
-  await appendEvents(trx, events);
-  return result;
 }
 
 // ---------- collecting a batch ----------
@@ -96,11 +118,12 @@ interface Bag {
   contacts: Map<string, { device: DeviceCtx; c: EngineContact }>;
   lids: Map<string, { device: DeviceCtx; m: LidMapping }>;
   states: { device: DeviceCtx; state: SessionState }[];
+  sealed: Map<string, { device: DeviceCtx; change: SealedChange }>; // key device|sealed id
 }
 
 /** Merges duplicates inside the batch (message + message.any, retries) so each key appears once. */
 function collect(items: IngestItem[]): Bag {
-  const bag: Bag = { devices: new Map(), messages: new Map(), acks: new Map(), edits: new Map(), revokes: new Map(), reactions: new Map(), contacts: new Map(), lids: new Map(), states: [], votes: new Map(), names: new Map() };
+  const bag: Bag = { devices: new Map(), messages: new Map(), acks: new Map(), edits: new Map(), revokes: new Map(), reactions: new Map(), contacts: new Map(), lids: new Map(), states: [], votes: new Map(), names: new Map(), sealed: new Map() };
   for (const { device, events } of items) {
     bag.devices.set(device.id, device);
     for (const e of events) {
@@ -154,6 +177,9 @@ function collect(items: IngestItem[]): Bag {
           if (!prev || e.at >= prev.at) bag.names.set(k(e.chatJid), { device, jid: e.chatJid, name: e.name, at: e.at });
           break;
         }
+        case 'sealed':
+          bag.sealed.set(k(e.change.id), { device, change: e.change });
+          break;
         case 'qr':
           break;
       }
@@ -168,6 +194,15 @@ function mergeMessage(a: BatchMessage, b: EngineMessage, device: DeviceCtx) {
   // A "waiting for this message" placeholder never overwrites the real message, whichever came first.
   if (b.type === 'pending_decryption' && a.type !== 'pending_decryption') return a;
   if (a.type === 'pending_decryption' && b.type !== 'pending_decryption') return { ...b, device } as BatchMessage;
+  // A call's line keeps its furthest state (missed < declined < answered) and the time it was offered.
+  const ra = CALL_RANK[a.type] ?? 0;
+  const rb = CALL_RANK[b.type] ?? 0;
+  if (ra && rb) {
+    const top = rb > ra ? b : a;
+    const video = (m: EngineMessage) => m.content?.type === 'call' && m.content.video;
+    const content = top.content?.type === 'call' ? { ...top.content, video: video(a) || video(b) } : top.content;
+    return { ...a, type: top.type, content, timestamp: a.timestamp <= b.timestamp ? a.timestamp : b.timestamp, device } as BatchMessage;
+  }
   const ack = (m: EngineMessage) => (m.ack ? ACK[m.ack] : -2);
   return {
     ...a,
@@ -250,7 +285,8 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
        -- The text an edit replaces joins the history (an encrypted edit's text is unknown: nothing replaced).
        edits = CASE WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) AND v.edited_body IS NOT NULL
                      AND v.edited_body IS DISTINCT FROM m.body AND m.revoked_at IS NULL
-                    THEN COALESCE(m.edits, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('text', m.body, 'at', ${isoSql('COALESCE(m.edited_at, m.sent_at)')}))
+                    -- (never replaced before: the text is the one sent, even when an unreadable edit marked it)
+                    THEN COALESCE(m.edits, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('text', m.body, 'at', ${isoSql('CASE WHEN m.edits IS NULL THEN m.sent_at ELSE COALESCE(m.edited_at, m.sent_at) END')}))
                     ELSE m.edits END,
        edited_at = CASE WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) THEN v.edited_at ELSE m.edited_at END,
        revoked_at = COALESCE(m.revoked_at, v.revoked_at),
@@ -303,6 +339,114 @@ async function upsertVotes(trx: Knex, bag: Bag): Promise<(StoredMessage & { poll
     }
     return { ...m, poll_votes: [...byVoter.values()] };
   });
+}
+
+type SealedTarget = { device_id: string; engine_message_id: string; secret: string | null; sender_jid: string | null; direction: string; content: { type?: string; options?: string[] } | null; device_jid: string | null };
+
+/**
+ * Opens the batch's sealed changes (and those that waited for an original this batch stored) with the
+ * originals' stored secrets: an edit becomes an edit with its text, a vote the voter's choice, both
+ * applied by the usual statements after this. A change whose original is not stored yet waits in
+ * sealed_updates_pending; one that cannot be opened (no secret, or it does not authenticate) keeps the
+ * plain edit the parser sent beside it (the original shows "edited", its text unchanged) and is counted.
+ */
+async function openSealedChanges(trx: Knex, bag: Bag, parked: ParkedSealed[], opts: IngestOptions) {
+  const list = [...bag.sealed.values()].map((x) => ({ ...x, parked: false }));
+  for (const p of parked) {
+    const device = bag.devices.get(p.device_id);
+    const c = p.change as unknown as SealedChange & { timestamp: string };
+    if (device && c && typeof c.targetId === 'string') list.push({ device, change: { ...c, timestamp: new Date(c.timestamp) }, parked: true });
+  }
+  if (!list.length) return;
+  const keys = [...new Map(list.map((x) => [`${x.device.id}|${x.change.targetId}`, { device_id: x.device.id, engine_message_id: x.change.targetId }])).values()];
+  const { rows } = await prepared(trx, 'ingest_sealed_targets',
+    `SELECT m.device_id, m.engine_message_id, encode(m.message_secret, 'base64') AS secret, m.sender_jid, m.direction, m.content, d.jid AS device_jid
+     FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_message_id text)
+     JOIN messages m ON m.device_id = x.device_id AND m.engine_message_id = x.engine_message_id
+     JOIN devices d ON d.id = m.device_id`,
+    [JSON.stringify(keys)],
+  );
+  const targets = new Map((rows as SealedTarget[]).map((r) => [`${r.device_id}|${r.engine_message_id}`, r]));
+  // Every JID named, in its other form too (phone ↔ LID): phones mid-way through the LID migration seal with either.
+  const named = new Set<string>();
+  for (const x of list) [...x.change.origSenders, ...x.change.modSenders].forEach((j) => named.add(j));
+  for (const t of targets.values()) [t.sender_jid, t.device_jid].forEach((j) => j && named.add(j));
+  const { rows: lidRows } = await prepared(trx, 'ingest_sealed_lids',
+    `SELECT device_id, lid, phone_jid FROM lid_map WHERE device_id = ANY(?::uuid[]) AND (lid = ANY(?::text[]) OR phone_jid = ANY(?::text[]))`,
+    [[...bag.devices.keys()], [...named], [...named]],
+  );
+  const alt = new Map<string, string[]>();
+  for (const r of lidRows as { device_id: string; lid: string; phone_jid: string }[]) {
+    for (const [a, b] of [[r.lid, r.phone_jid], [r.phone_jid, r.lid]] as const) alt.set(`${r.device_id}|${a}`, [...(alt.get(`${r.device_id}|${a}`) ?? []), b]);
+  }
+  const widen = (deviceId: string, jids: (string | null | undefined)[]) => {
+    const out = jids.filter((j): j is string => !!j);
+    return [...new Set([...out, ...out.flatMap((j) => alt.get(`${deviceId}|${j}`) ?? [])])];
+  };
+  const park: { device_id: string; sealed_id: string; target_engine_id: string; change: SealedChange }[] = [];
+  for (const { device, change, parked: wasParked } of list) {
+    const t = targets.get(`${device.id}|${change.targetId}`);
+    if (!t) {
+      if (!wasParked) park.push({ device_id: device.id, sealed_id: change.id, target_engine_id: change.targetId, change });
+      continue;
+    }
+    if (!t.secret) {
+      opts.onSealed?.('no_secret', { deviceId: device.id, targetId: change.targetId, use: change.use });
+      continue;
+    }
+    const own = t.device_jid;
+    const plain = openSealed({
+      use: change.use,
+      origId: change.targetId,
+      origSenders: widen(device.id, [...change.origSenders, t.direction === 'out' ? own : t.sender_jid]),
+      modSenders: widen(device.id, [...change.modSenders, change.fromMe ? own : null]),
+      secret: Buffer.from(t.secret, 'base64'),
+      iv: Buffer.from(change.iv, 'base64'),
+      payload: Buffer.from(change.payload, 'base64'),
+    });
+    const k = `${device.id}|${change.targetId}`;
+    if (plain && change.use === 'edit') {
+      const text = editTextOf(plain);
+      if (typeof text === 'string') {
+        const prev = bag.edits.get(k);
+        // The opened edit replaces the parser's textless one for the same moment.
+        if (!prev || change.timestamp > prev.at || (change.timestamp.getTime() === prev.at.getTime() && prev.body === null)) {
+          bag.edits.set(k, { device, id: change.targetId, body: text, at: change.timestamp });
+        }
+        opts.onSealed?.('opened', { deviceId: device.id, targetId: change.targetId, use: change.use });
+        continue;
+      }
+    }
+    if (plain && change.use === 'pollVote') {
+      const hashes = pollVoteHashes(plain);
+      const voter = change.senderJid ?? (change.fromMe ? own : null);
+      if (hashes && voter) {
+        const options = optionsOfHashes(t.content?.type === 'poll' ? (t.content.options ?? []) : [], hashes);
+        const key = `${k}|${voter}`;
+        const prev = bag.votes.get(key);
+        if (!prev || change.timestamp >= prev.at) bag.votes.set(key, { device, pollId: change.targetId, voter, options, at: change.timestamp });
+        opts.onSealed?.('opened', { deviceId: device.id, targetId: change.targetId, use: change.use });
+        continue;
+      }
+    }
+    opts.onSealed?.('failed', { deviceId: device.id, targetId: change.targetId, use: change.use });
+  }
+  if (park.length) {
+    await prepared(trx, 'ingest_sealed_park',
+      `INSERT INTO sealed_updates_pending (device_id, sealed_id, target_engine_id, change)
+       SELECT device_id, sealed_id, target_engine_id, change FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, sealed_id text, target_engine_id text, change jsonb)
+       ORDER BY device_id, sealed_id
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(park)],
+    );
+  }
+  if (parked.length) {
+    await prepared(trx, 'ingest_sealed_unpark',
+      `DELETE FROM sealed_updates_pending s USING jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_message_id text)
+       WHERE s.device_id = x.device_id AND s.target_engine_id = x.engine_message_id`,
+      [JSON.stringify(keys.filter((k) => targets.has(`${k.device_id}|${k.engine_message_id}`)))],
+    );
+  }
 }
 
 /** Names the engine gives chats (group subjects, history): they replace the stored one. */

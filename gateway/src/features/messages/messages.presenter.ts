@@ -1,3 +1,5 @@
+import { messageBaseSchema, type MessageBase } from './messages.schemas.js';
+
 /** Every column a reader needs (never the tsvector, which is large and only for the index). */
 export const MESSAGE_COLUMNS = `m.id, m.org_id, m.chat_id, m.device_id, m.engine_message_id, m.engine_full_id, m.client_id, m.direction,
   m.sender_jid, m.sender_name, m.type, m.body, m.media, m.reply_to_engine_id, m.ack, m.status, m.error, m.next_attempt_at, m.source, m.sent_at,
@@ -53,7 +55,11 @@ export interface PollVoteRow {
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-export const presentMessage = (m: MessageRow) => ({
+/**
+ * A stored message as the API and events show it. Its keys and types are the schema's
+ * (`MessageBase`, messages.schemas.ts): a key missing or added here does not compile.
+ */
+export const presentMessage = (m: MessageRow): MessageBase => ({
   id: Number(m.id),
   chatId: Number(m.chat_id),
   deviceId: m.device_id,
@@ -62,18 +68,19 @@ export const presentMessage = (m: MessageRow) => ({
   direction: m.direction,
   from: m.sender_jid,
   senderName: m.sender_name,
-  kind: m.kind ?? 'message',
-  type: m.type,
+  // The columns are text; their values are the schema's enums (a test parses stored rows with it).
+  kind: (m.kind ?? 'message') as MessageBase['kind'],
+  type: m.type as MessageBase['type'],
   body: m.revoked_at ? null : m.body,
-  content: m.revoked_at ? null : (m.content ?? null),
+  content: m.revoked_at ? null : ((m.content ?? null) as MessageBase['content']),
   media: m.media ? { mimetype: m.media.mimetype ?? null, filename: m.media.filename ?? null, size: m.media.size ?? null, mediaId: m.media.mediaId ?? null } : null,
   replyTo: m.reply_to_engine_id,
   // An unsent message whose last attempt failed is `retrying` (the stored status says pending).
-  status: m.status === 'pending' && m.error ? 'retrying' : m.status,
+  status: (m.status === 'pending' && m.error ? 'retrying' : m.status) as MessageBase['status'],
   error: m.error ?? null,
   lastError: m.error ?? null,
   nextAttemptAt: m.status === 'pending' ? iso(m.next_attempt_at ?? null) : null,
-  sentAt: iso(m.sent_at),
+  sentAt: new Date(m.sent_at).toISOString(),
   editedAt: iso(m.edited_at),
   revoked: !!m.revoked_at,
 });
@@ -81,21 +88,47 @@ export const presentMessage = (m: MessageRow) => ({
 /** A timestamp as `Date.toISOString()` writes it, in SQL. */
 export const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** Each key of `MessageBase` as SQL over a messages row `m` (the mapped type: a key missing or extra does not compile). */
+const MESSAGE_SQL: { [K in keyof MessageBase]-?: (m: string) => string } = {
+  id: (m) => `${m}.id`,
+  chatId: (m) => `${m}.chat_id`,
+  deviceId: (m) => `${m}.device_id`,
+  engineMessageId: (m) => `${m}.engine_message_id`,
+  clientId: (m) => `${m}.client_id`,
+  direction: (m) => `${m}.direction`,
+  from: (m) => `${m}.sender_jid`,
+  senderName: (m) => `${m}.sender_name`,
+  kind: (m) => `${m}.kind`,
+  type: (m) => `${m}.type`,
+  body: (m) => `CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END`,
+  content: (m) => `CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.content END`,
+  media: (m) => `CASE WHEN jsonb_typeof(${m}.media) = 'object' THEN jsonb_build_object('mimetype', ${m}.media->'mimetype',
+    'filename', ${m}.media->'filename', 'size', ${m}.media->'size', 'mediaId', ${m}.media->'mediaId') END`,
+  replyTo: (m) => `${m}.reply_to_engine_id`,
+  status: (m) => `CASE WHEN ${m}.status = 'pending' AND ${m}.error IS NOT NULL THEN 'retrying' ELSE ${m}.status END`,
+  error: (m) => `${m}.error`,
+  lastError: (m) => `${m}.error`,
+  nextAttemptAt: (m) => `CASE WHEN ${m}.status = 'pending' THEN ${isoSql(`${m}.next_attempt_at`)} END`,
+  sentAt: (m) => isoSql(`${m}.sent_at`),
+  editedAt: (m) => isoSql(`${m}.edited_at`),
+  revoked: (m) => `${m}.revoked_at IS NOT NULL`,
+};
+const MESSAGE_KEYS = Object.keys(messageBaseSchema.shape) as (keyof MessageBase)[];
+const sqlByAlias = new Map<string, string>();
+
 /**
  * `presentMessage` as a SQL expression over a messages row `m`, for events a statement writes itself
- * (the ingest stores a batch and its events in one statement). A test holds the two equal.
+ * (the ingest stores a batch and its events in one statement): the schema's keys in its order, built
+ * once per alias. gateway/test/presenters-sql.test.ts holds the two equal.
  */
-export const presentMessageSql = (m: string) => `jsonb_build_object(
-  'id', ${m}.id, 'chatId', ${m}.chat_id, 'deviceId', ${m}.device_id, 'engineMessageId', ${m}.engine_message_id,
-  'clientId', ${m}.client_id, 'direction', ${m}.direction, 'from', ${m}.sender_jid, 'senderName', ${m}.sender_name,
-  'kind', ${m}.kind, 'type', ${m}.type, 'body', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.body END,
-  'content', CASE WHEN ${m}.revoked_at IS NULL THEN ${m}.content END,
-  'media', CASE WHEN jsonb_typeof(${m}.media) = 'object' THEN jsonb_build_object('mimetype', ${m}.media->'mimetype',
-    'filename', ${m}.media->'filename', 'size', ${m}.media->'size', 'mediaId', ${m}.media->'mediaId') END,
-  'replyTo', ${m}.reply_to_engine_id, 'status', CASE WHEN ${m}.status = 'pending' AND ${m}.error IS NOT NULL THEN 'retrying' ELSE ${m}.status END,
-  'error', ${m}.error, 'lastError', ${m}.error,
-  'nextAttemptAt', CASE WHEN ${m}.status = 'pending' THEN ${isoSql(`${m}.next_attempt_at`)} END, 'sentAt', ${isoSql(`${m}.sent_at`)},
-  'editedAt', ${isoSql(`${m}.edited_at`)}, 'revoked', ${m}.revoked_at IS NOT NULL)`;
+export function presentMessageSql(m: string): string {
+  let sql = sqlByAlias.get(m);
+  if (sql === undefined) {
+    sql = `jsonb_build_object(\n  ${MESSAGE_KEYS.map((k) => `'${k}', ${MESSAGE_SQL[k](m)}`).join(',\n  ')})`;
+    sqlByAlias.set(m, sql);
+  }
+  return sql;
+}
 
 export interface ReactionRow {
   engine_message_id?: string;

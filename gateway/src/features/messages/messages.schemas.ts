@@ -22,7 +22,8 @@ const party = z
 
 const time = z.iso.datetime({ offset: true });
 
-export const STATUSES = ['received', 'failed', 'pending', 'retrying', 'sent', 'delivered', 'read', 'played'] as const;
+export const MESSAGE_STATUSES = ['received', 'pending', 'retrying', 'sent', 'delivered', 'read', 'played', 'failed'] as const;
+
 
 export const listMessagesQuery = z
   .object({
@@ -30,7 +31,7 @@ export const listMessagesQuery = z
     deviceId: z.string().uuid().optional(),
     chatId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
     direction: z.enum(['in', 'out']).optional(),
-    status: z.enum(STATUSES).optional(),
+    status: z.enum(MESSAGE_STATUSES).optional(),
     from: party.optional().describe('sender: phone number or JID'),
     to: party.optional().describe('recipient: the chat of an outgoing message, or the device of an incoming one'),
     since: time.optional().describe('sent at or after (ISO 8601)'),
@@ -64,7 +65,7 @@ const pollContent = z
     question: z.string(),
     options: z.array(z.string()),
     multiple: z.boolean(),
-    votesUnavailable: z.boolean().optional().describe('the engine passes votes on encrypted (WuzAPI): no counts'),
+    votesUnavailable: z.boolean().optional().describe('the poll came without the secret its votes are sealed with (WuzAPI): no counts'),
   })
   .describe('a poll (type poll); counts are in pollVotes');
 const templateContent = z
@@ -76,7 +77,7 @@ const templateContent = z
     buttons: z.array(z.string()).describe('button texts, as text'),
   })
   .describe('a business template (type template)');
-const callContent = z.object({ type: z.literal('call'), video: z.boolean(), group: z.boolean() }).describe('a call (system line call_missed)');
+const callContent = z.object({ type: z.literal('call'), video: z.boolean(), group: z.boolean() }).describe('a call (system lines call_missed, call_answered, call_declined: one line per call, at its last state)');
 const groupContent = z
   .object({
     type: z.literal('group'),
@@ -86,56 +87,86 @@ const groupContent = z
     description: z.string().nullable().optional(),
   })
   .describe('a group event (system lines group_*)');
+// Not named components: zod-to-openapi makes a named schema first met as `.nullable()` a nullable component.
 export const messageContent = z.discriminatedUnion('type', [linkContent, locationContent, contactContent, pollContent, templateContent, callContent, groupContent]);
 
+/**
+ * A message as `presentMessage` (JS) and `presentMessageSql` (SQL, for events a statement writes)
+ * show it: the one definition of its keys and types. messages.presenter.ts takes its key list and
+ * types from here; gateway/test/presenters-sql.test.ts parses both presenters' output with it.
+ */
+export const messageBaseSchema = z
+  .object({
+    id: z.number(),
+    chatId: z.number(),
+    deviceId: z.string(),
+    engineMessageId: z.string().nullable(),
+    clientId: z.string().nullable(),
+    direction: z.enum(['in', 'out']),
+    from: z.string().nullable(),
+    senderName: z.string().nullable(),
+    kind: z.enum(['message', 'system', 'note']).describe('message: someone wrote it; system: a call or group event (a centred line); note: the team’s own'),
+    type: z
+      .enum([...MESSAGE_TYPES, ...SYSTEM_TYPES])
+      .describe('messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed (never answered), call_answered ("Voice call" / "Video call"), call_declined, group_*'),
+    body: z.string().nullable(),
+    content: messageContent.nullable(),
+    media: z
+      .object({ mimetype: z.string().nullable(), filename: z.string().nullable(), size: z.number().nullable(), mediaId: z.string().nullable() })
+      .nullable(),
+    replyTo: z.string().nullable(),
+    status: z
+      .enum(MESSAGE_STATUSES)
+      .describe('received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed'),
+    error: z.string().nullable(),
+    lastError: z.string().nullable().describe('why the last send attempt failed (the engine’s reason), while retrying or failed'),
+    nextAttemptAt: z.string().nullable().describe('when a pending or retrying send is tried next'),
+    sentAt: z.string().describe('the WhatsApp timestamp (never null)'),
+    editedAt: z.string().nullable(),
+    revoked: z.boolean(),
+  })
+  .strict()
+  .meta({ id: 'MessageBase' });
+export type MessageBase = z.infer<typeof messageBaseSchema>;
 
-export const messageSchema = z.object({
-  id: z.number(),
-  chatId: z.number(),
-  deviceId: z.string(),
-  engineMessageId: z.string().nullable(),
-  clientId: z.string().nullable(),
-  direction: z.enum(['in', 'out']),
-  from: z.string().nullable(),
-  senderName: z.string().nullable(),
-  kind: z.enum(['message', 'system', 'note']).describe('message: someone wrote it; system: a call or group event (a centred line); note: the team’s own'),
-  type: z
-    .enum([...MESSAGE_TYPES, ...SYSTEM_TYPES])
-    .describe('messages: text, image, video, audio, voice, document, sticker, location, contact, poll, template, pending_decryption ("waiting for this message"), other; system lines: call_missed, group_*'),
-  body: z.string().nullable(),
-  content: messageContent.nullable(),
-  media: z
-    .object({ mimetype: z.string().nullable(), filename: z.string().nullable(), size: z.number().nullable(), mediaId: z.string().nullable() })
-    .nullable(),
-  replyTo: z.string().nullable(),
-  status: z.string().describe('received; or for our own sends: pending → retrying (an attempt failed, another follows) → sent → delivered → read → played, or failed'),
-  error: z.string().nullable(),
-  lastError: z.string().nullable().describe('why the last send attempt failed (the engine’s reason), while retrying or failed'),
-  nextAttemptAt: z.string().nullable().describe('when a pending or retrying send is tried next'),
-  sentAt: z.string().nullable(),
-  editedAt: z.string().nullable(),
-  revoked: z.boolean(),
-  reactions: z.array(z.object({ emoji: z.string(), from: z.string(), at: z.string() })),
-  pollVotes: z
-    .array(z.object({ option: z.string(), count: z.number(), voters: z.array(z.string()) }))
-    .nullable()
-    .optional()
-    .describe('polls: each option with its count and voters (null for other messages)'),
-});
+const pollVotes = z
+  .array(z.object({ option: z.string(), count: z.number(), voters: z.array(z.string()) }))
+  .nullable()
+  .optional()
+  .describe('polls: each option with its count and voters (null for other messages)');
+
+export const messageSchema = messageBaseSchema
+  .extend({
+    reactions: z.array(z.object({ emoji: z.string(), from: z.string(), at: z.string() })),
+    pollVotes,
+  })
+  .meta({ id: 'Message' });
+
+/** A message in a `message.created` / `message.updated` event: no reactions; a poll's votes when they changed; `deleted` when hidden for the org. */
+export const messageEventSchema = messageBaseSchema
+  .extend({
+    pollVotes,
+    deleted: z.literal(true).optional().describe('the message was deleted for the organization: drop it'),
+  })
+  .meta({ id: 'MessageEvent' });
 
 /** One message as GET /api/messages/:id shows it: with the texts an edit replaced. */
-export const messageDetailSchema = messageSchema.extend({
-  edits: z.array(z.object({ text: z.string().nullable(), at: z.string() })).describe('earlier texts, oldest first (empty when never edited)'),
-});
+export const messageDetailSchema = messageSchema
+  .extend({
+    edits: z.array(z.object({ text: z.string().nullable(), at: z.string() })).describe('earlier texts, oldest first (empty when never edited)'),
+  })
+  .meta({ id: 'MessageDetail' });
 
-export const chatRef = z.object({ id: z.number(), name: z.string().nullable(), jid: z.string() });
-export const messagePage = z.object({
-  items: z.array(messageSchema).describe('newest first'),
-  nextCursor: z.string().nullable().describe('same as before (kept for older clients)'),
-  before: z.string().nullable().describe('pass as `before` for the page older than these items; null when there is none'),
-  after: z.string().nullable().describe('pass as `after` for the page newer than these items; null when these reach the newest message'),
-});
-export const logPage = z.object({ items: z.array(messageSchema.extend({ chat: chatRef })), nextCursor: z.string().nullable() });
+export const chatRef = z.object({ id: z.number(), name: z.string().nullable(), jid: z.string() }).meta({ id: 'ChatRef' });
+export const messagePage = z
+  .object({
+    items: z.array(messageSchema).describe('newest first'),
+    nextCursor: z.string().nullable().describe('same as before (kept for older clients)'),
+    before: z.string().nullable().describe('pass as `before` for the page older than these items; null when there is none'),
+    after: z.string().nullable().describe('pass as `after` for the page newer than these items; null when these reach the newest message'),
+  })
+  .meta({ id: 'MessagePage' });
+export const logPage = z.object({ items: z.array(messageSchema.extend({ chat: chatRef })), nextCursor: z.string().nullable() }).meta({ id: 'MessageLogPage' });
 
 const count = z.object({ count: z.number() });
 export const statsSchema = z.object({
@@ -147,4 +178,4 @@ export const statsSchema = z.object({
   perStatus: z.array(count.extend({ status: z.string() })),
   perDevice: z.array(count.extend({ deviceId: z.string(), name: z.string().nullable() })),
   topContacts: z.array(count.extend({ chatId: z.number(), jid: z.string(), name: z.string().nullable(), crmName: z.string().nullable() })),
-});
+}).meta({ id: 'MessageStats' });

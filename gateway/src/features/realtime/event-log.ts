@@ -1,25 +1,15 @@
 import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
+import type { EventData, EventType } from './realtime.schemas.js';
 
 export const EVENTS_CHANNEL = 'gateway_events';
 
-export type EventType =
-  | 'message.created'
-  | 'message.updated'
-  | 'chat.updated'
-  | 'device.status'
-  | 'sync.progress'
-  | 'contact.updated'
-  | 'share.created'
-  | 'share.revoked';
+export type { EventType };
 
-export interface NewEvent {
-  orgId: string;
-  deviceId?: string | null;
-  chatId?: number | null;
-  type: EventType;
-  data: unknown;
-}
+/** An event to append; `data` is typed by `type` from the one list (REALTIME_EVENTS, realtime.schemas.ts). */
+export type NewEvent = {
+  [T in EventType]: { orgId: string; deviceId?: string | null; chatId?: number | null; type: T; data: EventData<T> };
+}[EventType];
 
 /**
  * Appends events to the log browsers resume from, in the caller's transaction, and sends one NOTIFY

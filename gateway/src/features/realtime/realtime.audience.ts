@@ -3,6 +3,7 @@ import type { EventRow } from './realtime.repository.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { Role } from '../../platform/http/auth-context.js';
 import { allows, eventPermission, type Relation } from '../access/access.policy.js';
+import { REALTIME_EVENTS } from './realtime.schemas.js';
 
 /**
  * Who may receive each event of a batch, decided now (not when the event was written), so a removed
@@ -10,11 +11,12 @@ import { allows, eventPermission, type Relation } from '../access/access.policy.
  * (`allows(eventPermission(type), role, relation)`); this file only gathers the relations, for a
  * whole batch in at most three queries instead of per event or per socket:
  *
- * - device events (device.status, sync.progress): `chat.read` through the device (owner, members);
- * - chat events (message.*, chat.updated): `chat.read` — those, plus the chat's share grantees;
- * - share.created / share.revoked: `chat.share` on the device (owner, agents: the sharer is one), and
+ * (each event type's scope is in REALTIME_EVENTS, realtime.schemas.ts)
+ * - device scope (device.status, sync.progress): `chat.read` through the device (owner, members);
+ * - chat scope (message.*, chat.updated): `chat.read` — those, plus the chat's share grantees;
+ * - share scope (share.*): `chat.share` on the device (owner, agents: the sharer is one), and
  *   the grantee named in the event (`granteeId` or `grantee.id`), told of their own grant;
- * - contact.updated: `contact.read`, org-wide (CRM contacts are org data);
+ * - org scope (contact.updated): `contact.read`, org-wide (CRM contacts are org data);
  * - always: active users of the event's org, and only for devices not deleted.
  *
  * `candidates` are the users with sockets on this process: nobody else needs resolving.
@@ -27,7 +29,7 @@ export async function resolveAudiences(db: Knex, events: EventRow[], candidates:
   const people = [...candidates];
 
   // The three lookups are independent: they run side by side (three pool connections, one wait).
-  const needsUsers = events.some((e) => e.type === 'contact.updated' || e.type.startsWith('share.'));
+  const needsUsers = events.some((e) => scopeOf(e.type) === 'org' || scopeOf(e.type) === 'share');
   const [deviceRows, granteeRows, userRows] = await Promise.all([
     // The batch's live devices, with their owners and members among connected, active users.
     deviceIds.length
@@ -85,7 +87,7 @@ export async function resolveAudiences(db: Knex, events: EventRow[], candidates:
       for (const [id, u] of active) if (u.org === e.org_id && allows(permission, u.role)) to.add(id);
     } else {
       if (live) for (const [id, [role, relation]] of device!.users) if (allows(permission, role, relation)) to.add(id);
-      if (e.type === 'share.created' || e.type === 'share.revoked') {
+      if (scopeOf(e.type) === 'share') {
         // The grantee hears of their own grant (and of its end, when they no longer read the chat).
         const grantee = granteeOf(e.data);
         if (grantee && active.get(grantee)?.org === e.org_id) to.add(grantee);
@@ -98,7 +100,8 @@ export async function resolveAudiences(db: Knex, events: EventRow[], candidates:
   return out;
 }
 
-const isChatEvent = (t: string) => t === 'message.created' || t === 'message.updated' || t === 'chat.updated';
+const scopeOf = (t: EventRow['type']) => REALTIME_EVENTS[t]?.scope;
+const isChatEvent = (t: EventRow['type']) => scopeOf(t) === 'chat';
 
 /** The grantee of a share event, from its JSON text (cheap: only share events are parsed). */
 function granteeOf(data: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { EventRow } from './realtime.repository.js';
+import { realtimeEvent } from './realtime.schemas.js';
 
 /**
  * Event frames, encoded once per event as complete WebSocket frames (server frames are unmasked),
@@ -29,6 +30,22 @@ export function textFrame(text: string): Buffer {
 }
 
 export const eventFrame = (e: EventRow) => textFrame(eventJson(e));
+export type FrameOf = (e: EventRow) => Buffer;
+
+/**
+ * Tests (the harness turns it on, like response checking): each event is checked against the
+ * `RealtimeEvent` schema before it goes out. A mismatch is reported and goes out as an `error` frame
+ * naming the fields instead of the event, so the test waiting for it fails.
+ */
+export function checkedEventFrame(onMismatch: (e: EventRow, message: string) => void): FrameOf {
+  return (e) => {
+    const r = realtimeEvent.safeParse(JSON.parse(eventJson(e)));
+    if (r.success) return eventFrame(e);
+    const message = `${e.type} #${e.id} is outside the RealtimeEvent schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+    onMismatch(e, message);
+    return textFrame(JSON.stringify({ seq: e.id, type: 'error', data: { code: 'event_schema_mismatch', message } }));
+  };
+}
 
 /** Concatenations shared within one dispatch round, keyed by the seqs they hold. */
 export class RoundCache {

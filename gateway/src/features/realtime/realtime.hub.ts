@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { resolveAudiences } from './realtime.audience.js';
 import { eventIdsAfter, eventsAfter, idBounds, type EventRow } from './realtime.repository.js';
-import { eventFrame, RoundCache } from './realtime.frames.js';
+import { eventFrame, RoundCache, type FrameOf } from './realtime.frames.js';
 
 /** A socket as the hub sees it. */
 export interface Subscriber {
@@ -49,6 +49,8 @@ export class RealtimeHub {
   constructor(
     private readonly db: Knex,
     private readonly logger: Logger,
+    /** How an event becomes a frame (tests: checked against its schema first). */
+    readonly frame: FrameOf = eventFrame,
   ) {}
 
   /** Starts from the newest event: sockets that want older ones resume from the table. */
@@ -156,7 +158,7 @@ export class RealtimeHub {
     for (const e of rows) {
       const to = audiences.get(e.id);
       if (!to?.size) continue;
-      const frame = eventFrame(e);
+      const frame = this.frame(e);
       for (const uid of to) {
         const set = this.subs.get(uid);
         if (!set) continue;

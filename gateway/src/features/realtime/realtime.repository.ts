@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { prepared } from '../../platform/db/prepared.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import type { EventType } from './event-log.js';
+import { eventTypesOfScope } from './realtime.schemas.js';
 import { visibleDeviceIds } from '../access/access.policy.js';
 
 /** One row of the event log; `data` stays JSON text so a frame is built without parsing it. */
@@ -13,6 +14,9 @@ export interface EventRow {
   type: EventType;
   data: string;
 }
+
+/** Events not bound to a device the user sees: org-wide ones, and shares (whose grantee may see no device). */
+const ORG_WIDE_TYPES = [...eventTypesOfScope('org'), ...eventTypesOfScope('share')];
 
 const cols = (db: Knex) => ['id', 'org_id', 'device_id', 'chat_id', 'type', db.raw('data::text AS data')];
 
@@ -40,7 +44,7 @@ export function eventsForReplay(db: Knex, user: Pick<AuthUser, 'id' | 'orgId'>, 
       w
         .whereIn('device_id', visibleDeviceIds(db, user))
         .orWhereIn('chat_id', db('chat_shares').select('chat_id').where('grantee_id', user.id))
-        .orWhereIn('type', ['contact.updated', 'share.created', 'share.revoked']),
+        .orWhereIn('type', ORG_WIDE_TYPES),
     )
     .orderBy('id')
     .limit(limit)

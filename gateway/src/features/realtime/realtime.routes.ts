@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { AppError } from '../../platform/errors.js';
-import { eventFrame } from './realtime.schemas.js';
+import { EVENT_TYPES, realtimeEvent } from './realtime.schemas.js';
 
 const PROTOCOL = `WebSocket upgrade for live events (the upgrade itself is handled beside Express).
 
@@ -12,7 +12,7 @@ Once authenticated the server sends \`{"type":"ready","data":{"userId","seq"}}\`
 
 **Resume**: send \`{"type":"resume","since":<last seq seen>}\` right after \`ready\` (within 300 ms, live events are held for it): every event after \`since\` that you may see is sent in order, then the live stream continues without gap or duplicate. If \`since\` is older than the retention (EVENTS_RETENTION_HOURS, default 24), the answer is \`{"seq":<n>,"type":"resync","data":{}}\`: refetch, then keep \`n\` as the last seq.
 
-**Events**: \`{"seq","type","data"}\` with \`type\` one of message.created, message.updated, chat.updated, device.status, sync.progress, contact.updated, share.created, share.revoked; \`seq\` increases. Each event reaches only users allowed to see it at the moment it is sent (device owner and members; chat share grantees; contacts: the org).
+**Events**: \`{"seq","type","data"}\` with \`type\` one of ${EVENT_TYPES.join(', ')} (the \`RealtimeEvent\` schema: each type with its \`data\`); \`seq\` increases. Each event reaches only users allowed to see it at the moment it is sent (device owner and members; chat share grantees; contacts: the org).
 
 **Liveness**: the server pings every WS_HEARTBEAT_MS and drops sockets that do not answer; \`{"type":"ping"}\` gets \`{"type":"pong"}\`. A socket whose unsent data exceeds WS_MAX_BUFFER_BYTES is closed with **1013** (reconnect and resume). Shutdown closes with 1001.`;
 
@@ -31,7 +31,7 @@ export function realtimeRoutes(registry: OpenAPIRegistry): Router {
       }),
     },
     responses: {
-      101: { description: 'Switching protocols; then event frames', content: { 'application/json': { schema: eventFrame } } },
+      101: { description: 'Switching protocols; then event frames', content: { 'application/json': { schema: realtimeEvent } } },
       426: { description: 'Not a WebSocket upgrade' },
     },
   });

@@ -6,7 +6,6 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { AuthUser } from '../../platform/http/auth-context.js';
 import { CLOSE, RealtimeClient } from './realtime.client.js';
 import type { RealtimeHub } from './realtime.hub.js';
-import { eventFrame } from './realtime.frames.js';
 import { eventsForReplay, idBounds } from './realtime.repository.js';
 import { parseClientMessage } from './realtime.schemas.js';
 
@@ -181,7 +180,7 @@ export class RealtimeServer {
       const rows = await eventsForReplay(this.db, c.user, cursor, upTo, REPLAY_PAGE);
       if (!rows.length) break;
       const allowed = await this.hub.allowedFor(c.user, rows);
-      if (allowed.length) c.write(Buffer.concat(allowed.map(eventFrame)));
+      if (allowed.length) c.write(Buffer.concat(allowed.map(this.hub.frame)));
       cursor = rows[rows.length - 1]!.id;
       await this.drained(c);
       if (rows.length < REPLAY_PAGE) break;

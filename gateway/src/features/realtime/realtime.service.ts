@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import client from 'prom-client';
 import { createDb } from '../../platform/db/knex.js';
 import { RealtimeHub } from './realtime.hub.js';
+import { checkedEventFrame, eventFrame } from './realtime.frames.js';
 import { EventsListener } from './realtime.listener.js';
 import { pruneEvents } from './realtime.repository.js';
 import { RealtimeServer, type RealtimeOptions, type SocketIdentity } from './realtime.server.js';
@@ -34,13 +35,22 @@ export class RealtimeService {
     jobs.every('realtime.prune-events', 15 * 60_000, () => this.prune());
   }
 
-  /** Takes /ws upgrades on `server`, starts listening, and stops with the server. */
-  attach(server: Server, registry?: client.Registry) {
+  /** Events that went out outside their schema (only counted with `validateEvents`). */
+  schemaMismatches: string[] = [];
+
+  /** Takes /ws upgrades on `server`, starts listening, and stops with the server. `validateEvents`: tests check every frame. */
+  attach(server: Server, registry?: client.Registry, opts: { validateEvents?: boolean } = {}) {
     const connection = (this.db.client as { config: { connection: string } }).config.connection;
     // Fan-out reads get their own two connections: a webhook backlog waiting on the shared pool must
     // not delay pushing what is already committed.
     const reads = (this.reads = createDb(connection, { min: 0, max: 2 }, this.logger));
-    this.hub = new RealtimeHub(reads, this.logger);
+    const frame = opts.validateEvents
+      ? checkedEventFrame((e, message) => {
+          this.schemaMismatches.push(message);
+          this.logger.error({ eventId: e.id, type: e.type }, message);
+        })
+      : eventFrame;
+    this.hub = new RealtimeHub(reads, this.logger, frame);
     const hub = this.hub;
     this.listener = new EventsListener(connection, (id) => hub.notify(id), this.logger);
     const ready = this.listener.start().then(() => hub.init());

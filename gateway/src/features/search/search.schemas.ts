@@ -19,4 +19,4 @@ export const searchPage = z.object({
     }),
   ),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'SearchPage' });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../../platform/http/pagination.js';
-import { chatSchema } from '../chats/chats.schemas.js';
+import { chatSummarySchema } from '../chats/chats.schemas.js';
 
 export const chatIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 export const shareParams = chatIdParams.extend({ userId: z.string().uuid() });
@@ -14,10 +14,10 @@ export const shareSchema = z.object({
   email: z.string(),
   grantedBy: z.string(),
   createdAt: z.string(),
-});
-export const shareList = z.object({ items: z.array(shareSchema) });
+}).meta({ id: 'Share' });
+export const shareList = z.object({ items: z.array(shareSchema) }).meta({ id: 'ShareList' });
 
 export const sharedWithMePage = z.object({
-  items: z.array(z.object({ chat: chatSchema.omit({ access: true, favorite: true, crm: true }), sharedBy: z.object({ id: z.string(), name: z.string() }), sharedAt: z.string() })),
+  items: z.array(z.object({ chat: chatSummarySchema, sharedBy: z.object({ id: z.string(), name: z.string() }), sharedAt: z.string() })),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'SharedWithMePage' });

@@ -7,7 +7,7 @@ const systemSchema = z.object({
   simulatorUrl: z.string().nullable().describe('the simulator’s control page, when it is the engine'),
   engines: z.array(z.string()).describe('engines a device may use'),
   phoneRegion: z.string().describe('region national phone numbers are read in (PHONE_DEFAULT_REGION)'),
-});
+}).meta({ id: 'System' });
 
 /** Public facts the web app shows before and after sign-in (the demo note with the simulator link). */
 export function systemRoutes(api: Api, config: Config): void {

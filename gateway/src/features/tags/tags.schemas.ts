@@ -7,9 +7,9 @@ export const tagColor = z
   .regex(/^#[0-9a-fA-F]{6}$/, 'expected a color such as #1e88e5')
   .transform((v) => v.toLowerCase());
 
-export const tagSchema = z.object({ id: z.string().uuid(), name: z.string(), color: z.string() });
-export const tagWithCountSchema = tagSchema.extend({ contactCount: z.number().int(), createdAt: z.string(), updatedAt: z.string() });
-export const tagList = z.object({ items: z.array(tagWithCountSchema) });
+export const tagSchema = z.object({ id: z.string().uuid(), name: z.string(), color: z.string() }).meta({ id: 'Tag' });
+export const tagWithCountSchema = tagSchema.extend({ contactCount: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'TagWithCount' });
+export const tagList = z.object({ items: z.array(tagWithCountSchema) }).meta({ id: 'TagList' });
 
 export const tagIdParams = z.object({ id: z.string().uuid() });
 export const createTagBody = z.object({ name: tagName, color: tagColor.optional() }).strict();

@@ -15,7 +15,7 @@ export const userSchema = z.object({
   role,
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'User' });
 
 export const userIdParams = z.object({ id: z.string().uuid() });
 
@@ -27,7 +27,7 @@ export const updateUserBody = z
 export const changePasswordBody = z.object({ oldPassword: z.string().max(200).optional(), newPassword: password }).strict();
 export const listUsersQuery = z.object({ ...pageQuery, role: role.optional(), q: z.string().trim().max(100).optional() });
 
-export const userPage = z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() });
+export const userPage = z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }).meta({ id: 'UserPage' });
 
 export const directoryQuery = z.object({ q: z.string().trim().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) });
-export const directorySchema = z.object({ items: z.array(z.object({ id: z.string().uuid(), name: z.string(), email: z.string(), role })) });
+export const directorySchema = z.object({ items: z.array(z.object({ id: z.string().uuid(), name: z.string(), email: z.string(), role })) }).meta({ id: 'UserDirectory' });

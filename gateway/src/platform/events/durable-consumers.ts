@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { PollingWorker } from '../polling-worker.js';
 import type { DomainEvent, DurableEventName } from './domain-events.js';
 import type { DurableConsumer, EventBus } from './event-bus.js';
+import type { EventType } from '../../features/realtime/realtime.schemas.js';
 
 /** A row of the `events` log as consumers read it. */
 export interface LoggedEvent {
@@ -16,7 +17,7 @@ export interface LoggedEvent {
 }
 
 /** Which log rows can carry each durable event (the SQL filter; `domainEventsOf` decides). */
-const LOG_TYPES: Record<DurableEventName, string> = {
+const LOG_TYPES: Record<DurableEventName, EventType> = {
   'message.received': 'message.created',
   'message.status_changed': 'message.updated',
   'chat.updated': 'chat.updated',

@@ -43,9 +43,19 @@ export interface AuthHooks {
   validateResponses?: boolean;
 }
 
-const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
+/** The one error shape of every 4xx/5xx answer (AppError, platform/errors.ts). */
+export const errorSchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string().describe('stable, machine-readable: validation_failed, not_found, forbidden, …'),
+        message: z.string(),
+        details: z.unknown().optional().describe('validation_failed: [{in, field, message}]'),
+      })
+      .strict(),
+  })
+  .strict()
+  .meta({ id: 'Error' });
 
 /**
  * Declares a route once: validation, auth, the OpenAPI entry and the handler come from one spec,
@@ -68,6 +78,14 @@ export class Api {
   ): void {
     this.document(spec);
     const chain: RequestHandler[] = [];
+    if (this.hooks.validateResponses) {
+      // For errorShapeGuard: an error status this route does not document is a mismatch too.
+      const documented = new Set(Object.keys(errorStatuses(spec)).map(Number));
+      chain.push((_req, res, next) => {
+        res.locals.documentedErrors = documented;
+        next();
+      });
+    }
     if (spec.auth !== 'public') chain.push(this.hooks.authenticate);
     if (Array.isArray(spec.auth)) chain.push(requireRole(spec.auth));
     chain.push(...(spec.before ?? []));
@@ -92,10 +110,7 @@ export class Api {
     responses[ok] = spec.response
       ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
       : { description: 'Success' };
-    const errors: Record<number, string> = { 400: 'Invalid input', ...(spec.responses ?? {}) };
-    if (spec.auth !== 'public') errors[401] = 'Not signed in or token invalid';
-    if (Array.isArray(spec.auth)) errors[403] = 'Role not allowed';
-    for (const [status, description] of Object.entries(errors)) {
+    for (const [status, description] of Object.entries(errorStatuses(spec))) {
       responses[Number(status)] = { description, content: { 'application/json': { schema: errorSchema } } };
     }
     this.registry.registerPath({
@@ -112,6 +127,61 @@ export class Api {
       responses,
     });
   }
+}
+
+/**
+ * Every error a route may answer, in the error shape: what any route may meet (bad input, the
+ * database away, a fault of ours), what its auth, path and body imply, and its own (`responses`).
+ */
+function errorStatuses(spec: RouteSpec<ZodType, ZodType, ZodType>): Record<number, string> {
+  const errors: Record<number, string> = { 400: 'Invalid input (the error names the fields)' };
+  if (spec.auth !== 'public') {
+    errors[401] = 'Not signed in or token invalid';
+    errors[403] = Array.isArray(spec.auth) ? 'Role not allowed' : 'Not allowed (your role or your relation to the object)';
+  }
+  if (spec.path.includes(':')) errors[404] = 'Not found (or not visible to you)';
+  if (spec.body) {
+    errors[413] = 'Body larger than the limit';
+    errors[415] = 'Body encoding not supported';
+  }
+  Object.assign(errors, spec.responses ?? {});
+  errors[500] = 'A fault of ours (the request id is in X-Request-Id)';
+  errors[503] = 'The database is unreachable: retry after Retry-After seconds';
+  return errors;
+}
+
+/**
+ * Tests (with `validateResponses`): every 4xx/5xx answer must be the error shape, and an `Api`
+ * route's status one it documents; otherwise the answer becomes a 500 `error_schema_mismatch`
+ * naming what was wrong, so the test fails. Engine answers the passthrough relays are not ours.
+ */
+export const errorShapeGuard: RequestHandler = (req, res, next) => {
+  if (req.path.startsWith('/api/whatsapp/')) return next();
+  const end = res.end.bind(res) as (...a: unknown[]) => Response;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (res.statusCode < 400 || res.headersSent || req.method === 'HEAD') return end(chunk, ...rest);
+    const problem = errorShapeProblem(res, chunk);
+    if (!problem) return end(chunk, ...rest);
+    const text = JSON.stringify({ error: { code: 'error_schema_mismatch', message: `${req.method} ${req.path} answered ${res.statusCode}${problem}` } });
+    res.statusCode = 500;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(text));
+    return end(text);
+  }) as Response['end'];
+  next();
+};
+
+function errorShapeProblem(res: Response, chunk: unknown): string | undefined {
+  const documented = res.locals.documentedErrors as Set<number> | undefined;
+  if (documented && !documented.has(res.statusCode)) return `, a status its route does not document (${[...documented].join(', ')})`;
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk ?? ''));
+  } catch {
+    return ' without a JSON body';
+  }
+  const r = errorSchema.safeParse(body);
+  return r.success ? undefined : ` outside the error shape: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
 }
 
 /** The answer as it goes on the wire (JSON: dates as strings, undefined dropped) against the route's schema. */

@@ -38,9 +38,15 @@ export function systemText(m: Message): string {
   const g = contentOf(m, 'group');
   const actor = g?.actor ? who(g.actor) : null;
   switch (m.type) {
-    case 'call_missed': {
+    // As WhatsApp Web says them: an answered call is just "Voice call", the others say what became of it.
+    case 'call_missed':
+    case 'call_answered':
+    case 'call_declined': {
       const c = contentOf(m, 'call');
-      return `Missed ${c?.video ? 'video' : 'voice'} call${c?.group ? ' (group)' : ''}`;
+      const kind = c?.video ? 'video' : 'voice';
+      const group = c?.group ? ' (group)' : '';
+      if (m.type === 'call_answered') return `${c?.video ? 'Video' : 'Voice'} call${group}`;
+      return m.type === 'call_declined' ? `Declined ${kind} call${group}` : `Missed ${kind} call${group}`;
     }
     case 'group_joined':
       return actor && g?.participants.length ? `${actor} added ${list(g.participants)}` : `${list(g?.participants ?? [])} joined`;
@@ -65,7 +71,7 @@ export function systemText(m: Message): string {
 
 /** A centred line in the timeline: a call or a group event. */
 export function SystemLine({ m }: { m: Message }) {
-  const call = m.type === 'call_missed';
+  const call = m.type.startsWith('call_');
   return (
     <div className={`system-line${call ? ' call' : ''}`} data-testid="system-line" data-type={m.type} data-message-id={m.id}>
       <span>
@@ -153,7 +159,7 @@ function Poll({ m, c }: { m: Message; c: Of<'poll'> }) {
           })}
         </ul>
         {c.votesUnavailable ? (
-          <small className="muted">Votes are not shown: this engine passes them on encrypted.</small>
+          <small className="muted">Votes are not shown: this poll came without the secret its votes are sealed with.</small>
         ) : (
           <small className="muted">
             {total} vote{total === 1 ? '' : 's'}

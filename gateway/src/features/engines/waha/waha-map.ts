@@ -1,7 +1,7 @@
 // WAHA shapes → the gateway's words: statuses, acks, serialized message ids, WAMessage.
 // Shared by the adapter (history pages) and the webhook parser, so both read a message the same way.
-import type { AckName, DeviceStatus, EngineMessage, LidMapping, MediaRef, MessageContent } from '../engine.types.js';
-import { readProto, type ProtoRead } from '../message-content.js';
+import type { AckName, DeviceStatus, EngineMessage, LidMapping, MediaRef, MessageContent, SealedChange } from '../engine.types.js';
+import { readProto, sealedChange, type ProtoRead } from '../message-content.js';
 import { arr, bool, dateOf, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 
@@ -157,7 +157,28 @@ export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | n
     source,
     ack: wahaAck(p.ack, p.ackName),
     isGroup: group,
+    secret: r.secret ?? null,
   };
+}
+
+/**
+ * A sealed edit (NOWEB `_data.message.secretEncryptedMessage`) as the ingest opens it. Its sender in
+ * every form the payload names: our own (`me.id`, `me.lid`), or the key's participant / chat and
+ * their *Alt twins (Baileys 7).
+ */
+export function wahaSealed(p: Obj, me: Obj, at: Date): SealedChange | null {
+  const r = wahaProto(p);
+  const d = obj(p._data);
+  const key = obj(d.key);
+  const full = serializedOf(p.id);
+  const id = keyIdOf(p.id) ?? str(key.id);
+  const fromMe = typeof p.fromMe === 'boolean' ? p.fromMe : bool(key.fromMe);
+  const chatJid = toCanonical(chatOfSerialized(full) ?? str(key.remoteJid) ?? (fromMe ? str(p.to) : str(p.from)));
+  if (!r.sealed || !id || !chatJid) return null;
+  const mods = fromMe
+    ? [str(me.id), str(me.lid)]
+    : isGroup(chatJid) ? [str(key.participant), str(key.participantAlt), str(key.participantPn), str(p.participant)] : [str(key.remoteJid), str(key.remoteJidAlt), str(p.from)];
+  return sealedChange(r.sealed, { id, chatJid, senderJid: toCanonical(mods.find((x) => !!x)), fromMe, modSenders: mods, at });
 }
 
 /** LID ↔ phone pairs a payload carries in both forms (newer engines: *Alt, senderPn, …). */

@@ -3,8 +3,8 @@ import { type EngineEvent, type ParsedWebhook, type RawWebhook, WebhookPayloadEr
 import { arr, dateOf, headerOf, hexHmacMatches, isObj, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
 import { parseCleanJson } from '../webhook-text.js';
-import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaProto, wahaStatus, wahaStatusDetail } from './waha-map.js';
-import { groupLine, systemLine } from '../system-lines.js';
+import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaProto, wahaSealed, wahaStatus, wahaStatusDetail } from './waha-map.js';
+import { callLine, groupLine } from '../system-lines.js';
 
 /** X-Webhook-Hmac = hex HMAC-SHA512 of the body; another declared algorithm or no signature → false. */
 export function verifyWahaWebhook(raw: RawWebhook, hmacKey: string): boolean {
@@ -107,6 +107,8 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     case 'message.any': {
       // Edits and revokes travel as messages too (protocolMessage; newer phones: secretEncryptedMessage).
       const proto = wahaProto(p);
+      const sealed = wahaSealed(p, me, at);
+      if (sealed) events.push({ kind: 'sealed', change: sealed });
       if (proto.change) {
         events.push(proto.change.kind === 'edit' ? { kind: 'edit', targetId: proto.change.targetId, body: proto.change.body, timestamp: at } : { kind: 'revoke', targetId: proto.change.targetId, timestamp: at });
         break;
@@ -156,8 +158,12 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
       const change = wahaProto(p).change;
       const targetId = keyIdOf(p.editedMessageId) ?? (change?.kind === 'edit' ? change.targetId : null);
       if (!targetId) throw new WebhookPayloadError('WAHA message.edited without editedMessageId');
-      // An encrypted edit WAHA could not read arrives with an empty body: the text is unknown, not "".
-      events.push({ kind: 'edit', targetId, body: str(p.body) ?? (change?.kind === 'edit' ? change.body : null), timestamp: at });
+      // An encrypted edit WAHA could not read arrives with an empty body: the text is unknown, not "";
+      // the ingest opens it with the original's stored secret.
+      const body = str(p.body) ?? (change?.kind === 'edit' ? change.body : null);
+      const sealed = body === null ? wahaSealed(p, me, at) : null;
+      if (sealed) events.push({ kind: 'sealed', change: sealed });
+      events.push({ kind: 'edit', targetId, body, timestamp: at });
       break;
     }
     case 'poll.vote': {
@@ -171,12 +177,16 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
       events.push({ kind: 'poll.vote', pollId, voterJid: voter, options, timestamp: dateOf(vote.timestamp) ?? at });
       break;
     }
-    case 'call.received': {
-      // CallData {id, from, timestamp, isVideo, isGroup}: the linked device cannot answer; the line says a call came.
+    case 'call.received':
+    case 'call.accepted':
+    case 'call.rejected': {
+      // CallData {id, from, timestamp, isVideo, isGroup} for each: one line per call id, which ends at the
+      // call's last state (callLine): offered and never answered is missed.
       const id = str(p.id);
       const from = toCanonical(str(p.from));
-      if (!id || !from) throw new WebhookPayloadError('WAHA call.received without id or from');
-      events.push({ kind: 'message', message: systemLine({ id: `CALL${id}`, type: 'call_missed', chatJid: from, at, actor: from, content: { type: 'call', video: p.isVideo === true, group: p.isGroup === true } }) });
+      if (!id || !from) throw new WebhookPayloadError(`WAHA ${event} without id or from`);
+      const state = event === 'call.accepted' ? 'call_answered' : event === 'call.rejected' ? 'call_declined' : 'call_missed';
+      events.push({ kind: 'message', message: callLine(id, state, from, from, at, p.isVideo === true, p.isGroup === true) });
       break;
     }
     case 'group.v2.join':
@@ -192,10 +202,8 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
       events.push({ kind: 'message', message: { ...m, type: 'pending_decryption', body: null, content: null, media: null } });
       break;
     }
-    case 'call.accepted':
-    case 'call.rejected':
     case 'poll.vote.failed':
-      break; // read: the call's line came with call.received; a vote WAHA could not read has no choice in it
+      break; // read: a vote WAHA could not read has no choice in it
     default:
       return false;
   }

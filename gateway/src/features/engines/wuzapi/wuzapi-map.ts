@@ -43,10 +43,10 @@ export type ProtoContent = ProtoRead;
 export const protoContent = (message: unknown): ProtoContent => readProto(message);
 
 /**
- * WuzAPI passes poll votes on encrypted (pollUpdateMessage, sealed with the poll's secret), and the
- * gateway does not decrypt them: its polls say so, and show no counts.
+ * WuzAPI passes poll votes on sealed with the poll's secret (pollUpdateMessage): the ingest opens them
+ * with the poll's stored secret. A poll that came without its secret can never count votes: it says so.
  */
-const wuzContent = (c: ProtoContent) => (c.content?.type === 'poll' ? { ...c.content, votesUnavailable: true } : c.content);
+const wuzContent = (c: ProtoContent) => (c.content?.type === 'poll' && !c.secret ? { ...c.content, votesUnavailable: true } : c.content);
 
 /** `type: Message` event (+ top-level base64/mimeType/fileName for media) → EngineMessage. */
 export function wuzMessage(event: Obj, extras: Obj): EngineMessage | null {
@@ -76,6 +76,7 @@ export function wuzMessage(event: Obj, extras: Obj): EngineMessage | null {
     source: fromMe ? 'app' : null, // WuzAPI never echoes API sends: our own messages here come from the phone
     ack: null,
     isGroup: bool(pick(info, 'IsGroup', 'isGroup')) || isGroup(chatJid),
+    secret: c.secret ?? null,
   };
 }
 
@@ -120,5 +121,6 @@ export function historySyncMessage(item: unknown, conversationJid: string | null
     source: fromMe ? 'app' : null,
     ack: status === undefined ? null : (STATUS_ACK[String(status).toUpperCase()] ?? null),
     isGroup: group,
+    secret: c.secret ?? null,
   };
 }

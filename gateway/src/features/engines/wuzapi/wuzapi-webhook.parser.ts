@@ -4,7 +4,8 @@ import { type EngineEvent, type LidMapping, type ParsedWebhook, type RawWebhook,
 import { arr, dateOf, headerOf, hexHmacMatches, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 import { historySyncKeyId, historySyncMessage, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
-import { groupLine, systemLine } from '../system-lines.js';
+import { sealedChange } from '../message-content.js';
+import { callLine, groupLine } from '../system-lines.js';
 import { decodeQrDataUrl } from './wuzapi-qr.js';
 import { parseCleanJson } from '../webhook-text.js';
 
@@ -75,13 +76,21 @@ function messageEvents(post: Obj, event: Obj): EngineEvent[] {
     return out;
   }
   // protocolMessage (REVOKE, MESSAGE_EDIT), the editedMessage wrapper, or — newer phones, Info.Edit "1" —
-  // secretEncryptedMessage, which WuzAPI passes on undecrypted: the original is marked edited.
+  // secretEncryptedMessage, which WuzAPI passes on sealed (wmiau.go puts events.Message as is): the
+  // ingest opens it with the original's stored secret; a poll vote (pollUpdateMessage) likewise.
   const c = protoContent(raw);
+  const chat = toCanonical(str(info.Chat));
+  const id = str(pick(info, 'ID', 'Id', 'id'));
+  if (c.sealed && chat && id) {
+    const sealed = sealedChange(c.sealed, { id, chatJid: chat, senderJid: sender, fromMe, modSenders: [str(info.Sender), str(info.SenderAlt)], at });
+    out.push({ kind: 'sealed', change: sealed });
+  }
   if (c.change) {
+    // A sealed edit is also a plain one without text: the original shows "edited" even when it cannot be opened.
     out.push(c.change.kind === 'edit' ? { kind: 'edit', targetId: c.change.targetId, body: c.change.body, timestamp: at } : { kind: 'revoke', targetId: c.change.targetId, timestamp: at });
     return out;
   }
-  // An edit or revoke whose target we cannot read, or an encrypted poll vote: nothing to store.
+  // An edit or revoke whose target we cannot read, or a poll vote: nothing more to store.
   if (c.isPollUpdate || ['1', '7', '8'].includes(String(info.Edit ?? ''))) return out;
   const m = wuzMessage(event, post);
   if (!m) throw new WebhookPayloadError('WuzAPI Message without Info.ID or Info.Chat');
@@ -153,20 +162,24 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
       break;
     case 'CallOffer':
     case 'CallOfferNotice':
-      // BasicCallMeta {From, Timestamp, CallCreator, CallID, GroupJID?}; CallOfferNotice adds Media: audio|video.
+    case 'CallAccept':
+    case 'CallTerminate':
+      // whatsmeow types/events/call.go: BasicCallMeta {From, Timestamp, CallCreator, CallID, GroupJID?};
+      // CallOfferNotice adds Media (audio|video), CallTerminate a Reason. One line per call id, at its
+      // last state: accepted → answered; terminated as rejected or busy → declined; else missed.
       each(() => {
         const callId = str(pick(event, 'CallID', 'CallId'));
         const group = toCanonical(str(event.GroupJID));
         const from = toCanonical(str(event.CallCreator) ?? str(event.From));
-        const chat = group && isGroup(group) ? group : toCanonical(str(event.From));
+        const chat = group && isGroup(group) ? group : toCanonical(str(event.CallCreator) ?? str(event.From));
         if (!callId || !chat) throw new WebhookPayloadError(`WuzAPI ${post.type} without CallID or From`);
         const video = str(event.Media) === 'video' || /"Tag":"video"/.test(JSON.stringify(event.Data ?? null));
         const at = dateOf(event.Timestamp) ?? new Date();
-        events.push({ kind: 'message', message: systemLine({ id: `CALL${callId}`, type: 'call_missed', chatJid: chat, at, actor: from, content: { type: 'call', video, group: isGroup(chat) } }) });
+        const reason = (str(event.Reason) ?? '').toLowerCase();
+        const state = post.type === 'CallAccept' ? 'call_answered' : post.type === 'CallTerminate' && /reject|declin|busy/.test(reason) ? 'call_declined' : 'call_missed';
+        events.push({ kind: 'message', message: callLine(callId, state, chat, from, at, video, isGroup(chat)) });
       });
       break;
-    case 'CallTerminate':
-      break; // the call's line came with its offer; how it ended adds nothing the chat shows
     case 'GroupInfo':
     case 'JoinedGroup':
     case 'Picture':

@@ -36,7 +36,7 @@ export interface WuzapiAdapterConfig {
  */
 export const WUZAPI_EVENTS = [
   'Message', 'ReadReceipt', 'HistorySync', 'UndecryptableMessage',
-  'CallOffer', 'CallOfferNotice', 'CallTerminate',
+  'CallOffer', 'CallOfferNotice', 'CallAccept', 'CallTerminate',
   'GroupInfo', 'JoinedGroup', 'Picture',
   'Connected', 'PairSuccess', 'LoggedOut', 'Disconnected', 'QR', 'ConnectFailure', 'ClientOutdated', 'TemporaryBan', 'StreamReplaced',
 ];
