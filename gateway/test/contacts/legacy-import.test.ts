@@ -87,6 +87,12 @@ describe.skipIf(!mariadbAvailable)('npm run import:legacy (against a real MariaD
     expect(r1.contactTags).toBe(2);
     const after1 = await tableCounts(org.id);
     expect(after1).toEqual({ users: 3, tags: 2, contacts: 3, contactTags: 2, wa: 2 });
+    // Browsers and durable consumers hear of the imported contacts: one bulk contact.updated naming them.
+    const announced = async () => (await t.db('events').where({ org_id: org.id, type: 'contact.updated' }).orderBy('id')).map((e) => e.data);
+    const contactIds = (await t.db('contacts').where({ org_id: org.id }).select('id')).map((c) => c.id).sort();
+    const logged1 = await announced();
+    expect(logged1).toEqual([{ bulk: true, count: 3, ids: expect.any(Array) }]);
+    expect([...logged1[0].ids].sort()).toEqual(contactIds);
 
     const second = await runImport(args);
     expect(second.code).toBe(0);
@@ -97,6 +103,7 @@ describe.skipIf(!mariadbAvailable)('npm run import:legacy (against a real MariaD
     expect(r2.whatsapp).toEqual({ read: 3, inserted: 0, updated: 0, unchanged: 2, skipped: 1 });
     expect(r2.contactTags).toBe(0);
     expect(await tableCounts(org.id)).toEqual(after1);
+    expect(await announced()).toEqual(logged1); // nothing changed, nothing announced
 
     // What landed where.
     const olga = await t.db('users').where({ email: 'olga@legacy.test' }).first();

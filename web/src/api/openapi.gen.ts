@@ -8153,6 +8153,13 @@ export interface components {
             name: string;
             phone: string;
             deleted: boolean;
+        } | {
+            /** @enum {boolean} */
+            bulk: true;
+            /** @description how many contacts changed */
+            count: number;
+            /** @description kept in the events log for durable consumers; never sent on the socket */
+            ids?: string[];
         };
         ShareCreatedFrame: {
             /** @description The event id in the events table; increasing. Keep the last one to resume. */
@@ -8206,7 +8213,7 @@ export interface components {
             /** @description the simulator’s control page, when it is the engine */
             simulatorUrl: string | null;
             /** @description engines a device may use */
-            engines: string[];
+            engines: ("waha" | "wuzapi")[];
             /** @description region national phone numbers are read in (PHONE_DEFAULT_REGION) */
             phoneRegion: string;
         };

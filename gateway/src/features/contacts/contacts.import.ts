@@ -9,6 +9,8 @@ import { ensureTagsByName } from '../tags/tags.service.js';
 import { IMPORT_FIELDS, type ImportField } from './contacts.schemas.js';
 import type { Actor } from '../../platform/http/auth-context.js';
 import { textProblem } from '../../platform/http/input-guard.js';
+import type { EventBus } from '../../platform/events/event-bus.js';
+import { contactsChanged } from './contacts.events.js';
 
 export type ImportMode = 'skip-invalid' | 'all-or-nothing';
 
@@ -81,7 +83,7 @@ const unguard = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
  * any row is invalid in `all-or-nothing` mode (422 listing the errors). Importing the same file twice
  * changes nothing the second time. Empty cells never erase what a contact already has; tags are added.
  */
-export async function importContacts(db: Knex, audit: AuditService, actor: Actor, region: Region, source: Readable, opts: ImportOptions) {
+export async function importContacts(db: Knex, audit: AuditService, actor: Actor, region: Region, source: Readable, opts: ImportOptions, events?: EventBus) {
   const input = await withDelimiter(source, opts);
   const parser = input.stream.pipe(
     parse({ bom: true, delimiter: input.delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 64 * 1024 }),
@@ -99,6 +101,8 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
   let mapping: Record<string, string> = {};
   const tagIds = new Map<string, string>();
   const preview: PreviewRow[] = [];
+  /** Contacts the import inserted, changed or tagged: announced (contact.updated) when it commits. */
+  const changed = new Set<string>();
 
   const run = db.transaction(async (trx) => {
       let batch = new Map<string, Row>();
@@ -114,7 +118,8 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
           counts.inserted += r.inserted;
           counts.updated += r.updated;
           counts.unchanged += rows.length - r.inserted - r.updated;
-          await attachTags(trx, actor.user.orgId, rows, r.ids, tagIds);
+          for (const id of r.ids.values()) changed.add(id);
+          for (const id of await attachTags(trx, actor.user.orgId, rows, r.ids, tagIds)) changed.add(id);
         });
         inflight.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
       };
@@ -170,6 +175,7 @@ export async function importContacts(db: Knex, audit: AuditService, actor: Actor
           errorsTruncated: counts.invalid > errors.length,
         });
       }
+      await contactsChanged(trx, actor.user.orgId, changed, events);
       await audit.record(
         {
           orgId: actor.user.orgId,
@@ -279,9 +285,10 @@ async function upsert(trx: Knex, actor: Actor, rows: Row[]) {
   return { inserted: insertedPhones.size, updated: out.length - insertedPhones.size, ids, insertedPhones };
 }
 
-async function attachTags(trx: Knex, orgId: string, rows: Row[], ids: Map<string, string>, cache: Map<string, string>) {
+/** Adds the rows' tags; returns the contacts that gained one. */
+async function attachTags(trx: Knex, orgId: string, rows: Row[], ids: Map<string, string>, cache: Map<string, string>): Promise<string[]> {
   const tagged = rows.filter((r) => r.tags.length);
-  if (!tagged.length) return;
+  if (!tagged.length) return [];
   const missing = [...new Set(tagged.flatMap((r) => r.tags))].filter((t) => !cache.has(t.toLowerCase()));
   if (missing.length) for (const [k, v] of await ensureTagsByName(trx, orgId, missing)) cache.set(k, v);
   // Unchanged rows were not returned by the upsert; look their ids up.
@@ -291,11 +298,12 @@ async function attachTags(trx: Knex, orgId: string, rows: Row[], ids: Map<string
     for (const f of found) ids.set(f.phone_e164, f.id);
   }
   const pairs = tagged.flatMap((r) => r.tags.map((t) => [ids.get(r.phone), cache.get(t.toLowerCase())] as const)).filter(([c, t]) => c && t);
-  if (!pairs.length) return;
-  await trx.raw(`INSERT INTO contact_tags (contact_id, tag_id) SELECT * FROM unnest(?::uuid[], ?::uuid[]) ON CONFLICT DO NOTHING`, [
+  if (!pairs.length) return [];
+  const { rows: added } = await trx.raw(`INSERT INTO contact_tags (contact_id, tag_id) SELECT * FROM unnest(?::uuid[], ?::uuid[]) ON CONFLICT DO NOTHING RETURNING contact_id`, [
     pairs.map(([c]) => c),
     pairs.map(([, t]) => t),
   ] as never);
+  return (added as { contact_id: string }[]).map((r) => r.contact_id);
 }
 
 /** Counts bytes (413 over the limit) and, without an explicit delimiter, picks the one the header line uses most. */

@@ -5,7 +5,6 @@ import type { Api } from '../../platform/http/api.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ContactsService } from './contacts.service.js';
 import { exportContacts } from './contacts.export.js';
-import { importContacts } from './contacts.import.js';
 import { csvUpload, parseSize } from './contacts.upload.js';
 import * as s from './contacts.schemas.js';
 
@@ -57,7 +56,7 @@ export function contactsRoutes(api: Api, contacts: ContactsService, deps: Contac
       }
       const o = merged.data;
       const mapping = Object.fromEntries(s.IMPORT_FIELDS.filter((f) => o[`map[${f}]`]).map((f) => [f, o[`map[${f}]`]!]));
-      return importContacts(deps.db, deps.audit, actor, contacts.region, upload.file, {
+      return contacts.importCsv(actor, upload.file, {
         mode: o.mode,
         dryRun: o.dryRun,
         mapping,

@@ -11,10 +11,14 @@ import * as repo from './contacts.repository.js';
 import { presentContact, presentWaContact } from './contacts.presenter.js';
 import { crmForChats, matchCounts, matchPage, visibleDevices, waByKeys, type MatchKind } from './contacts.merge.js';
 import { cardChats, contactStats } from './contacts.card.js';
-import { appendEvents } from '../realtime/event-log.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import { contactChanged } from './contacts.events.js';
+import { importContacts, type ImportOptions } from './contacts.import.js';
+import type { Readable } from 'node:stream';
 
 export { crmForChats, normalizeWaContactPhones, type CrmBadge } from './contacts.merge.js';
+/** For other features that change many contacts at once (the legacy import). */
+export { contactsChanged } from './contacts.events.js';
 
 export const invalidPhone = (field = 'phone', value?: string) =>
   new AppError('validation_failed', 400, `Invalid body: ${field}`, [
@@ -143,6 +147,11 @@ export class ContactsService {
     return this.present(row);
   }
 
+  /** A CSV import (contacts.import.ts); every contact it changes is announced once it commits. */
+  importCsv(actor: Actor, source: Readable, opts: ImportOptions) {
+    return importContacts(this.db, this.audit, actor, this.region, source, opts, this.events);
+  }
+
   async matches(actor: Actor, q: { kind: MatchKind; limit: number; cursor?: string }) {
     const devices = await visibleDevices(this.db, actor.user);
     const [counts, page] = await Promise.all([matchCounts(this.db, actor.user, devices), matchPage(this.db, actor.user, devices, q.kind, q.limit, q.cursor)]);
@@ -198,9 +207,8 @@ export class ContactsService {
   }
 
   /** `contact.updated` for browsers (the log) and for this process's listeners once committed. */
-  private async changed(trx: Knex, c: repo.ContactRow, deleted = false) {
-    await appendEvents(trx, [{ orgId: c.org_id, type: 'contact.updated', data: { id: c.id, name: c.name, phone: c.phone_e164, deleted } }]);
-    this.events.afterCommit(trx, 'contact.updated', { orgId: c.org_id, contactId: c.id, deleted });
+  private changed(trx: Knex, c: repo.ContactRow, deleted = false) {
+    return contactChanged(trx, this.events, c, deleted);
   }
 
   private async present(c: repo.ContactRow) {

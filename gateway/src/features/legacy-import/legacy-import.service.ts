@@ -3,6 +3,7 @@ import mysql from 'mysql2/promise';
 import { normalizePhone, type Region } from '../../platform/phone.js';
 import type { Role } from '../../platform/http/auth-context.js';
 import { REQUIRED, type Entity, type Mapping } from './legacy-import.mapping.js';
+import { contactsChanged } from '../contacts/contacts.service.js';
 
 export interface LegacyImportOptions {
   mysqlUrl: string;
@@ -228,6 +229,8 @@ async function importContacts(
   if (badPhones) notes.push(`${badPhones} legacy contact(s) without a valid phone number: skipped`);
   const list = [...byPhone.values()];
   let tagged = 0;
+  const changed = new Set<string>(); // inserted, edited or newly tagged: announced as contact.updated
+
   for (let i = 0; i < list.length; i += 2000) {
     const batch = list.slice(i, i + 2000);
     const { rows: out } = await trx.raw(
@@ -238,7 +241,7 @@ async function importContacts(
          notes = coalesce(EXCLUDED.notes, c.notes), updated_at = now()
        WHERE (c.name, c.email, c.company, c.notes) IS DISTINCT FROM
              (EXCLUDED.name, coalesce(EXCLUDED.email, c.email), coalesce(EXCLUDED.company, c.company), coalesce(EXCLUDED.notes, c.notes))
-       RETURNING (xmax = 0) AS inserted`,
+       RETURNING c.id, (xmax = 0) AS inserted`,
       [
         orgId,
         batch.map((b) => b.phone),
@@ -249,6 +252,7 @@ async function importContacts(
         batch.map((b) => b.createdBy),
       ] as never,
     );
+    for (const x of out as { id: string }[]) changed.add(x.id);
     const ins = (out as { inserted: boolean }[]).filter((x) => x.inserted).length;
     c.inserted += ins;
     c.updated += out.length - ins;
@@ -259,12 +263,15 @@ async function importContacts(
         `INSERT INTO contact_tags (contact_id, tag_id)
          SELECT c.id, x.tag_id FROM unnest(?::text[], ?::uuid[]) AS x(phone, tag_id)
            JOIN contacts c ON c.org_id = ? AND c.deleted_at IS NULL AND c.phone_e164 = x.phone
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT DO NOTHING RETURNING contact_id`,
         [withTag.map((b) => b.phone), withTag.map((b) => b.tagId), orgId] as never,
       );
       tagged += res.rowCount ?? 0;
+      for (const x of res.rows as { contact_id: string }[]) changed.add(x.contact_id);
     }
   }
+  // Browsers and durable consumers read the log; this command's process has no listeners of its own.
+  await contactsChanged(trx, orgId, changed);
   return tagged;
 }
 

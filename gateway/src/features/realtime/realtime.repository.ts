@@ -18,7 +18,8 @@ export interface EventRow {
 /** Events not bound to a device the user sees: org-wide ones, and shares (whose grantee may see no device). */
 const ORG_WIDE_TYPES = [...eventTypesOfScope('org'), ...eventTypesOfScope('share')];
 
-const cols = (db: Knex) => ['id', 'org_id', 'device_id', 'chat_id', 'type', db.raw('data::text AS data')];
+// A bulk contact.updated row lists its contacts' ids for durable consumers; browsers only refetch, so they get it without them.
+const cols = (db: Knex) => ['id', 'org_id', 'device_id', 'chat_id', 'type', db.raw(`(CASE WHEN type = 'contact.updated' THEN data - 'ids' ELSE data END)::text AS data`)];
 
 /** The next rows after `afterId`, in id order (the fan-out reads every replica's events from here). */
 export function eventsAfter(db: Knex, afterId: number, limit: number): Promise<EventRow[]> {

@@ -45,7 +45,17 @@ export const REALTIME_EVENTS = {
   'sync.progress': { scope: 'device', data: syncJobSchema.extend({ deviceId: z.string().uuid() }).meta({ id: 'SyncProgressEvent' }) },
   'contact.updated': {
     scope: 'org',
-    data: z.object({ id: z.string().uuid(), name: z.string(), phone: z.string(), deleted: z.boolean() }).meta({ id: 'ContactUpdatedEvent' }),
+    // One contact (create, edit, tags, delete), or many at once (imports: refetch what you show).
+    data: z
+      .union([
+        z.object({ id: z.string().uuid(), name: z.string(), phone: z.string(), deleted: z.boolean() }),
+        z.object({
+          bulk: z.literal(true),
+          count: z.number().int().min(1).describe('how many contacts changed'),
+          ids: z.array(z.string().uuid()).optional().describe('kept in the events log for durable consumers; never sent on the socket'),
+        }),
+      ])
+      .meta({ id: 'ContactUpdatedEvent' }),
   },
   'share.created': {
     scope: 'share',

@@ -32,7 +32,7 @@ export interface DomainEvents {
   'device.connected': { orgId: string; deviceId: string };
   /** A device's status changed (connected, qr, logged_out, …). */
   'device.status_changed': { orgId: string; deviceId: string; status: string; previous: string };
-  /** A CRM contact was created, edited, re-tagged or deleted. */
+  /** A CRM contact was created, edited, re-tagged, imported or deleted (an import: one per contact it changed). */
   'contact.updated': { orgId: string; contactId: string; deleted: boolean };
   /** The engine pushed history (WuzAPI HistorySync), now stored: what it held (`imported`: messages new to the store), and whether the engine said its sync is complete. */
   'history.received': { orgId: string; deviceId: string; chats: { jid: string; name: string | null }[]; messages: number; imported: number; complete: boolean };

@@ -57,6 +57,8 @@ export function domainEventsOf(r: LoggedEvent): DomainEvent<DurableEventName>[] 
       return out;
     }
     case 'contact.updated':
+      // A bulk change (imports) names many contacts in one row: one event per contact.
+      if (Array.isArray(d.ids)) return (d.ids as string[]).map((id) => ({ type: 'contact.updated', data: { orgId: r.org_id, contactId: String(id), deleted: false } }));
       return [{ type: 'contact.updated', data: { orgId: r.org_id, contactId: String(d.id), deleted: !!d.deleted } }];
     default:
       return [];
