@@ -8,7 +8,7 @@ import { TagPicker } from './tag-picker';
 
 /**
  * What a contact card shows wherever it appears (the contacts page, a chat's contact panel): who it is,
- * the pin, the actions the place offers (`actions`), tags and the CRM fields. `level` is the heading
+ * the actions the place offers (`actions`), the pin, tags and the CRM fields. `level` is the heading
  * level of the name (sections one below), so the card fits the page's outline.
  */
 export function ContactSummary({ contact: c, canEdit, level, actions }: { contact: Contact; canEdit: boolean; level: 2 | 3; actions?: ReactNode }) {
@@ -29,10 +29,10 @@ export function ContactSummary({ contact: c, canEdit, level, actions }: { contac
         </Name>
         <p className="muted">{formatPhone(c.phone)}</p>
         <div className="actions center">
+          {actions}
           <button type="button" className={`pin${on ? ' on' : ''}`} aria-pressed={on} disabled={pinning.isLoading} onClick={() => void pin({ id: c.id, on: !on })} data-testid="pin-contact">
             <StarIcon filled={on} /> {on ? 'Pinned' : 'Pin to favorites'}
           </button>
-          {actions}
         </div>
       </div>
       <section className="card-section" aria-labelledby={ids.tags}>

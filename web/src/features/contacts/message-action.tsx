@@ -66,7 +66,7 @@ export function MessageAction({ phone, name, onOpened }: { phone: string; name: 
             if (e.key === 'Escape') setPicking(false);
           }}
         >
-          <p className="muted small">Send from</p>
+          <p className="muted">Send from</p>
           {list.map((d) => (
             <button key={d.id} type="button" onClick={() => void open(d)} disabled={starting.isLoading} data-testid="send-from-device">
               <strong>{d.name}</strong>
