@@ -54,6 +54,8 @@ export class BackgroundJobs {
     const { db, receiptRetentionHours } = this.deps;
     await db('webhook_receipts').where('received_at', '<', db.raw(`now() - (? * interval '1 hour')`, [receiptRetentionHours])).del();
     await pruneRateLimits(db);
+    // A sealed edit or vote whose original never came in 30 days never will (the phone's history is in by then).
+    await db('sealed_updates_pending').where('created_at', '<', db.raw(`now() - interval '30 days'`)).del();
     await this.deps.jobs.prunePermanentlyFailed();
   }
 }

@@ -87,10 +87,12 @@ describe('socket events in tests', () => {
     const frame = checkedEventFrame((_e, message) => reported.push(message));
     expect(frame(row('contact.updated', contact))).toEqual(eventFrame(row('contact.updated', contact)));
     expect(reported).toEqual([]);
-    const bad = frame(row('contact.updated', { ...contact, phone: undefined, deleted: 'no' })).toString('utf8');
+    const revoked = { chatId: 3, granteeId: contact.id, revokedBy: contact.id };
+    expect(frame(row('share.revoked', revoked))).toEqual(eventFrame(row('share.revoked', revoked)));
+    const bad = frame(row('share.revoked', { ...revoked, chatId: '3', revokedBy: undefined })).toString('utf8');
     expect(bad).toContain('"type":"error"');
     expect(bad).toContain('event_schema_mismatch');
     expect(reported).toHaveLength(1);
-    expect(reported[0]).toMatch(/contact\.updated #7 .*phone.*deleted/);
+    expect(reported[0]).toMatch(/share\.revoked #7 .*data\.chatId.*data\.revokedBy/);
   });
 });

@@ -79,6 +79,9 @@ beforeAll(async () => {
     msg('K13', ANN, PROTO.text, 'This one gets edited'),
     msg('K14', BEN, PROTO.text, 'This one gets deleted'),
     ev('call.received', { id: 'CALLK', from: GROUP, timestamp: at(), isVideo: false, isGroup: true, _data: {} }),
+    // An answered call: its offer and its acceptance make one "Video call" line.
+    ev('call.received', { id: 'CALLK2', from: GROUP, timestamp: at(), isVideo: true, isGroup: true, _data: {} }),
+    ev('call.accepted', { id: 'CALLK2', from: GROUP, timestamp: at(), isVideo: true, isGroup: true, _data: {} }),
     ev('group.v2.update', { timestamp: at(), group: { id: GROUP, subject: 'Launch team 🚀' }, _data: {} }),
     ev('group.v2.update', { timestamp: at(), group: { id: GROUP, picture: 'https://pps.whatsapp.net/x' }, _data: {} }),
     ev('group.v2.participants', { type: 'leave', timestamp: at(), group: { id: GROUP }, participants: [{ id: BEN, role: 'left' }], _data: {} }),
@@ -169,7 +172,7 @@ describe('every message kind in Chromium', () => {
     await shot(page, 'kinds-1440-bottom');
     expect([...kinds].sort()).toEqual(['kind-contact', 'kind-link', 'kind-location', 'kind-pending', 'kind-poll', 'kind-sticker', 'kind-template', 'kind-video', 'kind-voice']);
     expect([...lines]).toEqual(
-      expect.arrayContaining([expect.stringMatching(/joined/), expect.stringMatching(/Missed voice call/), expect.stringMatching(/The group name is now “Launch team 🚀”/), expect.stringMatching(/The group picture changed/), expect.stringMatching(/left/)]),
+      expect.arrayContaining([expect.stringMatching(/joined/), expect.stringMatching(/Missed voice call/), expect.stringMatching(/^Video call \(group\)/), expect.stringMatching(/The group name is now “Launch team 🚀”/), expect.stringMatching(/The group picture changed/), expect.stringMatching(/left/)]),
     );
     const loc = await reveal(page, 'kind-location');
     expect(await loc.textContent()).toContain('Brandenburger Tor');

@@ -16,10 +16,10 @@ afterAll(() => env?.close());
 
 async function connectedDevice(engine: 'waha' | 'wuzapi', phone: string) {
   const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: `Sealed ${engine} ${phone}`, engine } })).body;
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 10_000, 'qr');
+  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 20_000, 'qr');
   await control(env.sim).post(`/sessions/${d.engineSession}/scan`, { body: { phone } });
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 10_000, 'connected');
-  await eventually(async () => ['done', 'failed', undefined].includes((await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token })).body?.status), 10_000, 'import');
+  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 20_000, 'connected');
+  await eventually(async () => ['done', 'failed', undefined].includes((await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token })).body?.status), 20_000, 'import');
   await env.sim.webhooksIdle(5_000);
   const secret = (await env.t.db('devices').where({ id: d.id }).first()).webhook_secret as string;
   return { ...d, secret } as { id: string; secret: string };
@@ -125,7 +125,7 @@ describe('sealed edits', () => {
     expect(Number((await env.t.db('messages').where({ device_id: d.id }).count('* as n').first())!.n)).toBe(1);
   });
 
-  it('when the original came without its secret, then the sealed edit only marks it edited, and is counted', async () => {
+  it('when the original came without its secret, or the edit does not open with it, then the edit only marks it edited, and is counted', async () => {
     const d = await connectedDevice('wuzapi', '4930720000003');
     const missing = await sealedMetric('no_secret');
     await replay(env.t.url, original(d.secret, d.id, 'SORIG3', 'unchanged words', false));
@@ -135,6 +135,15 @@ describe('sealed edits', () => {
     expect(orig.edited_at).not.toBeNull();
     expect(orig.edits).toBeNull();
     expect(await sealedMetric('no_secret')).toBe(missing + 1);
+
+    // Sealed with another secret: it does not authenticate, and is counted as failed.
+    const failed = await sealedMetric('failed');
+    await replay(env.t.url, original(d.secret, d.id, 'SORIG4', 'kept as is'));
+    const wrong = sealLikeWhatsmeow({ use: 'Message Edit', secret: Buffer.alloc(32, 1), origId: 'SORIG4', origSender: CHAT, modSender: CHAT, plaintext: editPlaintext('forged'), iv: IV });
+    await replay(env.t.url, wuzDelivery(d.id, d.secret, 'Message', wuzMsg({ id: 'SEDIT4', chat: CHAT, info: { Edit: '1' }, message: { secretEncryptedMessage: { targetMessageKey: { remoteJID: CHAT, fromMe: false, ID: 'SORIG4' }, encPayload: b64(wrong), encIV: b64(IV), secretEncType: 2 } } })));
+    expect(await row(d.id, 'SORIG4')).toMatchObject({ body: 'kept as is', edits: null });
+    expect((await row(d.id, 'SORIG4'))!.edited_at).not.toBeNull();
+    expect(await sealedMetric('failed')).toBe(failed + 1);
   });
 
   it('when WAHA NOWEB hands a sealed edit with Buffer-JSON bytes and an empty body, then it is opened with the secret from the original\'s _data', async () => {
@@ -188,6 +197,39 @@ describe('WuzAPI poll votes', () => {
       { option: 'Tacos', count: 1, voters: [C_LID] },
     ]);
     expect(items.map((m) => m.engineMessageId).sort()).toEqual(['ZSPOLL']);
+  });
+});
+
+describe('WuzAPI history polls', () => {
+  it('when a HistorySync poll carries the votes the phone already opened (pollUpdates), then they are counted, and the poll keeps its secret', async () => {
+    const d = await connectedDevice('wuzapi', '4930720000008');
+    const GROUP = '120363000000000777@g.us';
+    const ts = Math.floor(Date.now() / 1000) - 3600;
+    const { createHash } = await import('node:crypto');
+    const h = (o: string) => b64(createHash('sha256').update(o).digest());
+    // waHistorySync.Conversation.messages[].message = WebMessageInfo {key, message, messageTimestamp, pollUpdates, messageSecret}.
+    const item = {
+      message: {
+        key: { remoteJID: GROUP, fromMe: false, ID: 'HPOLL', participant: '4915770000050@s.whatsapp.net' },
+        message: { pollCreationMessage: { name: 'Venue?', options: [{ optionName: 'Hall' }, { optionName: 'Park' }], selectableOptionsCount: 1 } },
+        messageTimestamp: ts,
+        messageSecret: b64(SECRET),
+        pollUpdates: [
+          { pollUpdateMessageKey: { remoteJID: GROUP, fromMe: false, ID: 'HV1', participant: '4915770000051@s.whatsapp.net' }, vote: { selectedOptions: [h('Park')] }, senderTimestampMS: ts * 1000 + 5000 },
+          { pollUpdateMessageKey: { remoteJID: GROUP, fromMe: false, ID: 'HV2', participant: '4915770000052@s.whatsapp.net' }, vote: { selectedOptions: [h('Park')] }, senderTimestampMS: ts * 1000 + 6000 },
+        ],
+      },
+    };
+    const delivery = wuzDelivery(d.id, d.secret, 'HistorySync', { Data: { syncType: 'RECENT', conversations: [{ ID: GROUP, name: 'Venue group', messages: [item] }] } });
+    await deliverAll([delivery, delivery]);
+    const poll = (await row(d.id, 'HPOLL'))!;
+    expect(poll.message_secret).toEqual(SECRET);
+    expect(poll.content.votesUnavailable).toBeUndefined();
+    const votes = await env.t.db('poll_votes').where({ device_id: d.id, poll_engine_id: 'HPOLL' }).orderBy('voter_jid').select('voter_jid', 'options');
+    expect(votes).toEqual([
+      { voter_jid: '4915770000051@s.whatsapp.net', options: ['Park'] },
+      { voter_jid: '4915770000052@s.whatsapp.net', options: ['Park'] },
+    ]);
   });
 });
 

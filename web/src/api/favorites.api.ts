@@ -1,32 +1,28 @@
 import { api } from './api';
 import { listenWhileCached } from './realtime';
+import type { Schema } from './schemas';
 
 /** Pins are read by the chat list and changed from the contact card, so they live with the shared API. */
-export interface Favorite {
-  type: 'contact' | 'chat';
-  position: number;
-  contact: { id: string; name: string; phone: string } | null;
-  chat: { id: number; deviceId: string; jid: string; name: string | null } | null;
-  pinnedAt: string;
-}
+export type Favorite = Schema<'Favorite'>;
 
 export const favoritesApi = api.injectEndpoints({
   endpoints: (b) => ({
-    getFavorites: b.query<{ items: Favorite[] }, void>({
+    getFavorites: b.query<Schema<'FavoriteList'>, void>({
       query: () => '/api/favorites',
       providesTags: ['Favorite'],
       async onCacheEntryAdded(_arg, lifecycle) {
-        // A renamed contact renames its pin.
+        // A renamed contact renames its pin; an import (many at once, unnamed) refetches the pins.
         await listenWhileCached(lifecycle, (e) => {
           if (e.type !== 'contact.updated') return;
-          const c = e.data as { id?: string; name?: string };
+          const c = e.data;
+          if ('bulk' in c) return void lifecycle.dispatch(api.util.invalidateTags(['Favorite']));
           lifecycle.updateCachedData((d) => {
-            for (const f of d.items) if (f.contact && f.contact.id === c.id && c.name) f.contact.name = c.name;
+            for (const f of d.items) if (f.contact && f.contact.id === c.id && !c.deleted) f.contact.name = c.name;
           });
         });
       },
     }),
-    pinContact: b.mutation<{ items: Favorite[] }, string>({
+    pinContact: b.mutation<Schema<'FavoriteList'>, string>({
       query: (contactId) => ({ url: `/api/favorites/${contactId}`, method: 'PUT', body: {} }),
       invalidatesTags: ['Favorite'],
     }),
@@ -34,7 +30,7 @@ export const favoritesApi = api.injectEndpoints({
       query: (contactId) => ({ url: `/api/favorites/${contactId}`, method: 'DELETE' }),
       invalidatesTags: ['Favorite'],
     }),
-    pinChat: b.mutation<{ items: Favorite[] }, number>({
+    pinChat: b.mutation<Schema<'FavoriteList'>, number>({
       query: (chatId) => ({ url: `/api/favorites/chats/${chatId}`, method: 'PUT', body: {} }),
       invalidatesTags: ['Favorite'],
     }),

@@ -1,11 +1,9 @@
 import type { BaseQueryFn } from '@reduxjs/toolkit/query';
 import { freshToken, getSession, refreshSession } from './session';
+import type { Schema } from './schemas';
 
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  details?: unknown;
-}
+/** The one error shape of the API (`{error: …}`). */
+export type ApiErrorBody = Schema<'Error'>['error'];
 export interface HttpError {
   status: number;
   data: ApiErrorBody;

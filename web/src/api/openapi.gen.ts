@@ -8213,7 +8213,7 @@ export interface components {
             /** @description the simulator’s control page, when it is the engine */
             simulatorUrl: string | null;
             /** @description engines a device may use */
-            engines: string[];
+            engines: ("waha" | "wuzapi")[];
             /** @description region national phone numbers are read in (PHONE_DEFAULT_REGION) */
             phoneRegion: string;
         };

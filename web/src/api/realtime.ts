@@ -5,12 +5,11 @@
  */
 import { useSyncExternalStore } from 'react';
 import { freshToken, refreshSession } from './session';
+import type { RealtimeEvent } from './schemas';
 
-export interface RealtimeEvent<T = unknown> {
-  seq: number;
-  type: string;
-  data: T;
-}
+export type { RealtimeEvent };
+/** Frames without a seq: the server's answers on the socket itself. */
+type ControlFrame = { type: 'ready' | 'pong' | 'error'; seq?: undefined; data?: { seq?: number } };
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'reconnecting';
 type Listener = (e: RealtimeEvent) => void;
 
@@ -87,7 +86,7 @@ export class Realtime {
       this.set('online');
     };
     ws.onmessage = (m) => {
-      let e: RealtimeEvent;
+      let e: RealtimeEvent | ControlFrame;
       try {
         e = JSON.parse(String(m.data));
       } catch {
@@ -96,17 +95,16 @@ export class Realtime {
       if (e.type === 'ready' && typeof e.seq !== 'number') {
         // Authenticated. What happened while we were away comes first (the server answers "resync"
         // when that is too much); a first connection starts from the server's present.
-        const at = (e.data as { seq?: number } | undefined)?.seq ?? 0;
+        const at = e.data?.seq ?? 0;
         if (this.lastSeq === null) this.lastSeq = at;
         ws.send(JSON.stringify({ type: 'resume', since: this.lastSeq }));
         return;
       }
-      if (typeof e.seq === 'number') {
-        if (this.lastSeq !== null && e.seq <= this.lastSeq && e.type !== 'resync') return; // already seen
-        this.lastSeq = e.seq;
-      }
-      if (!e.type) return;
-      this.listeners.forEach((l) => l(e));
+      if (typeof e.seq !== 'number') return; // pong, error
+      if (this.lastSeq !== null && e.seq <= this.lastSeq && e.type !== 'resync') return; // already seen
+      this.lastSeq = e.seq;
+      const event = e;
+      this.listeners.forEach((l) => l(event));
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;

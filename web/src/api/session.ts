@@ -4,15 +4,11 @@
  * its whole family), and ended in every open tab when one signs out.
  */
 import { useSyncExternalStore } from 'react';
+import type { Schema } from './schemas';
 
-export type Role = 'admin' | 'editor' | 'viewer';
-export interface User {
-  id: string;
-  orgId?: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+export type Role = Schema<'User'>['role'];
+/** Who is signed in: the API's user, as much of it as the session keeps. */
+export type User = Pick<Schema<'User'>, 'id' | 'email' | 'name' | 'role'> & Partial<Pick<Schema<'User'>, 'orgId'>>;
 export interface Session {
   accessToken: string;
   refreshToken: string;
@@ -20,12 +16,7 @@ export interface Session {
   expiresAt: number;
   user: User;
 }
-interface SessionAnswer {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn?: number;
-  user: User;
-}
+type SessionAnswer = Schema<'Session'>;
 
 export class AuthError extends Error {
   constructor(

@@ -1,12 +1,7 @@
 import { api } from './api';
+import type { Schema } from './schemas';
 
-export interface SystemInfo {
-  demo: boolean;
-  simulatorUrl: string | null;
-  engines: string[];
-  /** Where national phone numbers are read (the contact form's default country). */
-  phoneRegion?: string;
-}
+export type SystemInfo = Schema<'System'>;
 
 /** Public facts about this installation (demo mode and the simulator's page). */
 export const systemApi = api.injectEndpoints({

@@ -1,24 +1,10 @@
 import { api } from '../../api/api';
+import type { BodyOf, Schema } from '../../api/schemas';
 
-export type Role = 'admin' | 'editor' | 'viewer';
-export interface OrgUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-}
-export interface AuditEntry {
-  id: number;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  targetName: string | null;
-  details: Record<string, unknown> | null;
-  at: string;
-}
+// Wire shapes come from the API's schemas (src/api/schemas.ts).
+export type OrgUser = Schema<'User'>;
+export type Role = OrgUser['role'];
+export type AuditEntry = Schema<'AuditEntry'>;
 export interface AuditFilters {
   actorId?: string;
   /** An action, or a family such as 'contact.*'. */
@@ -27,22 +13,18 @@ export interface AuditFilters {
   from?: string;
   to?: string;
 }
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 export const adminApi = api.injectEndpoints({
   endpoints: (b) => ({
-    listUsers: b.query<Page<OrgUser>, { q?: string }>({
+    listUsers: b.query<Schema<'UserPage'>, { q?: string }>({
       query: ({ q }) => ({ url: '/api/users', params: { q, limit: 200 } }),
       providesTags: ['User'],
     }),
-    createUser: b.mutation<OrgUser, { email: string; name: string; role: Role; password: string }>({
+    createUser: b.mutation<OrgUser, BodyOf<'/api/users', 'post'>>({
       query: (body) => ({ url: '/api/users', method: 'POST', body }),
       invalidatesTags: ['User', 'Audit'],
     }),
-    updateUser: b.mutation<OrgUser, { id: string; role?: Role; name?: string }>({
+    updateUser: b.mutation<OrgUser, { id: string } & BodyOf<'/api/users/{id}', 'put'>>({
       query: ({ id, ...body }) => ({ url: `/api/users/${id}`, method: 'PUT', body }),
       invalidatesTags: ['User', 'Audit'],
     }),
@@ -54,7 +36,7 @@ export const adminApi = api.injectEndpoints({
       query: (id) => ({ url: `/api/users/${id}`, method: 'DELETE' }),
       invalidatesTags: ['User', 'Audit'],
     }),
-    getAudit: b.infiniteQuery<Page<AuditEntry>, AuditFilters, string | null>({
+    getAudit: b.infiniteQuery<Schema<'AuditPage'>, AuditFilters, string | null>({
       infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (l) => l.nextCursor ?? undefined },
       query: ({ queryArg, pageParam }) => ({ url: '/api/audit', params: { limit: 50, ...queryArg, cursor: pageParam } }),
       providesTags: ['Audit'],

@@ -5,10 +5,13 @@ import { buildRows, withUnreadDivider } from './message-rows';
 import { linkify } from './linkify';
 
 const msg = (id: number, at: string, over: Partial<Message> = {}): Message => ({
-  id, chatId: 1, deviceId: 'd', clientId: null, direction: 'in', from: 'x@s.whatsapp.net', senderName: null, type: 'text', body: `m${id}`,
-  media: null, replyTo: null, status: 'received', error: null, sentAt: at, editedAt: null, revoked: false, ...over,
+  id, chatId: 1, deviceId: 'd', engineMessageId: null, clientId: null, direction: 'in', from: 'x@s.whatsapp.net', senderName: null, kind: 'message', type: 'text', body: `m${id}`,
+  content: null, media: null, replyTo: null, status: 'received', error: null, lastError: null, nextAttemptAt: null, sentAt: at, editedAt: null, revoked: false, ...over,
 });
-const chat = (id: number, at: string, over: Partial<Chat> = {}): Chat => ({ id, deviceId: 'd', jid: `${id}@s.whatsapp.net`, name: `C${id}`, lastMessageAt: at, lastMessagePreview: '', unreadCount: 0, ...over });
+const chat = (id: number, at: string, over: Partial<Chat> = {}): Chat => ({
+  id, deviceId: 'd', jid: `${id}@s.whatsapp.net`, name: `C${id}`, isGroup: false, lastMessageAt: at, lastMessageId: null, lastMessagePreview: '', unreadCount: 0,
+  access: 'owner', favorite: false, crm: null, ...over,
+});
 
 describe('message cache', () => {
   it('when the server confirms an optimistic message, then it replaces the pending copy by clientId', () => {

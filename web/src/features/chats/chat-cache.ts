@@ -2,7 +2,7 @@
  * Pure updates of the cached pages, applied to RTK Query drafts when events arrive or a send is
  * optimistic. Messages are newest first (as the API pages them); chats by last activity.
  */
-import type { Chat, ChatFilters, Message, Page } from './chat.types';
+import type { Chat, ChatFilters, ChatSummary, Message, Page } from './chat.types';
 
 interface Pages<T> {
   pages: Page<T>[];
@@ -88,7 +88,7 @@ export function matchesFilters(c: Chat, f: ChatFilters): boolean {
  * update chats they already show (the server decides membership); returns false when the list
  * should be refetched instead.
  */
-export function applyChatUpdate(data: Pages<Chat>, chat: Chat, f: ChatFilters): boolean {
+export function applyChatUpdate(data: Pages<Chat>, chat: Chat | ChatSummary, f: ChatFilters): boolean {
   let old: Chat | undefined;
   for (const p of data.pages) {
     const i = p.items.findIndex((x) => x.id === chat.id);

@@ -1,78 +1,26 @@
-export interface Tag {
-  id: string;
-  name: string;
-  color: string;
-}
-export interface Chat {
-  id: number;
-  deviceId: string;
-  jid: string;
-  name: string | null;
-  isGroup?: boolean;
-  lastMessageAt: string | null;
-  lastMessageId?: number | null;
-  lastMessagePreview: string | null;
-  unreadCount: number;
-  /** The CRM contact behind the chat, when there is one. */
-  crm?: { contactId: string; name: string; phone?: string; tags: Tag[] } | null;
-  /** How the caller sees this chat: 'grantee' and 'viewer' only read. */
-  access?: string;
-  canSend?: boolean;
-  favorite?: boolean;
-  deviceName?: string;
-  sharedBy?: { id: string; name: string } | null;
-}
-export interface Media {
-  mimetype: string | null;
-  filename: string | null;
-  size: number | null;
-  mediaId: string | null;
-}
-export type MessageContent =
-  | { type: 'link'; url: string; title: string | null; description: string | null }
-  | { type: 'location'; latitude: number | null; longitude: number | null; name: string | null; address: string | null; url: string | null; live: boolean }
-  | { type: 'contact'; contacts: { name: string | null; numbers: string[]; vcard: string | null }[] }
-  | { type: 'poll'; question: string; options: string[]; multiple: boolean; votesUnavailable?: boolean }
-  | { type: 'template'; header: { text: string | null; media: string | null }; body: string | null; footer: string | null; buttons: string[] }
-  | { type: 'call'; video: boolean; group: boolean }
-  | { type: 'group'; actor: string | null; participants: string[]; subject?: string | null; description?: string | null };
-export type MessageStatus = 'received' | 'pending' | 'retrying' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
-export interface Message {
-  id: number;
-  chatId: number;
-  deviceId: string;
-  engineMessageId?: string | null;
-  clientId: string | null;
-  direction: 'in' | 'out';
-  from: string | null;
-  senderName: string | null;
-  /** message: someone wrote it; system: a call or group event (a centred line); note: the team's own. */
-  kind?: 'message' | 'system' | 'note';
-  type: string;
-  body: string | null;
-  /** The structured part of the kind (location, contact cards, poll, template, link preview, call, group event). */
-  content?: MessageContent | null;
-  media: Media | null;
-  replyTo: string | number | null;
-  status: MessageStatus;
-  error: string | null;
-  /** Why the last send attempt failed (the engine's reason), while retrying or failed. */
-  lastError?: string | null;
-  /** When a pending or retrying send is tried next. */
-  nextAttemptAt?: string | null;
-  sentAt: string;
-  editedAt: string | null;
-  revoked: boolean;
-  reactions?: { emoji: string; from: string; at: string }[];
-  /** Polls: each option with its count and voters. */
-  pollVotes?: { option: string; count: number; voters: string[] }[] | null;
-  /** Local only: the optimistic copy of a message the server has not confirmed. */
+import type { Schema } from '../../api/schemas';
+
+// Wire shapes come from the API's schemas (src/api/schemas.ts); what is added here is the client's own.
+export type Tag = Schema<'Tag'>;
+/** A chat as the lists show it; chats shared with the caller also carry who shared them, and never send. */
+export type Chat = Schema<'Chat'> & { canSend?: boolean; sharedBy?: { id: string; name: string } | null };
+/** A chat as a `chat.updated` event carries it (without the caller's view: access, pin, CRM badge). */
+export type ChatSummary = Schema<'ChatSummary'>;
+export type MessageContent = NonNullable<Schema<'Message'>['content']>;
+export type Media = NonNullable<Schema<'Message'>['media']>;
+export type MessageStatus = Schema<'Message'>['status'];
+/**
+ * A message as a conversation caches it: from a page (with reactions), a send's answer or an event
+ * (`MessageEvent`: without reactions); `local` is the optimistic copy of a send not yet confirmed.
+ */
+export type Message = Schema<'MessageEvent'> & {
+  reactions?: Schema<'Message'>['reactions'];
   local?: { file?: File; replyTo?: number };
-}
+};
+/** A page of a list; conversation pages also have cursors both ways (`after` null: the newest message is in it). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-  /** Conversation pages: cursors to page older / newer; `after` is null when the page reaches the newest message. */
   before?: string | null;
   after?: string | null;
 }
@@ -81,13 +29,8 @@ export interface MessagesArg {
   chatId: number;
   around?: number;
 }
-export interface ChatDevice {
-  id: string;
-  name: string;
-  status?: string;
-  engineReachable?: boolean;
-  access?: string;
-}
+/** What the conversation needs of a device (a pick of the API's Device). */
+export type ChatDevice = Pick<Schema<'Device'>, 'id' | 'name' | 'status' | 'engineReachable' | 'access'>;
 export interface ChatFilters {
   deviceId?: string;
   unread?: boolean;

@@ -1,22 +1,14 @@
 import { api } from '../../api/api';
 import { listenWhileCached } from '../../api/realtime';
 import { applyChatUpdate, patchMessage, removeMessage, setChatRead, upsertMessage } from './chat-cache';
+import type { Schema } from '../../api/schemas';
 import type { Chat, ChatDevice, ChatFilters, Message, MessagesArg, Page } from './chat.types';
 
 export const CHAT_PAGE = 50;
 export const MESSAGE_PAGE = 50;
 
-export interface Share {
-  userId: string;
-  name?: string;
-  email?: string;
-  createdAt?: string;
-}
-export interface Colleague {
-  id: string;
-  name: string;
-  email: string;
-}
+export type Share = Schema<'Share'>;
+export type Colleague = Schema<'UserDirectory'>['items'][number];
 export interface SendArgs {
   chatId: number;
   clientId: string;
@@ -29,16 +21,22 @@ const msgStub = (a: SendArgs, deviceId: string): Message => ({
   id: -Date.now(),
   chatId: a.chatId,
   deviceId,
+  engineMessageId: null,
   clientId: a.clientId,
   direction: 'out',
   from: null,
   senderName: null,
+  kind: 'message',
   type: a.file ? (a.file.type.startsWith('image/') ? 'image' : 'document') : 'text',
   body: a.text || null,
+  content: null,
   media: a.file ? { mimetype: a.file.type || null, filename: a.file.name, size: a.file.size, mediaId: null } : null,
-  replyTo: a.replyTo ?? null,
+  // The wire's replyTo is the engine id of the quoted message; the stub knows its local id (below).
+  replyTo: null,
   status: 'pending',
   error: null,
+  lastError: null,
+  nextAttemptAt: null,
   sentAt: new Date().toISOString(),
   editedAt: null,
   revoked: false,
@@ -55,13 +53,9 @@ function sendBody(a: SendArgs) {
   return f;
 }
 
-/** Shared-with-me answers may carry the chat bare or wrapped with who shared it. */
-function normalizeShared(items: unknown[]): Chat[] {
-  return items.map((x) => {
-    const o = x as Chat & { chat?: Chat; sharedBy?: Chat['sharedBy']; owner?: Chat['sharedBy'] };
-    const c = o.chat ? { ...o.chat, sharedBy: o.sharedBy ?? o.owner ?? null } : o;
-    return { ...c, access: c.access ?? 'grantee', canSend: false };
-  });
+/** Chats shared with the caller, as the lists show chats: read-only, with who shared them. */
+function normalizeShared(page: Schema<'SharedWithMePage'>): Chat[] {
+  return page.items.map((s) => ({ ...s.chat, access: 'grantee', favorite: false, crm: null, canSend: false, sharedBy: s.sharedBy }));
 }
 
 export const chatsApi = api.injectEndpoints({
@@ -75,7 +69,7 @@ export const chatsApi = api.injectEndpoints({
           if (e.type === 'chat.updated') {
             let ok = true;
             lifecycle.updateCachedData((d) => {
-              ok = applyChatUpdate(d, e.data as Chat, filters);
+              ok = applyChatUpdate(d, e.data, filters);
             });
             if (!ok) lifecycle.dispatch(api.util.invalidateTags(['Chat']));
           } else if (e.type === 'contact.updated' || e.type === 'share.created' || e.type === 'share.revoked') {
@@ -90,20 +84,20 @@ export const chatsApi = api.injectEndpoints({
       providesTags: (_r, _e, id) => [{ type: 'Chat', id }],
       async onCacheEntryAdded(id, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
-          if (e.type === 'chat.updated' && (e.data as Chat).id === id) lifecycle.updateCachedData((c) => ({ ...c, ...(e.data as Chat) }));
+          if (e.type === 'chat.updated' && e.data.id === id) lifecycle.updateCachedData((c) => ({ ...c, ...e.data }));
         });
       },
     }),
     getSharedWithMe: b.query<Chat[], void>({
       query: () => '/api/shared-with-me',
-      transformResponse: (r: { items: unknown[] } | unknown[]) => normalizeShared(Array.isArray(r) ? r : r.items),
+      transformResponse: normalizeShared,
       providesTags: ['Share'],
       async onCacheEntryAdded(_a, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
           if (e.type === 'chat.updated')
             lifecycle.updateCachedData((list) => {
-              const i = list.findIndex((c) => c.id === (e.data as Chat).id);
-              if (i >= 0) list[i] = { ...list[i]!, ...(e.data as Chat), access: list[i]!.access, canSend: false };
+              const i = list.findIndex((c) => c.id === e.data.id);
+              if (i >= 0) list[i] = { ...list[i]!, ...e.data, access: list[i]!.access, canSend: false };
             });
           if (e.type === 'share.created' || e.type === 'share.revoked') lifecycle.dispatch(api.util.invalidateTags(['Share']));
         });
@@ -124,11 +118,11 @@ export const chatsApi = api.injectEndpoints({
       keepUnusedDataFor: 120,
       async onCacheEntryAdded(arg, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
-          const m = e.data as Message;
-          if (m?.chatId !== arg.chatId) return;
+          if (e.type !== 'message.created' && e.type !== 'message.updated') return;
+          const m = e.data;
+          if (m.chatId !== arg.chatId) return;
           if (e.type === 'message.created') lifecycle.updateCachedData((d) => upsertMessage(d, m));
-          if (e.type === 'message.updated')
-            lifecycle.updateCachedData((d) => void ((m as Message & { deleted?: boolean }).deleted ? removeMessage(d, m) : patchMessage(d, m) || upsertMessage(d, m)));
+          else lifecycle.updateCachedData((d) => void (m.deleted ? removeMessage(d, m) : patchMessage(d, m) || upsertMessage(d, m)));
         });
       },
     }),
@@ -177,7 +171,7 @@ export const chatsApi = api.injectEndpoints({
     }),
     getShares: b.query<Share[], number>({
       query: (id) => `/api/chats/${id}/shares`,
-      transformResponse: (r: { items: Share[] } | Share[]) => (Array.isArray(r) ? r : r.items),
+      transformResponse: (r: Schema<'ShareList'>) => r.items,
       providesTags: (_r, _e, id) => [{ type: 'Share', id }],
     }),
     addShare: b.mutation<unknown, { chatId: number; userId: string }>({
@@ -191,21 +185,21 @@ export const chatsApi = api.injectEndpoints({
     /** Whom a chat may be shared with: the organization's people. */
     getColleagues: b.query<Colleague[], void>({
       query: () => ({ url: '/api/users/directory', params: { limit: 500 } }),
-      transformResponse: (r: { items: Colleague[] }) => r.items,
+      transformResponse: (r: Schema<'UserDirectory'>) => r.items,
     }),
     getChatDevices: b.query<ChatDevice[], void>({
       query: () => '/api/devices',
-      transformResponse: (r: { items: ChatDevice[] }) => r.items.map(({ id, name, status, engineReachable, access }) => ({ id, name, status, engineReachable, access })),
+      transformResponse: (r: Schema<'DeviceList'>) => r.items.map(({ id, name, status, engineReachable, access }) => ({ id, name, status, engineReachable, access })),
       providesTags: ['Device'],
       async onCacheEntryAdded(_a, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
           if (e.type !== 'device.status') return;
-          const d = e.data as Partial<ChatDevice> & { id?: string; deviceId?: string };
+          const d = e.data;
           lifecycle.updateCachedData((list) => {
-            const dev = list.find((x) => x.id === (d.id ?? d.deviceId));
+            const dev = list.find((x) => x.id === d.deviceId);
             if (!dev) return;
-            if (d.status) dev.status = d.status;
-            if (d.engineReachable !== undefined) dev.engineReachable = d.engineReachable;
+            dev.status = d.status;
+            dev.engineReachable = d.engineReachable;
           });
         });
       },

@@ -73,7 +73,7 @@ export function systemText(m: Message): string {
 export function SystemLine({ m }: { m: Message }) {
   const call = m.type.startsWith('call_');
   return (
-    <div className={`system-line${call ? ' call' : ''}`} data-testid="system-line" data-type={m.type} data-message-id={m.id}>
+    <div className={`system-line${call ? ' call' : ''}${call && m.type !== 'call_answered' ? ' unanswered' : ''}`} data-testid="system-line" data-type={m.type} data-message-id={m.id}>
       <span>
         {call && <Icon d={contentOf(m, 'call')?.video ? CAMERA : PHONE} />}
         {systemText(m)}

@@ -66,16 +66,6 @@ function beep() {
   }
 }
 
-interface IncomingEvent {
-  id: number;
-  chatId: number;
-  direction: 'in' | 'out';
-  senderName?: string | null;
-  from?: string | null;
-  body?: string | null;
-  type?: string;
-}
-
 /** Starts listening once per page: socket events are already only those of chats this person may see. */
 export function startNotifications(chatName: (chatId: number) => string | null) {
   if (started || typeof window === 'undefined') return;
@@ -98,11 +88,11 @@ export function startNotifications(chatName: (chatId: number) => string | null) 
 
   realtime.subscribe((e) => {
     if (e.type !== 'message.created' || !leader) return;
-    const m = e.data as IncomingEvent;
+    const m = e.data;
     if (m.direction !== 'in' || notifyPref() !== 'on' || anyTabVisible()) return;
     if (!notificationsSupported() || Notification.permission !== 'granted') return;
     const title = chatName(m.chatId) ?? m.senderName ?? (m.from ? `+${m.from.split('@')[0]}` : 'New message');
-    const n = new Notification(title, { body: m.body ?? `[${m.type ?? 'message'}]`, tag: `chat-${m.chatId}` });
+    const n = new Notification(title, { body: m.body ?? `[${m.type}]`, tag: `chat-${m.chatId}` });
     n.onclick = () => {
       window.focus();
       location.assign(`/chats/${m.chatId}`);

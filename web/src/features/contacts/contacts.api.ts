@@ -1,72 +1,22 @@
 import { api } from '../../api/api';
 import { listenWhileCached } from '../../api/realtime';
+import type { BodyOf, Schema } from '../../api/schemas';
 
-export interface Tag {
-  id: string;
-  name: string;
-  color: string;
-  contactCount?: number;
-}
-export interface Contact {
-  id: string;
-  name: string;
-  phone: string;
-  email: string | null;
-  company: string | null;
-  notes: string | null;
-  tags: Tag[];
-  createdAt?: string;
-  updatedAt?: string;
-}
-export interface WaContact {
-  id: number;
-  deviceId: string;
-  deviceName?: string;
-  jid: string;
-  phone: string | null;
-  pushName: string | null;
-  fullName: string | null;
-  businessName: string | null;
-}
-export interface Card {
-  contact: Contact;
-  whatsapp: WaContact[];
-  chats: {
-    id: number;
-    deviceId: string;
-    deviceName: string;
-    jid: string;
-    name: string | null;
-    unreadCount: number;
-    lastMessageAt: string | null;
-    lastMessage?: { direction: 'in' | 'out'; type: string; body: string | null } | null;
-  }[];
-}
-export type ContactPatch = Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'company' | 'notes'>>;
-export type ContactItem = Contact & { favorite: boolean };
+// Wire shapes come from the API's schemas (src/api/schemas.ts).
+/** A tag; in the tag manager with its count and times. */
+export type Tag = Schema<'Tag'> & Partial<Pick<Schema<'TagWithCount'>, 'contactCount' | 'createdAt' | 'updatedAt'>>;
+export type Contact = Schema<'Contact'>;
+export type WaContact = Schema<'ContactCard'>['whatsapp'][number];
+export type Card = Schema<'ContactCard'>;
+export type ContactPatch = BodyOf<'/api/contacts/{id}', 'put'>;
+export type ContactItem = Schema<'ContactPage'>['items'][number];
 export interface ContactFilters {
   q?: string;
   tag?: string;
   favorite?: boolean;
 }
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-export interface ImportResult {
-  mode: string;
-  dryRun: boolean;
-  rows: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  invalid: number;
-  errors: { line: number; field: string | null; message: string }[];
-  errorsTruncated: boolean;
-  mapping: Record<string, string>;
-  preview: { line: number; action: 'insert' | 'update' | 'unchanged'; name: string | null; phone: string; email: string | null; company: string | null; tags: string[] }[];
-}
-export type NewContact = Pick<Contact, 'name' | 'phone'> & Partial<Pick<Contact, 'email' | 'company' | 'notes'>> & { tagIds?: string[] };
+export type ImportResult = Schema<'ContactImportResult'>;
+export type NewContact = BodyOf<'/api/contacts', 'post'>;
 /** 100 a page: a screenful is ~15 rows, and each page is one indexed query. */
 const PAGE = 100;
 
@@ -95,17 +45,16 @@ export const contactsApi = api.injectEndpoints({
       providesTags: (_r, _e, id) => [{ type: 'Contact', id }],
       async onCacheEntryAdded(id, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
-          const c = e.data as Partial<Contact> & { contactId?: string; bulk?: boolean };
           if (e.type !== 'contact.updated') return;
-          if (c.bulk) refetchContactsSoon(lifecycle.dispatch, true); // an import: it may be among them
-          else if ((c.id ?? c.contactId) === id) lifecycle.dispatch(api.util.invalidateTags([{ type: 'Contact', id }]));
+          if ('bulk' in e.data) refetchContactsSoon(lifecycle.dispatch, true); // an import: it may be among them
+          else if (e.data.id === id) lifecycle.dispatch(api.util.invalidateTags([{ type: 'Contact', id }]));
         });
       },
     }),
     /** The CRM contact with this phone number, if any (for chats the server did not link). */
     findByPhone: b.query<Contact | null, string>({
       query: (phone) => ({ url: '/api/contacts', params: { q: phone.replace(/^\+/, ''), limit: 5 } }),
-      transformResponse: (r: { items: Contact[] }, _m, phone) => r.items.find((c) => c.phone.replace(/^\+/, '') === phone.replace(/^\+/, '')) ?? null,
+      transformResponse: (r: Schema<'ContactPage'>, _m, phone) => r.items.find((c) => c.phone.replace(/^\+/, '') === phone.replace(/^\+/, '')) ?? null,
       providesTags: ['Contact'],
     }),
     createFromChat: b.mutation<Contact, { chatId: number }>({
@@ -120,13 +69,13 @@ export const contactsApi = api.injectEndpoints({
       query: ({ id, tagIds }) => ({ url: `/api/contacts/${id}/tags`, method: 'PUT', body: { tagIds } }),
       invalidatesTags: (_r, _e, a) => [{ type: 'Contact', id: a.id }, 'Chat', 'Tag'],
     }),
-    listContacts: b.infiniteQuery<Page<ContactItem>, ContactFilters, string | null>({
+    listContacts: b.infiniteQuery<Schema<'ContactPage'>, ContactFilters, string | null>({
       infiniteQueryOptions: { initialPageParam: null, getNextPageParam: (l) => l.nextCursor ?? undefined },
       query: ({ queryArg, pageParam }) => ({ url: '/api/contacts', params: { q: queryArg.q, tag: queryArg.tag, favorite: queryArg.favorite, limit: PAGE, cursor: pageParam } }),
       providesTags: ['Contact'],
       async onCacheEntryAdded(_f, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
-          if (e.type === 'contact.updated') refetchContactsSoon(lifecycle.dispatch, !!(e.data as { bulk?: boolean }).bulk);
+          if (e.type === 'contact.updated') refetchContactsSoon(lifecycle.dispatch, 'bulk' in e.data);
         });
       },
     }),
@@ -161,7 +110,7 @@ export const contactsApi = api.injectEndpoints({
       },
       invalidatesTags: (r) => (r && !r.dryRun ? ['Contact', 'Tag', 'Chat'] : []),
     }),
-    updateTag: b.mutation<Tag, { id: string; name?: string; color?: string }>({
+    updateTag: b.mutation<Schema<'TagWithCount'>, { id: string; name?: string; color?: string }>({
       query: ({ id, ...body }) => ({ url: `/api/tags/${id}`, method: 'PUT', body }),
       invalidatesTags: ['Tag', 'Contact', 'Chat'],
     }),
@@ -171,10 +120,10 @@ export const contactsApi = api.injectEndpoints({
     }),
     listTags: b.query<Tag[], void>({
       query: () => '/api/tags',
-      transformResponse: (r: { items: Tag[] }) => r.items,
+      transformResponse: (r: Schema<'TagList'>) => r.items,
       providesTags: ['Tag'],
     }),
-    createTag: b.mutation<Tag, { name: string; color?: string }>({
+    createTag: b.mutation<Schema<'TagWithCount'>, { name: string; color?: string }>({
       query: (body) => ({ url: '/api/tags', method: 'POST', body }),
       invalidatesTags: ['Tag'],
     }),

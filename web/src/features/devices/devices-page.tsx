@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/http';
 import { useSession } from '../../api/session';
 import { useGetSystemQuery } from '../../api/system.api';
-import { useCreateDeviceMutation, useListDevicesQuery } from './devices.api';
+import { useCreateDeviceMutation, useListDevicesQuery, type Device } from './devices.api';
 import { DeviceCard } from './device-card';
 import './devices.css';
 
@@ -13,7 +13,7 @@ export default function DevicesPage() {
   const { data: system } = useGetSystemQuery();
   const [create, creating] = useCreateDeviceMutation();
   const [name, setName] = useState('');
-  const [engine, setEngine] = useState('');
+  const [engine, setEngine] = useState<Device['engine'] | ''>('');
   const canPair = session.user.role !== 'viewer';
   const engines = system?.engines ?? [];
 
@@ -52,7 +52,7 @@ export default function DevicesPage() {
           {engines.length > 1 && (
             <label>
               Engine
-              <select value={engine} onChange={(e) => setEngine(e.target.value)}>
+              <select value={engine} onChange={(e) => setEngine(e.target.value as Device['engine'] | '')}>
                 <option value="">Default</option>
                 {engines.map((x) => (
                   <option key={x} value={x}>

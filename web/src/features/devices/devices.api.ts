@@ -1,79 +1,37 @@
 import { api } from '../../api/api';
 import { listenWhileCached } from '../../api/realtime';
+import type { BodyOf, ResponseOf, Schema } from '../../api/schemas';
 
-export type DeviceStatus = 'starting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed' | 'needs_attention';
-export interface Device {
-  id: string;
-  name: string;
-  engine: string;
-  engineSession: string;
-  status: DeviceStatus;
-  /** The engine's own word for the state (e.g. PASSKEY_REQUIRED). */
-  statusDetail: string | null;
-  /** Whether the gateway reached the engine at its last try; apart from status (an outage never changes it). */
-  engineReachable: boolean;
-  engineCheckedAt: string | null;
-  phone: string | null;
-  pushName: string | null;
-  ownerId: string;
-  access: 'owner' | 'agent' | 'viewer' | 'admin';
-  statusAt: string;
-  connectedAt: string | null;
-  createdAt: string;
-}
-export interface SyncJob {
-  id: number;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  /** While open: reading the engine's API, or waiting for the history the engine pushes (WuzAPI). */
-  phase?: 'engine_api' | 'engine_history' | null;
-  trigger?: string;
-  totalChats: number | null;
-  doneChats: number;
-  totalMessages: number | null;
-  doneMessages: number;
-  importedMessages: number;
-  ratePerSecond: number | null;
-  error?: string | null;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-}
-export interface Member {
-  userId: string;
-  name: string;
-  email: string;
-  role: 'agent' | 'viewer';
-}
-export interface OrgUser {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-}
+// Wire shapes come from the API's schemas (src/api/schemas.ts).
+export type Device = Schema<'Device'>;
+export type DeviceStatus = Device['status'];
+export type SyncJob = Schema<'SyncJob'>;
+export type Member = Schema<'DeviceMember'>;
+export type OrgUser = Schema<'UserDirectory'>['items'][number];
 
 export const devicesApi = api.injectEndpoints({
   endpoints: (b) => ({
-    listDevices: b.query<{ items: Device[] }, void>({
+    listDevices: b.query<Schema<'DeviceList'>, void>({
       query: () => '/api/devices',
       providesTags: ['Device'],
       async onCacheEntryAdded(_arg, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
           if (e.type !== 'device.status') return;
-          const d = e.data as Partial<Device> & { deviceId?: string };
-          const id = d.deviceId ?? d.id;
+          const d = e.data;
           lifecycle.updateCachedData((draft) => {
-            const dev = draft.items.find((x) => x.id === id);
+            const dev = draft.items.find((x) => x.id === d.deviceId);
             if (!dev) return;
-            if (d.status) dev.status = d.status;
-            if (d.statusDetail !== undefined) dev.statusDetail = d.statusDetail;
-            if (d.engineReachable !== undefined) dev.engineReachable = d.engineReachable;
-            if (d.engineCheckedAt !== undefined) dev.engineCheckedAt = d.engineCheckedAt;
+            dev.status = d.status;
+            dev.statusDetail = d.statusDetail;
+            dev.engineReachable = d.engineReachable;
+            dev.engineCheckedAt = d.engineCheckedAt;
             if (d.phone !== undefined) dev.phone = d.phone;
             if (d.pushName !== undefined) dev.pushName = d.pushName;
           });
         });
       },
     }),
-    createDevice: b.mutation<Device, { name: string; engine?: string }>({
+    createDevice: b.mutation<Device, BodyOf<'/api/devices', 'post'>>({
       query: (body) => ({ url: '/api/devices', method: 'POST', body }),
       invalidatesTags: ['Device'],
     }),
@@ -89,18 +47,18 @@ export const devicesApi = api.injectEndpoints({
       query: (id) => ({ url: `/api/devices/${id}/logout`, method: 'POST' }),
       invalidatesTags: ['Device'],
     }),
-    getQr: b.query<{ status: string; qr: string | null }, string>({
+    getQr: b.query<Schema<'DeviceQr'>, string>({
       query: (id) => `/api/devices/${id}/qr`,
       keepUnusedDataFor: 0,
     }),
-    requestPairingCode: b.mutation<{ code: string }, { id: string; phone: string }>({
+    requestPairingCode: b.mutation<ResponseOf<'/api/devices/{id}/pairing-code', 'post'>, { id: string; phone: string }>({
       query: ({ id, phone }) => ({ url: `/api/devices/${id}/pairing-code`, method: 'POST', body: { phone } }),
     }),
-    getMembers: b.query<{ items: Member[] }, string>({
+    getMembers: b.query<ResponseOf<'/api/devices/{id}/members', 'get'>, string>({
       query: (id) => `/api/devices/${id}/members`,
       providesTags: (_r, _e, id) => [{ type: 'Member', id }],
     }),
-    addMember: b.mutation<{ items: Member[] }, { id: string; userId: string; role: 'agent' | 'viewer' }>({
+    addMember: b.mutation<ResponseOf<'/api/devices/{id}/members', 'post'>, { id: string } & BodyOf<'/api/devices/{id}/members', 'post'>>({
       query: ({ id, userId, role }) => ({ url: `/api/devices/${id}/members`, method: 'POST', body: { userId, role } }),
       invalidatesTags: (_r, _e, a) => [{ type: 'Member', id: a.id }],
     }),
@@ -109,7 +67,7 @@ export const devicesApi = api.injectEndpoints({
       invalidatesTags: (_r, _e, a) => [{ type: 'Member', id: a.id }],
     }),
     /** Colleagues to add as members: the organization's people. */
-    listColleagues: b.query<{ items: OrgUser[] }, void>({
+    listColleagues: b.query<Schema<'UserDirectory'>, void>({
       query: () => ({ url: '/api/users/directory', params: { limit: 500 } }),
     }),
     getSync: b.query<SyncJob | null, string>({
@@ -123,9 +81,9 @@ export const devicesApi = api.injectEndpoints({
       async onCacheEntryAdded(id, lifecycle) {
         await listenWhileCached(lifecycle, (e) => {
           if (e.type !== 'sync.progress') return;
-          const job = e.data as SyncJob & { deviceId?: string };
-          if (job.deviceId !== id) return;
-          lifecycle.updateCachedData((draft) => ({ ...(draft ?? {}), ...job }) as SyncJob);
+          const { deviceId, ...job } = e.data;
+          if (deviceId !== id) return;
+          lifecycle.updateCachedData(() => job);
           // A finished import brought chats: lists elsewhere ask again.
           if (job.status === 'done') lifecycle.dispatch(api.util.invalidateTags(['Chat']));
         });

@@ -1,5 +1,7 @@
 import { api } from '../../api/api';
+import type { Schema } from '../../api/schemas';
 
+/** One hit as the results list shows it (flattened from the API's {message, chat, snippet}). */
 export interface SearchHit {
   messageId: number;
   chatId: number;
@@ -12,34 +14,20 @@ export interface SearchHit {
   snippet: string;
 }
 
-type Raw = Record<string, unknown> & {
-  id?: number;
-  messageId?: number;
-  chatId?: number;
-  message?: { id: number; chatId?: number; deviceId?: string; sentAt?: string; direction?: 'in' | 'out'; senderName?: string | null; body?: string | null };
-  chat?: { id: number; name?: string | null; jid?: string };
-  snippet?: string;
-  headline?: string;
-  body?: string;
-  sentAt?: string;
-  direction?: 'in' | 'out';
-  senderName?: string | null;
-};
+type Hit = Schema<'SearchPage'>['items'][number];
 
-/** Tolerates the hit wrapped ({message, chat, snippet}) or flat ({id, chatId, snippet, …}). */
-export function normalizeHit(r: Raw): SearchHit {
+/** A hit as the results list shows it (the view's own flat shape). */
+export function normalizeHit(r: Hit): SearchHit {
   const m = r.message;
-  const chatId = Number(r.chat?.id ?? r.chatId ?? m?.chatId);
-  const jid = r.chat?.jid;
   return {
-    messageId: Number(m?.id ?? r.messageId ?? r.id),
-    chatId,
-    chatName: r.chat?.name ?? (jid ? `+${jid.split('@')[0]}` : `Chat ${chatId}`),
-    sentAt: m?.sentAt ?? r.sentAt ?? null,
-    direction: m?.direction ?? r.direction ?? null,
-    senderName: m?.senderName ?? r.senderName ?? null,
-    deviceId: m?.deviceId ?? null,
-    snippet: r.snippet ?? r.headline ?? m?.body ?? r.body ?? '',
+    messageId: m.id,
+    chatId: r.chat.id,
+    chatName: r.chat.name ?? `+${r.chat.jid.split('@')[0]}`,
+    sentAt: m.sentAt,
+    direction: m.direction,
+    senderName: m.senderName,
+    deviceId: m.deviceId ?? null,
+    snippet: r.snippet,
   };
 }
 
@@ -64,12 +52,12 @@ export const searchApi = api.injectEndpoints({
   endpoints: (b) => ({
     searchMessages: b.query<{ items: SearchHit[]; nextCursor: string | null }, string>({
       query: (q) => ({ url: '/api/search', params: { q, limit: 50 } }),
-      transformResponse: (r: { items: Raw[]; nextCursor?: string | null }) => ({ items: r.items.map(normalizeHit), nextCursor: r.nextCursor ?? null }),
+      transformResponse: (r: Schema<'SearchPage'>) => ({ items: r.items.map(normalizeHit), nextCursor: r.nextCursor }),
     }),
     /** Device names, to say which number sent a message (the phone's owner may have written it, not the reader). */
     getSearchDevices: b.query<{ id: string; name: string; access?: string }[], void>({
       query: () => '/api/devices',
-      transformResponse: (r: { items: { id: string; name: string; access?: string }[] }) => r.items.map(({ id, name, access }) => ({ id, name, access })),
+      transformResponse: (r: Schema<'DeviceList'>) => r.items.map(({ id, name, access }) => ({ id, name, access })),
       providesTags: ['Device'],
     }),
   }),

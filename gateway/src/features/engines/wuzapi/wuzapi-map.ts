@@ -1,8 +1,9 @@
 // WuzAPI (whatsmeow) shapes → the gateway's words: envelopes, status, protobuf-JSON messages,
 // history rows and HistorySync items, receipts. Field names vary in case between versions: read both.
-import type { AckName, DeviceStatus, EngineMessage, MediaRef } from '../engine.types.js';
+import type { AckName, DeviceStatus, EngineEvent, EngineMessage, MediaRef } from '../engine.types.js';
+import { bytesOf, optionsOfHashes } from '../msg-secret.js';
 import { readProto, type ProtoRead } from '../message-content.js';
-import { bool, dateOf, isObj, obj, str, type Obj } from '../engine-http.js';
+import { arr, bool, dateOf, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
 
 /** The first present value among spellings ("ID", "Id", "id"). */
@@ -105,6 +106,8 @@ export function historySyncMessage(item: unknown, conversationJid: string | null
   const c = protoContent(pick(w, 'message', 'Message'));
   if (c.change || c.isReaction || c.isPollUpdate) return null;
   const status = pick(w, 'status', 'Status');
+  // WebMessageInfo.messageSecret (field 49) holds the secret when the message's own context does not.
+  const secret = c.secret ?? bytesOf(pick(w, 'messageSecret', 'MessageSecret'))?.toString('base64') ?? null;
   return {
     id,
     engineFullId: null,
@@ -114,13 +117,35 @@ export function historySyncMessage(item: unknown, conversationJid: string | null
     timestamp: dateOf(pick(w, 'messageTimestamp', 'MessageTimestamp')) ?? new Date(),
     type: c.type,
     body: c.body,
-    content: wuzContent(c),
+    content: c.content?.type === 'poll' && !secret ? { ...c.content, votesUnavailable: true } : c.content,
     media: c.isMedia ? { mimetype: c.mimetype, filename: c.fileName, url: null } : null,
     replyToId: c.quotedId,
     pushName: str(pick(w, 'pushName', 'PushName')),
     source: fromMe ? 'app' : null,
     ack: status === undefined ? null : (STATUS_ACK[String(status).toUpperCase()] ?? null),
     isGroup: group,
-    secret: c.secret ?? null,
+    secret,
   };
+}
+
+/**
+ * A history poll's votes: the phone sends them already opened (WebMessageInfo.pollUpdates[] =
+ * PollUpdate {pollUpdateMessageKey, vote: PollVoteMessage {selectedOptions: SHA-256 of each name},
+ * senderTimestampMS}). Our own votes are left out: the item does not say our JID.
+ */
+export function historySyncVotes(item: unknown, poll: EngineMessage): EngineEvent[] {
+  if (poll.content?.type !== 'poll') return [];
+  const options = poll.content.options;
+  const out: EngineEvent[] = [];
+  for (const u of arr(pick(webMessageInfo(item), 'pollUpdates', 'PollUpdates'))) {
+    const x = obj(u);
+    const key = obj(pick(x, 'pollUpdateMessageKey', 'PollUpdateMessageKey'));
+    if (bool(pick(key, 'fromMe', 'FromMe'))) continue;
+    const voter = toCanonical(str(pick(key, 'participant', 'Participant')) ?? (poll.isGroup ? null : str(pick(key, 'remoteJID', 'remoteJid', 'RemoteJID'))));
+    if (!voter) continue;
+    const hashes = arr(obj(pick(x, 'vote', 'Vote')).selectedOptions).map(bytesOf).filter((b): b is Buffer => !!b);
+    const at = dateOf(num(pick(x, 'senderTimestampMS', 'serverTimestampMS'))) ?? poll.timestamp;
+    out.push({ kind: 'poll.vote', pollId: poll.id, voterJid: voter, options: optionsOfHashes(options, hashes), timestamp: at });
+  }
+  return out;
 }
