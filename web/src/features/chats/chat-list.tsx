@@ -9,7 +9,8 @@ import { Avatar } from '../../shared/avatar';
 import { listTime } from '../../shared/format';
 import { SearchIcon, StarIcon } from '../../shared/icons';
 import { chatTags, chatTitle, type Chat, type ChatFilters } from './chat.types';
-import { chatsApi, useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery, useStartChatMutation } from './chats.api';
+import { chatsApi, useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery } from './chats.api';
+import { useStartChatMutation } from '../../api/start-chat.api';
 import { notificationsSupported, notifyPref, setNotify, startNotifications } from './notify';
 
 /** How long (ms) the mouse rests on a chat's row before its messages are asked for. */
