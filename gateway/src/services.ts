@@ -86,7 +86,6 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
   }, logger.child({ component: 'outbox' }), events);
   const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS, concurrency: config.INGEST_CONCURRENCY, parkedSweepMs: config.INGEST_PARKED_SWEEP_MS }, events, outboxWorker, jobs);
-  const webhooks = new WebhooksService(db, engines, ingest, media, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger, events);
   const sync = new SyncService(db, engines, ingest, devices, {
     pageSize: config.SYNC_PAGE_SIZE,
     maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,
@@ -94,6 +93,8 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
     historyQuietMs: config.SYNC_HISTORY_QUIET_SECONDS * 1000,
   }, logger, events, jobs);
+  // History pushes are stored and counted on the device's import in one transaction (sync's).
+  const webhooks = new WebhooksService(db, engines, ingest, media, { allowUnsignedWuzapi: config.WEBHOOK_ALLOW_UNSIGNED_WUZAPI }, logger, events, sync);
 
 
   // --- conversations (reading, search, shares) services ---

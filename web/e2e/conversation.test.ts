@@ -228,6 +228,38 @@ describe.each(VIEWPORTS)('conversation at $name size ($width×$height)', (vp) =>
     await expect.poll(async () => page.getByTestId('chat-row').first().textContent(), { timeout: 10_000 }).toContain('hello, new chat');
   });
 
+  it('when a chat row is pressed, then its messages are asked for before the release, once, and its newest shows without waiting for the chat’s own answer', async () => {
+    await page.goto(`${env.t.url}/chats`);
+    const row = page.locator(`[data-chat-id="${longChat}"]`).first();
+    await row.waitFor();
+    const newest = await env.t.db('messages').where({ chat_id: longChat }).whereNull('deleted_at').orderBy([{ column: 'sent_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first();
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => void (new URL(r.url()).pathname === `/api/chats/${longChat}/messages` && asked.push(r.url()));
+    page.on('request', onRequest);
+    // The chat's own answer is held back 3 s: the conversation must not wait for it.
+    const chatAnswer = new RegExp(`/api/chats/${longChat}$`);
+    let held: Promise<void> = Promise.resolve();
+    await page.route(chatAnswer, (route) => void (held = new Promise((r) => setTimeout(r, 3_000)).then(() => route.continue().catch(() => undefined))));
+    try {
+      const box = (await row.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await expect.poll(() => asked.length, { timeout: 2_000, interval: 20 }).toBe(1);
+      await page.mouse.up();
+      const t0 = Date.now();
+      await expect.poll(() => inView(page, `[data-message-id="${newest.id}"]`), { timeout: 2_500, interval: 50 }).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(2_500);
+      await held;
+      await page.waitForTimeout(300);
+      expect(asked).toHaveLength(1); // the conversation found the press's request, and asked nothing again
+      expect(await inView(page, `[data-message-id="${newest.id}"]`)).toBe(true);
+    } finally {
+      page.off('request', onRequest);
+      await held;
+      await page.unroute(chatAnswer);
+    }
+  });
+
   it('when the chat screens are shown, then nothing is wider than the window and the console stayed clean', async () => {
     await page.goto(`${env.t.url}/chats/${longChat}`);
     await page.getByTestId('message').first().waitFor();

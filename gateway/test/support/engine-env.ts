@@ -19,6 +19,10 @@ export interface Delivery {
 export class WebhookRelay {
   deliveries: Delivery[] = [];
   forward = true;
+  /** Deliveries held back from the gateway (see `hold`): the engine waits for their answer meanwhile. */
+  private holds: { match: (d: Delivery) => boolean; waiting: (() => void)[]; released: boolean }[] = [];
+  /** Deliveries passed on to the gateway and not yet answered. */
+  private readonly forwarding = new Set<Delivery>();
   private server!: Server;
   url = '';
 
@@ -32,11 +36,16 @@ export class WebhookRelay {
         const d = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
         this.deliveries.push(d);
         if (!this.forward) return void res.writeHead(200).end('{}');
+        const hold = this.holds.find((h) => !h.released && h.match(d));
+        if (hold) await new Promise<void>((r) => hold.waiting.push(r));
+        this.forwarding.add(d);
         try {
           const r = await replay(this.target(), d);
           res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
         } catch {
           res.writeHead(502).end();
+        } finally {
+          this.forwarding.delete(d);
         }
       });
     });
@@ -45,9 +54,45 @@ export class WebhookRelay {
     return this;
   }
 
+  /**
+   * Holds back the deliveries `match` picks (others pass) until `release()`: a test can make the
+   * gateway see the engine's webhooks in the order a busy network would. `held` counts those waiting.
+   */
+  hold(match: (d: Delivery) => boolean) {
+    const h = { match, waiting: [] as (() => void)[], released: false };
+    this.holds.push(h);
+    return {
+      get held() {
+        return h.waiting.length;
+      },
+      release: () => {
+        h.released = true;
+        this.holds = this.holds.filter((x) => x !== h);
+        for (const go of h.waiting.splice(0)) go();
+      },
+    };
+  }
+
+  /** Resolves once no delivery `match` picks is on its way to the gateway (passed on, not yet answered). */
+  async settled(match: (d: Delivery) => boolean = () => true, timeoutMs = 30_000) {
+    await eventually(async () => ![...this.forwarding].some(match), timeoutMs, 'deliveries passed on to be answered');
+  }
+
   close() {
+    for (const h of [...this.holds]) for (const go of h.waiting.splice(0)) go();
     this.server.closeAllConnections();
     return new Promise((r) => this.server.close(r));
+  }
+}
+
+/** The engine's event type of a delivery (WAHA `event`, WuzAPI `type`, in either WuzAPI wire format). */
+export function eventTypeOf(d: Delivery): string | null {
+  const text = d.body.toString('utf8');
+  try {
+    const json = /^\s*\{/.test(text) ? JSON.parse(text) : JSON.parse(new URLSearchParams(text).get('jsonData') ?? 'null');
+    return json?.type ?? json?.event ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useSession } from '../api/session';
 import { errorMessage } from '../api/http';
@@ -26,23 +26,29 @@ export default function ChatsRoute() {
   const showInfo = infoOpen;
   const role = useSession()!.user.role;
 
-  const { data: fetched, error } = useGetChatQuery(chatId ?? 0, { skip: !chatId });
+  // `currentData`: the chat asked for, never the previous one while it loads.
+  const { currentData: fetched, error } = useGetChatQuery(chatId ?? 0, { skip: !chatId });
   const { data: shared } = useGetSharedWithMeQuery();
+  // The row clicked in the list is the chat until its own answer comes: the conversation (and its
+  // messages request) starts at once instead of after a round trip for the chat.
+  const [picked, setPicked] = useState<Chat | null>(null);
   const chat: Chat | undefined = useMemo(() => {
     const s = shared?.find((c) => c.id === chatId);
     if (fetched && s) return { ...s, ...fetched, access: 'grantee', canSend: false, sharedBy: s.sharedBy };
-    return fetched ?? s;
-  }, [fetched, shared, chatId]);
+    return fetched ?? s ?? (picked?.id === chatId && !error ? picked : undefined);
+  }, [fetched, shared, chatId, picked, error]);
+
+  const onOpen = useCallback((c: Chat) => (setPicked(c), navigate(`/chats/${c.id}`)), [navigate]);
 
   const pane = chatId ? (showInfo && !wide ? 'info' : 'conversation') : 'list';
   return (
     <main className={`chats-layout${showInfo && chat ? ' with-info' : ''}`} data-pane={pane}>
       <div className="pane pane-list">
-        <ChatList selectedId={chatId} onOpen={(c) => navigate(`/chats/${c.id}`)} />
+        <ChatList selectedId={chatId} onOpen={onOpen} />
       </div>
       <div className="pane pane-conv">
         {chat ? (
-          <Conversation key={chat.id} chat={chat} focusMessageId={at} onLeaveFocus={() => navigate(`/chats/${chat.id}`, { replace: true })} onBack={() => navigate('/chats')} onToggleInfo={() => setInfoOpen(!showInfo)} infoOpen={showInfo} />
+          <Conversation key={chat.id} chat={chat} provisional={chat === picked} focusMessageId={at} onLeaveFocus={() => navigate(`/chats/${chat.id}`, { replace: true })} onBack={() => navigate('/chats')} onToggleInfo={() => setInfoOpen(!showInfo)} infoOpen={showInfo} />
         ) : chatId && error ? (
           <div className="conv-empty" data-testid="chat-not-found">
             <div>

@@ -1,18 +1,31 @@
+/**
+ * One Intl formatter per shape, made once: `toLocaleTimeString(…, options)` builds a new one on every
+ * call, which costs more than the rest of a message row's drawing (a page of messages calls it 50 times).
+ */
+function formatter(options: Intl.DateTimeFormatOptions) {
+  let f: Intl.DateTimeFormat | null = null;
+  return (d: Date) => (f ??= new Intl.DateTimeFormat(undefined, options)).format(d);
+}
+const hourMinute = formatter({ hour: '2-digit', minute: '2-digit' });
+const weekday = formatter({ weekday: 'long' });
+const shortDate = formatter({ day: '2-digit', month: '2-digit', year: 'numeric' });
+const longDate = formatter({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
 const sameDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
 /** "14:05" today, "Yesterday", a weekday this week, else a short date — like a phone's chat list. */
 export function listTime(iso: string | null | undefined, now = new Date()): string {
   if (!iso) return '';
   const d = new Date(iso);
-  if (sameDay(d, now)) return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (sameDay(d, now)) return hourMinute(d);
   const y = new Date(now);
   y.setDate(now.getDate() - 1);
   if (sameDay(d, y)) return 'Yesterday';
-  if (now.getTime() - d.getTime() < 6 * 86_400_000) return d.toLocaleDateString(undefined, { weekday: 'long' });
-  return d.toLocaleDateString(undefined, { day: '2-digit', month: '2-digit', year: 'numeric' });
+  if (now.getTime() - d.getTime() < 6 * 86_400_000) return weekday(d);
+  return shortDate(d);
 }
 
-export const clockTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : '');
+export const clockTime = (iso: string | null | undefined) => (iso ? hourMinute(new Date(iso)) : '');
 
 /** The day separator's label: Today, Yesterday, or the date. */
 export function dayLabel(iso: string, now = new Date()): string {
@@ -21,7 +34,7 @@ export function dayLabel(iso: string, now = new Date()): string {
   const y = new Date(now);
   y.setDate(now.getDate() - 1);
   if (sameDay(d, y)) return 'Yesterday';
-  return d.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  return longDate(d);
 }
 
 export const dayKey = (iso: string) => {

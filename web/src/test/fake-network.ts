@@ -1,3 +1,4 @@
+import type { RealtimeEvent } from '../api/schemas';
 /**
  * The network, faked at its edges only: `fetch` answers from a route table and `WebSocket` is a
  * socket the test drives. Everything of ours (store, API, session, socket client) runs for real.
@@ -82,7 +83,8 @@ export class FakeSocket {
     this.onopen?.({} as Event);
     this.push({ type: 'ready', data: { userId: 'u', seq } });
   }
-  push(frame: unknown) {
+  /** A frame from the server: an event is type-checked against the API's RealtimeEvent union. */
+  push(frame: RealtimeEvent | { type: 'ready' | 'pong' | 'error'; data?: unknown }) {
     this.onmessage?.({ data: JSON.stringify(frame) } as MessageEvent);
   }
   drop(code = 1006) {

@@ -65,11 +65,19 @@ export class IngestService {
     return item.events.some((e) => e.kind === 'message' && mayBeUnjoinedEcho(item.device.id, e.message, this.knownSent));
   }
 
-  async writeNow(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
-    const result = await writeBatch(this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats, knownSent: this.knownSent, onSealed: this.onSealed });
-    for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
-    for (const [key, chat] of result.chatsSeen) this.knownChats.set(key, chat);
-    this.announce(result);
+  /**
+   * Stores `items` now. Given `trx`, inside that transaction (the caller's other writes commit with
+   * them, or neither does); what this process remembers and announces then waits for its commit.
+   */
+  async writeNow(items: IngestItem[], opts: IngestOptions = {}, trx?: Knex.Transaction): Promise<IngestResult> {
+    const result = await writeBatch(trx ?? this.db, items, { ...opts, knownContacts: this.knownContacts, knownChats: this.knownChats, knownSent: this.knownSent, onSealed: this.onSealed });
+    const committed = () => {
+      for (const [key, names] of result.contactsWritten) this.knownContacts.set(key, names);
+      for (const [key, chat] of result.chatsSeen) this.knownChats.set(key, chat);
+      this.announce(result);
+    };
+    if (trx) trx.executionPromise.then(committed, () => undefined); // rolled back: nothing to remember
+    else committed();
     return result;
   }
 

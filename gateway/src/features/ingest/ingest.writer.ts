@@ -225,7 +225,7 @@ function collect(items: IngestItem[]): Bag {
           bag.lids.set(k(e.mapping.lid), { device, m: e.mapping });
           break;
         case 'session.status':
-          bag.states.push({ device, state: { status: e.status, detail: e.detail, jid: e.jid, pushName: e.pushName } });
+          bag.states.push({ device, state: { status: e.status, detail: e.detail, jid: e.jid, pushName: e.pushName, at: e.at ?? null } });
           break;
         case 'poll.vote': {
           const key = `${k(e.pollId)}|${e.voterJid}`;
@@ -582,20 +582,30 @@ async function upsertContacts(db: Knex, contacts: ReturnType<typeof newContacts>
 }
 
 async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionState) {
+  const at = state.at && Number.isFinite(state.at.getTime()) ? state.at.toISOString() : null;
   const { rows } = await prepared(trx, 'ingest_device_state',
     `UPDATE devices d SET
        status = ?, status_at = CASE WHEN d.status <> ? THEN now() ELSE d.status_at END, status_detail = ?,
        -- The engine just spoke to us: it is reachable.
        engine_reachable = true, engine_checked_at = now(),
        connected_at = CASE WHEN ? = 'connected' AND d.status <> 'connected' THEN now() ELSE d.connected_at END,
-       jid = COALESCE(?, d.jid), phone = COALESCE(?, d.phone), push_name = COALESCE(?, d.push_name), updated_at = now()
-     FROM (SELECT id, status AS old_status FROM devices WHERE id = ? FOR NO KEY UPDATE) o
+       jid = COALESCE(?, d.jid), phone = COALESCE(?, d.phone), push_name = COALESCE(?, d.push_name), updated_at = now(),
+       engine_state_at = GREATEST(d.engine_state_at, ?::timestamptz)
+     FROM (SELECT id, status AS old_status, engine_state_at AS old_at FROM devices WHERE id = ? FOR NO KEY UPDATE) o
      WHERE d.id = o.id AND d.deleted_at IS NULL
        -- After a logout the engine restarts the session and offers a QR; to us the device stays
        -- logged out until someone asks for that QR again.
        AND NOT (o.old_status = 'logged_out' AND ? IN ('starting', 'qr'))
+       -- Webhooks arrive in any order (concurrent posts, retries): a status older than the one applied
+       -- is left out. Engines that give no time (WuzAPI) only show a QR to a session not logged in,
+       -- and leaving 'connected' comes with its own event: a QR after 'connected' is a late one.
+       AND (?::timestamptz IS NULL OR o.old_at IS NULL OR ?::timestamptz >= o.old_at)
+       AND NOT (?::timestamptz IS NULL AND o.old_status = 'connected' AND ? = 'qr')
      RETURNING o.old_status, d.status, d.status_detail, d.engine_checked_at`,
-    [state.status, state.status, state.detail ?? null, state.status, state.jid ?? null, phoneOfJid(state.jid), state.pushName ?? null, device.id, state.status],
+    [
+      state.status, state.status, state.detail ?? null, state.status, state.jid ?? null, phoneOfJid(state.jid), state.pushName ?? null, at,
+      device.id, state.status, at, at, at, state.status,
+    ],
   );
   const r = rows[0] as { old_status: string; status: string; status_detail: string | null; engine_checked_at: Date } | undefined;
   if (!r || r.old_status === r.status) return null;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { AppError } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/auth-context.js';
+import { errorContent } from '../../platform/http/api.js';
 import type { ProxyPlan, ProxyService } from './proxy.service.js';
 
 type Planned = IncomingMessage & { proxyPlan?: ProxyPlan; proxyStarted?: number; id?: unknown };
@@ -21,7 +22,16 @@ export function proxyRoutes(registry: OpenAPIRegistry, proxy: ProxyService, auth
       tags: ['passthrough'],
       security: [{ bearerAuth: [] }],
       request: { params: z.object({ enginePath: z.string() }), headers: z.object({ 'x-device-id': z.string().uuid().optional() }) },
-      responses: { 200: { description: 'The engine’s answer' }, 403: { description: 'Admin route, or a viewer writing' }, 404: { description: 'No device of yours' }, 503: { description: 'Engine unreachable' }, 504: { description: 'Engine timeout' } },
+      // The engine's own answers (any status) pass through as the engine wrote them; these are the gateway's.
+      responses: {
+        200: { description: 'The engine’s answer' },
+        400: { description: 'Invalid input', ...errorContent },
+        401: { description: 'Not signed in or token invalid', ...errorContent },
+        403: { description: 'Admin route, or a viewer writing', ...errorContent },
+        404: { description: 'No device of yours', ...errorContent },
+        503: { description: 'Engine unreachable', ...errorContent },
+        504: { description: 'Engine timeout', ...errorContent },
+      },
     });
   }
 

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { AppError } from '../../platform/errors.js';
+import { errorContent } from '../../platform/http/api.js';
 import { EVENT_TYPES, realtimeEvent } from './realtime.schemas.js';
 
 const PROTOCOL = `WebSocket upgrade for live events (the upgrade itself is handled beside Express).
@@ -32,7 +33,7 @@ export function realtimeRoutes(registry: OpenAPIRegistry): Router {
     },
     responses: {
       101: { description: 'Switching protocols; then event frames', content: { 'application/json': { schema: realtimeEvent } } },
-      426: { description: 'Not a WebSocket upgrade' },
+      426: { description: 'Not a WebSocket upgrade', ...errorContent },
     },
   });
   const r = Router();

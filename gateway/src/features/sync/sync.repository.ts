@@ -105,17 +105,52 @@ export async function recordChats(db: Knex, id: number, jids: string[]): Promise
   return rows[0];
 }
 
-/** A history push the engine made: counted on the device's open import, if any (null: none open). */
+/**
+ * A device's history lock (a transaction-scoped advisory lock): each history push holds it shared while
+ * it stores and counts its messages; ending the import takes it exclusive, so it waits for pushes in flight.
+ */
+export function lockHistory(trx: Knex.Transaction, deviceId: string, mode: 'shared' | 'exclusive') {
+  return trx.raw(`SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(?, hashtext(?))`, [HISTORY_LOCK, deviceId]);
+}
+/** The advisory lock class of history locks (the two-key form keeps them apart from other advisory locks). */
+const HISTORY_LOCK = 0x5c_01;
+
+/** The device's open import (queued or running), if any. */
+export const openFor = (db: Knex, deviceId: string) => db<SyncJobRow>('sync_jobs').where({ device_id: deviceId }).whereIn('status', ['queued', 'running']).first();
+
+/**
+ * A history push the engine made: counted on the device's open import (null: none open), in the
+ * transaction that stored its messages. Its time is the end of its storing: the quiet period runs from there.
+ */
 export async function historyPushed(db: Knex, deviceId: string, p: { jids: string[]; imported: number; complete: boolean }): Promise<SyncJobRow | null> {
-  const job = await db<SyncJobRow>('sync_jobs').where({ device_id: deviceId }).whereIn('status', ['queued', 'running']).first();
+  const job = await openFor(db, deviceId);
   if (!job) return null;
   await recordChats(db, job.id, p.jids);
   const { rows } = await db.raw(
-    `UPDATE sync_jobs SET done_messages = done_messages + ?, imported_messages = imported_messages + ?, last_received_at = now(), engine_complete = engine_complete OR ?
+    `UPDATE sync_jobs SET done_messages = done_messages + ?, imported_messages = imported_messages + ?, last_received_at = clock_timestamp(), engine_complete = engine_complete OR ?
      WHERE id = ? AND status IN ('queued','running') RETURNING *`,
     [p.imported, p.imported, p.complete, job.id],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Ends a running import that waits for the engine's pushes, if the engine said its sync is complete or
+ * none came for `quietMs` (since the wait began or the last push was stored). Otherwise `until`: when
+ * to look again. Call it holding the device's history lock exclusive (no push in flight).
+ */
+export async function finishIfQuiet(trx: Knex.Transaction, id: number, quietMs: number): Promise<{ done: SyncJobRow } | { until: Date } | null> {
+  const { rows } = await trx.raw(
+    `SELECT j.*, GREATEST(COALESCE((j.cursor->>'awaitSince')::timestamptz, '-infinity'), COALESCE(j.last_received_at, '-infinity'))
+               + (? * interval '1 millisecond') AS quiet_at, clock_timestamp() AS now
+     FROM sync_jobs j WHERE j.id = ? AND j.status = 'running' FOR UPDATE`,
+    [quietMs, id],
+  );
+  const job = rows[0] as (SyncJobRow & { quiet_at: Date; now: Date }) | undefined;
+  if (!job) return null; // no longer ours (cancelled, or taken over)
+  if (!job.engine_complete && job.quiet_at > job.now) return { until: new Date(Date.now() + (job.quiet_at.getTime() - job.now.getTime())) };
+  const done = await saveProgress(trx, id, { status: 'done', error: null, finished_at: new Date() });
+  return done ? { done } : null;
 }
 
 /** Back to the queue until the engine's history is in (the queue runs it again at the end of the quiet period). */

@@ -65,20 +65,35 @@ export class SyncService {
     events.consume('sync.first-import', ['device.connected'], (e, trx) => this.onFirstConnect({ id: e.data.deviceId, org_id: e.data.orgId }, trx));
     jobs.define('sync.import', (p, run) => this.runQueued(Number(p.syncJobId), run));
     jobs.every('sync.recover', opts.staleMs, () => this.recover());
-    // History the engine pushes (WuzAPI HistorySync) counts toward the open import and names group chats.
+    // History the engine pushed (WuzAPI HistorySync), once stored and counted (storePush): chat previews and group names.
     events.on('history.received', 'sync.history-pushed', (e) => this.onHistoryPushed(e));
   }
 
-  /** Counts a history push on the device's open import; the engine's "complete" ends a waiting one now. */
+  /**
+   * Stores a history push (`write`, the ingest's writes in `trx`) and counts it on the device's open
+   * import in the same transaction, holding the device's history lock shared: the import cannot end
+   * while a push is in flight, and never counts a push whose messages are not stored (or the reverse).
+   * A push that comes before the gateway has seen the connection starts the device's first import.
+   * The engine's "complete" (pass it with the delivery's last write) ends a waiting import now.
+   */
+  async storePush(device: { id: string; orgId: string }, pushed: { jids: string[]; complete: boolean }, write: (trx: Knex.Transaction) => Promise<{ insertedMessages: number }>) {
+    const job = await this.db.transaction(async (trx) => {
+      await repo.lockHistory(trx, device.id, 'shared');
+      const r = await write(trx);
+      if (!(await repo.openFor(trx, device.id))) await this.onFirstConnect({ id: device.id, org_id: device.orgId }, trx);
+      const j = await repo.historyPushed(trx, device.id, { jids: pushed.jids, imported: r.insertedMessages, complete: pushed.complete });
+      if (j && pushed.complete && j.status === 'queued' && j.cursor?.phase === 'engine_history') await this.queue(trx, j);
+      return j;
+    });
+    if (job) await this.progress(job);
+  }
+
+  /** Chat previews from what a history push stored, and the group names it gave. */
   async onHistoryPushed(e: DomainEvents['history.received']) {
     if (e.chats.length) await this.refreshSummaries(e.deviceId, e.chats.map((c) => c.jid));
     for (const c of e.chats) {
       if (c.name) await this.db('chats').where({ device_id: e.deviceId, jid: c.jid }).whereRaw('name IS DISTINCT FROM ?', [c.name]).update({ name: c.name, updated_at: new Date() });
     }
-    const job = await repo.historyPushed(this.db, e.deviceId, { jids: e.chats.map((c) => c.jid), imported: e.imported, complete: e.complete });
-    if (!job) return;
-    await this.progress(job);
-    if (e.complete && job.status === 'queued' && job.cursor?.phase === 'engine_history') await this.queue(this.db, job);
   }
 
   async request(actor: Actor, deviceId: string) {
@@ -149,16 +164,11 @@ export class SyncService {
     log.info({ cursor: job.cursor }, job.cursor ? 'history import resumed' : 'history import started');
     try {
       await this.importAll(job, device, session, adapter, attempt.signal);
-      const done = await repo.saveProgress(this.db, job.id, { status: 'done', error: null, finished_at: new Date() });
+      const done = adapter.pushesHistory ? await this.finishWhenQuiet(job) : await repo.saveProgress(this.db, job.id, { status: 'done', error: null, finished_at: new Date() });
       if (done) await this.progress(done, true);
       log.info({ messages: done?.done_messages, imported: done?.imported_messages }, 'history import finished');
     } catch (err) {
       if (err instanceof Waiting) {
-        // Parked as queued; the queue runs it again when the quiet period ends (or at once on "complete").
-        await this.db.transaction(async (trx) => {
-          await repo.park(trx, job.id);
-          await this.queue(trx, job, err.until);
-        });
         log.info({ until: err.until.toISOString() }, 'history import waits for the engine to push history');
         return;
       }
@@ -182,7 +192,7 @@ export class SyncService {
 
   private async importAll(job: repo.SyncJobRow, device: DeviceCtx, session: EngineSession, adapter: EngineAdapter, signal: AbortSignal) {
     let cursor: repo.SyncCursor = job.cursor ?? {};
-    if (cursor.phase === 'engine_history') return this.awaitEngine(job);
+    if (cursor.phase === 'engine_history') return;
     if (!cursor.contactsDone) {
       const [contacts, lids] = await Promise.all([adapter.listContacts(session), adapter.listLids(session).catch(() => [])]);
       await this.ingest.writeNow([
@@ -232,21 +242,28 @@ export class SyncService {
     }
     if (adapter.pushesHistory) {
       cursor = { ...cursor, phase: 'engine_history', awaitSince: new Date().toISOString() };
-      job = (await repo.saveProgress(this.db, job.id, { cursor })) ?? job;
-      return this.awaitEngine(job);
+      await repo.saveProgress(this.db, job.id, { cursor });
     }
   }
 
   /**
-   * The engine's API is read; what it pushes (HistorySync) is stored by the webhook as it comes. The
-   * import ends when the engine says its sync is complete, or after the quiet period without a push.
+   * The engine's API is read; what it pushes (HistorySync) is stored and counted by the webhook as it
+   * comes. The import ends when the engine says its sync is complete, or after the quiet period without
+   * a push — decided holding the device's history lock, so never while a push is still being stored.
+   * Not yet: parked as queued, and run again when the quiet period ends (or at once on "complete").
    */
-  private awaitEngine(job: repo.SyncJobRow) {
-    if (job.engine_complete) return;
-    const since = Math.max(Date.parse(job.cursor?.awaitSince ?? '') || 0, job.last_received_at?.getTime() ?? 0);
-    const until = since + this.opts.historyQuietMs;
-    if (Date.now() >= until) return;
-    throw new Waiting(new Date(until));
+  private async finishWhenQuiet(job: repo.SyncJobRow): Promise<repo.SyncJobRow | null> {
+    const r = await this.db.transaction(async (trx) => {
+      await repo.lockHistory(trx, job.device_id, 'exclusive');
+      const q = await repo.finishIfQuiet(trx, job.id, this.opts.historyQuietMs);
+      if (q && 'until' in q) {
+        await repo.park(trx, job.id);
+        await this.queue(trx, job, q.until);
+      }
+      return q;
+    });
+    if (r && 'until' in r) throw new Waiting(r.until);
+    return r?.done ?? null;
   }
 
   /** The chat list's last message and time of these chats, from what is now stored (one statement). */

@@ -2,8 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { WebhooksService } from './webhooks.service.js';
-
-const errorBody = { content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), message: z.string() }) }) } } };
+import { errorContent as errorBody } from '../../platform/http/api.js';
 
 /** The engines' callbacks. The raw bytes are kept: the signature covers them exactly. */
 export function webhooksRoutes(registry: OpenAPIRegistry, webhooks: WebhooksService, bodyLimit: string): Router {
@@ -20,6 +19,9 @@ export function webhooksRoutes(registry: OpenAPIRegistry, webhooks: WebhooksServ
         400: { description: 'Malformed payload', ...errorBody },
         401: { description: 'Missing or wrong signature', ...errorBody },
         404: { description: 'Unknown device', ...errorBody },
+        413: { description: 'Body larger than WEBHOOK_BODY_LIMIT', ...errorBody },
+        500: { description: 'A fault of ours: the engine retries', ...errorBody },
+        503: { description: 'The database is unreachable: the engine retries after Retry-After', ...errorBody },
       },
     });
   }

@@ -14,6 +14,14 @@ export interface InlineMediaStore {
   storeInline(owner: { orgId: string; deviceId: string }, media: MediaRef): Promise<MediaRef>;
 }
 
+/**
+ * The device's history import (sync): a history push is stored (`write`, in `trx`) and counted on the
+ * import in one transaction, which the import's end waits for.
+ */
+export interface HistoryPushes {
+  storePush(device: { id: string; orgId: string }, pushed: { jids: string[]; complete: boolean }, write: (trx: Knex.Transaction) => Promise<{ insertedMessages: number }>): Promise<void>;
+}
+
 interface WebhookDevice extends DeviceCtx {
   secret: string;
   session: EngineSession;
@@ -35,6 +43,7 @@ export class WebhooksService {
     private readonly opts: { allowUnsignedWuzapi: boolean },
     private readonly logger: Logger,
     private readonly events: EventBus,
+    private readonly historyImports: HistoryPushes,
   ) {
     // The cached device carries its status: a change makes the next delivery read it again.
     events.on('device.status_changed', 'webhooks.forget-device', (e) => this.forget(e.deviceId));
@@ -64,18 +73,28 @@ export class WebhooksService {
       if (bad !== null) this.reject(log, device, 'bad_id', `${e.kind} with an unusable id (${JSON.stringify(bad.slice(0, 80))})`);
       return bad === null;
     });
-    if (!valid.length) return this.historyPushed(device, parsed.historySync);
+    const pushed = parsed.history ? (parsed.historySync ?? { chats: [], messages: 0, complete: false }) : null;
+    if (!valid.length) {
+      if (pushed) await this.historyImports.storePush(device, { jids: pushed.chats.map((c) => c.jid), complete: pushed.complete }, async () => ({ insertedMessages: 0 }));
+      return this.historyPushed(device, pushed);
+    }
     const events = await this.withLidMappings(device, valid);
     for (const e of events) {
       // Stored before the ingest: a failure answers non-2xx and the engine delivers again. (Linked
       // media is fetched later by the media fetcher, told by `message.received`.)
       if (e.kind === 'message' && e.message.media?.base64) e.message.media = await this.media.storeInline({ orgId: device.orgId, deviceId: device.id }, e.message.media);
     }
-    // History the engine pushes (WuzAPI HistorySync) is stored like an import: not unread, no events.
+    // History the engine pushes (WuzAPI HistorySync) is stored like an import (not unread, no events),
+    // and counted on the device's import in the same transaction; the engine's "complete" goes with
+    // the delivery's last write.
     let imported = 0;
-    const store = (evs: EngineEvent[]) =>
-      parsed.history
-        ? this.ingest.writeNow([{ device, eventId: parsed.eventId, events: evs }], { history: true }).then((r) => void (imported += r.insertedMessages))
+    const store = (evs: EngineEvent[], complete = pushed?.complete ?? false) =>
+      pushed
+        ? this.historyImports.storePush(device, { jids: pushed.chats.map((c) => c.jid), complete }, async (trx) => {
+            const r = await this.ingest.writeNow([{ device, eventId: parsed.eventId, events: evs }], { history: true }, trx);
+            imported += r.insertedMessages;
+            return r;
+          })
         : this.ingest.submit({ device, eventId: parsed.eventId, events: evs });
     try {
       await store(events);
@@ -88,18 +107,19 @@ export class WebhooksService {
       }
       for (const e of events) {
         try {
-          await store([e]);
+          await store([e], false);
         } catch (one) {
           if (!isDataError(one)) throw one;
           this.reject(log, device, 'refused_by_database', `${e.kind}: ${(one as Error).message}`);
         }
       }
+      if (pushed?.complete) await store([], true);
     }
-    this.historyPushed(device, parsed.historySync, imported);
+    this.historyPushed(device, pushed, imported);
   }
 
-  /** A stored history push moves the device's import on (sync counts it; the engine's "complete" ends it). */
-  private historyPushed(device: WebhookDevice, pushed: ParsedWebhook['historySync'], imported = 0) {
+  /** A history push, stored and counted: others refresh what it changed (chat previews, group names). */
+  private historyPushed(device: WebhookDevice, pushed: ParsedWebhook['historySync'] | null, imported = 0) {
     if (pushed) this.events.publish('history.received', { orgId: device.orgId, deviceId: device.id, ...pushed, imported });
   }
 

@@ -40,17 +40,6 @@ export interface DomainEvents {
 
 export type DomainEventName = keyof DomainEvents;
 
-export const DOMAIN_EVENT_NAMES: readonly DomainEventName[] = [
-  'message.received',
-  'message.sent',
-  'message.status_changed',
-  'chat.updated',
-  'device.connected',
-  'device.status_changed',
-  'contact.updated',
-  'history.received',
-];
-
 /** One event with its name, as durable consumers receive them. */
 export type DomainEvent<K extends DomainEventName = DomainEventName> = { [P in K]: { type: P; data: DomainEvents[P] } }[K];
 

@@ -56,6 +56,8 @@ export const errorSchema = z
   })
   .strict()
   .meta({ id: 'Error' });
+/** An OpenAPI response body of the error shape, for routes documented outside `Api` (webhooks, passthrough, /ws). */
+export const errorContent = { content: { 'application/json': { schema: errorSchema } } };
 
 /**
  * Declares a route once: validation, auth, the OpenAPI entry and the handler come from one spec,
@@ -111,7 +113,7 @@ export class Api {
       ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
       : { description: 'Success' };
     for (const [status, description] of Object.entries(errorStatuses(spec))) {
-      responses[Number(status)] = { description, content: { 'application/json': { schema: errorSchema } } };
+      responses[Number(status)] = { description, ...errorContent };
     }
     this.registry.registerPath({
       method: spec.method,

@@ -1,4 +1,6 @@
-import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useDispatch } from 'react-redux';
+import type { ThunkDispatch, UnknownAction } from '@reduxjs/toolkit';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useGetFavoritesQuery } from '../../api/favorites.api';
 import { errorMessage } from '../../api/http';
@@ -7,7 +9,8 @@ import { Avatar } from '../../shared/avatar';
 import { listTime } from '../../shared/format';
 import { SearchIcon, StarIcon } from '../../shared/icons';
 import { chatTags, chatTitle, type Chat, type ChatFilters } from './chat.types';
-import { useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery, useStartChatMutation } from './chats.api';
+import { chatsApi, useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery } from './chats.api';
+import { useStartChatMutation } from '../../api/start-chat.api';
 import { notificationsSupported, notifyPref, setNotify, startNotifications } from './notify';
 
 /** Text that reads as a phone number (digits, spaces, + - . ( )), with enough digits to be one. */
@@ -79,7 +82,8 @@ interface Props {
 
 type Filter = 'all' | 'unread' | 'favorites' | 'shared';
 
-const ChatRow = memo(function ChatRow({ chat, section, selected, tabIndex, onOpen, onKeyDown }: { chat: Chat; section: string; selected: boolean; tabIndex: number; onOpen(c: Chat): void; onKeyDown(e: KeyboardEvent): void }) {
+// Memoized with stable handlers: opening a chat redraws the two rows whose selection changed, not the list.
+const ChatRow = memo(function ChatRow({ chat, index, section, selected, tabIndex, onOpen, onPress, onKeyDown }: { chat: Chat; index: number; section: string; selected: boolean; tabIndex: number; onOpen(c: Chat, index: number): void; onPress(id: number): void; onKeyDown(e: KeyboardEvent): void }) {
   const title = chatTitle(chat);
   const tags = chatTags(chat);
   return (
@@ -88,7 +92,8 @@ const ChatRow = memo(function ChatRow({ chat, section, selected, tabIndex, onOpe
       className={`chat-row${selected ? ' selected' : ''}`}
       aria-current={selected ? 'true' : undefined}
       tabIndex={tabIndex}
-      onClick={() => onOpen(chat)}
+      onClick={() => onOpen(chat, index)}
+      onPointerDown={(e) => e.button === 0 && onPress(chat.id)}
       onKeyDown={onKeyDown}
       data-testid="chat-row"
       data-chat-id={chat.id}
@@ -143,6 +148,12 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
   }, [pins]);
   const shared = useGetSharedWithMeQuery(undefined, { refetchOnMountOrArgChange: true });
   const { data: devices } = useGetChatDevicesQuery();
+  // A chat's newest messages are asked for on the press, not after the click has routed and the
+  // conversation mounted: the request runs while the app draws (the conversation's own query then
+  // finds it in flight or done; a cached, live-kept slice is not asked again here).
+  const dispatch = useDispatch<ThunkDispatch<unknown, unknown, UnknownAction>>();
+  const prefetch = useCallback((id: number) => void dispatch(chatsApi.endpoints.getMessages.initiate({ chatId: id }, { subscribe: false })), [dispatch]);
+  const open = useCallback((c: Chat) => (prefetch(c.id), onOpen(c)), [prefetch, onOpen]);
 
   // Chats by id, for notifications to name the chat.
   const names = useRef(new Map<number, string>());
@@ -209,7 +220,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
     virtualizer.scrollToIndex(i);
     requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-row-index="${i}"] button`)?.focus());
   };
-  const onKeyDown = (e: KeyboardEvent) => {
+  const onKeyDownNow = (e: KeyboardEvent) => {
     const pos = chatIndexes.indexOf(active);
     if (e.key === 'ArrowDown' && pos < chatIndexes.length - 1) focusIndex(chatIndexes[pos + 1]!);
     else if (e.key === 'ArrowUp' && pos > 0) focusIndex(chatIndexes[pos - 1]!);
@@ -218,6 +229,10 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
     else return;
     e.preventDefault();
   };
+  const keyDown = useRef(onKeyDownNow);
+  keyDown.current = onKeyDownNow;
+  const onKeyDown = useCallback((e: KeyboardEvent) => keyDown.current(e), []);
+  const openAt = useCallback((c: Chat, i: number) => (setActive(i), open(c)), [open]);
   const tabbable = chatIndexes.includes(active) ? active : chatIndexes[0];
 
   const chips: [Filter, string][] = [
@@ -252,7 +267,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
           </label>
           <input id="chat-search" type="search" placeholder="Search or start a chat" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
-        {looksLikePhone(search.trim()) && <StartChat phone={search.trim()} onOpen={(c) => (setSearch(''), onOpen(c))} />}
+        {looksLikePhone(search.trim()) && <StartChat phone={search.trim()} onOpen={(c) => (setSearch(''), open(c))} />}
         <div className="chips" role="group" aria-label="Filter chats">
           {chips.map(([f, label]) => (
             <button key={f} type="button" className={`chip${filter === f ? ' on' : ''}`} aria-pressed={filter === f} onClick={() => setFilter(f)}>
@@ -294,7 +309,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
                     Loading more chats…
                   </p>
                 ) : (
-                  <ChatRow chat={r.chat} section={r.section} selected={r.chat.id === selectedId} tabIndex={v.index === tabbable ? 0 : -1} onOpen={(c) => (setActive(v.index), onOpen(c))} onKeyDown={onKeyDown} />
+                  <ChatRow chat={r.chat} index={v.index} section={r.section} selected={r.chat.id === selectedId} tabIndex={v.index === tabbable ? 0 : -1} onOpen={openAt} onPress={prefetch} onKeyDown={onKeyDown} />
                 )}
               </div>
             );

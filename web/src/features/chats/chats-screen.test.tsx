@@ -3,15 +3,16 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { FakeSocket } from '../../test/fake-network';
 import { alice, renderApp, signIn } from '../../test/render-app';
+import type { Chat, Message } from './chat.types';
 
 const now = new Date().toISOString();
-const chat = (id: number, over = {}) => ({
+const chat = (id: number, over: Partial<Chat> = {}): Chat => ({
   id, deviceId: 'dev', jid: `4917000000${id}@s.whatsapp.net`, name: `Person ${id}`, isGroup: false, lastMessageAt: now, lastMessageId: null,
   lastMessagePreview: `hello ${id}`, unreadCount: 0, access: 'owner', favorite: false, crm: null, ...over,
 });
-const message = (id: number, over = {}) => ({
-  id, chatId: 1, deviceId: 'dev', engineMessageId: `E${id}`, clientId: null, direction: 'in', from: '49170000001@s.whatsapp.net', senderName: 'Person 1',
-  type: 'text', body: `message ${id}`, media: null, replyTo: null, status: 'received', error: null, sentAt: now, editedAt: null, revoked: false, ...over,
+const message = (id: number, over: Partial<Message> = {}): Message => ({
+  id, chatId: 1, deviceId: 'dev', engineMessageId: `E${id}`, clientId: null, direction: 'in', from: '49170000001@s.whatsapp.net', senderName: 'Person 1', kind: 'message',
+  type: 'text', body: `message ${id}`, content: null, media: null, replyTo: null, status: 'received', error: null, lastError: null, nextAttemptAt: null, sentAt: now, editedAt: null, revoked: false, ...over,
 });
 
 function base({ chats = [chat(1, { unreadCount: 2 }), chat(2)], favorites = [] as unknown[], shared = [] as unknown[], messages = [message(1)] } = {}) {

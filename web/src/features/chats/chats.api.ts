@@ -161,10 +161,6 @@ export const chatsApi = api.injectEndpoints({
         updateMessages(dispatch, getState, a.chatId, (d) => removeMessage(d, { id: a.id, clientId: a.clientId ?? null }));
       },
     }),
-    /** Starts (or finds) the chat with a phone number on a device one sends from. */
-    startChat: b.mutation<Chat, { deviceId: string; phone: string }>({
-      query: (body) => ({ url: '/api/chats', method: 'POST', body }),
-    }),
     markRead: b.mutation<unknown, number>({
       query: (id) => ({ url: `/api/chats/${id}/read`, method: 'POST' }),
       async onQueryStarted(id, { dispatch, getState }) {
@@ -229,7 +225,6 @@ export const {
   useSendMessageMutation,
   useRetryMessageMutation,
   useDeleteMessageMutation,
-  useStartChatMutation,
   useMarkReadMutation,
   useGetSharesQuery,
   useAddShareMutation,

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useLocation } from 'react-router';
 import { bytes, phoneOf } from '../../shared/format';
 import { ClipIcon, CloseIcon, SendIcon } from '../../shared/icons';
 import type { Message } from './chat.types';
@@ -48,6 +49,11 @@ export function Composer({ onSend, replyTo, onCancelReply, chatId }: Props) {
     area.current?.focus();
   }, [chatId]);
   useEffect(() => writeDraft(chatId, text), [chatId, text]);
+  // Opened to write ("Message" on a contact card): focus here even when this chat was already open.
+  const compose = (useLocation().state as { compose?: number } | null)?.compose;
+  useEffect(() => {
+    if (compose) area.current?.focus();
+  }, [compose]);
   const insert = (emoji: string) => {
     const a = area.current;
     const at = a ? a.selectionStart : text.length;

@@ -28,10 +28,17 @@ interface Props {
   /** The person left the search hit for the newest messages: the address drops its `?at`. */
   onLeaveFocus?(): void;
   initialRect?: { width: number; height: number };
+  /** `chat` is the list's row, shown while the chat's own answer is on its way. */
+  provisional?: boolean;
 }
 
 /** How close to an edge (px) the next page is asked for. */
 const EDGE = 600;
+/** A cached slice younger than this is shown without asking again (it is kept live by events). */
+const FRESH_SECONDS = 10;
+/** Estimated heights (px) before a row is measured: a one-line bubble, a separator. */
+const MSG_EST = 48;
+const SEP_EST = 40;
 
 /** Why a device's chats may not send now, or null when all is well. */
 function deviceProblem(d: ChatDevice | undefined): string | null {
@@ -41,7 +48,7 @@ function deviceProblem(d: ChatDevice | undefined): string | null {
   return null;
 }
 
-export function Conversation({ chat, focusMessageId, onBack, onToggleInfo, infoOpen, onLeaveFocus, initialRect }: Props) {
+export function Conversation({ chat, focusMessageId, onBack, onToggleInfo, infoOpen, onLeaveFocus, initialRect, provisional = false }: Props) {
   const [send] = useSendMessageMutation();
   const [retry] = useRetryMessageMutation();
   const [remove] = useDeleteMessageMutation();
@@ -53,7 +60,15 @@ export function Conversation({ chat, focusMessageId, onBack, onToggleInfo, infoO
   const [around, setAround] = useState<number | null>(focusMessageId ?? null);
   useEffect(() => setAround(focusMessageId ?? null), [focusMessageId]);
   // The unread count when the chat was opened: marking it read must not move the divider.
-  const [unreadAtOpen] = useState(chat.unreadCount);
+  const [unreadAtOpen, setUnreadAtOpen] = useState(chat.unreadCount);
+  // Opened from the list's row, the server's answer for the chat comes a moment later and its count
+  // is the one at the open (the row's may lag); later counts are messages that came while reading.
+  const confirmed = useRef(!provisional);
+  useEffect(() => {
+    if (provisional || confirmed.current) return;
+    confirmed.current = true;
+    setUnreadAtOpen((n) => Math.max(n, chat.unreadCount));
+  }, [provisional, chat.unreadCount]);
   const writable = canSendIn(chat);
   const title = chatTitle(chat);
   const problem = deviceProblem(devices?.find((d) => d.id === chat.deviceId));
@@ -159,7 +174,9 @@ interface PaneProps {
  */
 function MessagePane({ chat, around, unreadAtOpen, writable, onReply, onRetry, onDelete, onJumpToNewest, initialRect }: PaneProps) {
   const arg = useMemo(() => (around ? { chatId: chat.id, around } : { chatId: chat.id }), [chat.id, around]);
-  const q = useGetMessagesInfiniteQuery(arg, { refetchOnMountOrArgChange: true });
+  // A slice fetched in the last seconds (the chat list asks on the press) is not asked again; an
+  // older one is shown at once and refreshed.
+  const q = useGetMessagesInfiniteQuery(arg, { refetchOnMountOrArgChange: FRESH_SECONDS });
   const { data, error, isLoading, hasNextPage, hasPreviousPage, isFetchingNextPage, isFetchingPreviousPage, fetchNextPage, fetchPreviousPage } = q;
   const scroller = useRef<HTMLDivElement>(null);
   const reachesNewest = !!data && !data.pages[0]?.after;
@@ -171,13 +188,25 @@ function MessagePane({ chat, around, unreadAtOpen, writable, onReply, onRetry, o
   const [highlight, setHighlight] = useState<number | null>(around);
 
   const rows: Row[] = useMemo(() => withUnreadDivider(buildRows(data?.pages), unreadAtOpen), [data, unreadAtOpen]);
+  const estimateSize = useCallback((i: number) => (rows[i]?.kind === 'msg' ? MSG_EST : SEP_EST), [rows]);
+  const getItemKey = useCallback((i: number) => rows[i]!.key, [rows]);
+  // Off until the first page is there, so its first drawing already starts at the newest rows (at the
+  // end of the estimated height, the box's own height above it) instead of at the oldest, which a
+  // scroll to the bottom would only replace a frame or two later.
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (i) => (rows[i]?.kind === 'msg' ? 64 : 44),
-    getItemKey: (i) => rows[i]!.key,
+    estimateSize,
+    getItemKey,
     overscan: 8,
-    initialRect,
+    enabled: rows.length > 0,
+    initialRect: initialRect ?? (rows.length && scroller.current ? { width: scroller.current.clientWidth, height: scroller.current.clientHeight } : undefined),
+    initialOffset: () => {
+      if (around !== null) return 0;
+      let h = 0;
+      for (let i = 0; i < rows.length; i++) h += estimateSize(i);
+      return Math.max(0, h - (initialRect?.height ?? scroller.current?.clientHeight ?? 0));
+    },
   });
   const total = virtualizer.getTotalSize();
 

@@ -63,7 +63,7 @@ describe('contact card', () => {
     expect(await screen.findByTestId('contact-name')).toHaveTextContent('Bob Buyer');
   });
 
-  it('when an editor edits the details, then the changes are sent and a bad value is explained', async () => {
+  it('when an editor edits the details, then the contact form checks them as the API does, and the API\'s refusal is explained', async () => {
     base(chat({ crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } }));
     fakeApi.on('GET', '/api/favorites', { items: [] });
     fakeApi.on('GET', '/api/contacts/:id/card', card());
@@ -73,10 +73,18 @@ describe('contact card', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Edit' }));
-    const phone = screen.getByLabelText('Phone');
+    // The same form as the contacts page: a bad number is refused before it is sent…
+    const phone = screen.getByLabelText('Phone number');
     await user.clear(phone);
     await user.type(phone, '12');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('phone: not a phone number');
+    expect(await screen.findByText('"12" is not a valid phone number')).toBeInTheDocument();
+    expect(fakeApi.called('PUT', /\/api\/contacts\//)).toHaveLength(0);
+    // …and what the API refuses is shown beside its field.
+    await user.clear(phone);
+    await user.type(phone, '0151 10000002');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('not a phone number')).toBeInTheDocument();
+    expect(fakeApi.called('PUT', /\/api\/contacts\//)).toHaveLength(1);
   });
 });

@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react';
-import { useGetFavoritesQuery, usePinContactMutation, useUnpinContactMutation } from '../../api/favorites.api';
+import { useState } from 'react';
 import { errorMessage } from '../../api/http';
 import { Avatar } from '../../shared/avatar';
 import { phoneOf } from '../../shared/format';
-import { CloseIcon, StarIcon } from '../../shared/icons';
-import { useCreateFromChatMutation, useFindByPhoneQuery, useGetCardQuery, useUpdateContactMutation, type Card, type ContactPatch } from './contacts.api';
-import { TagPicker } from './tag-picker';
+import { CloseIcon } from '../../shared/icons';
+import { useCreateFromChatMutation, useFindByPhoneQuery, useGetCardQuery, type Card } from './contacts.api';
+import { ContactForm } from './contact-form';
+import { ContactSummary } from './contact-summary';
+import { MessageAction } from './message-action';
 import './contacts.css';
 
 export interface PanelChat {
@@ -16,7 +17,7 @@ export interface PanelChat {
   contactId?: string | null;
 }
 
-/** The third pane: who this is in the CRM (fields, tags, WhatsApp names), or "+" to add them. */
+/** The third pane: who this is in the CRM (the card, ContactSummary, plus WhatsApp names), or "+" to add them. "Message" opens their chat and closes the pane. */
 export function ContactPanel({ chat, canEdit, onClose }: { chat: PanelChat; canEdit: boolean; onClose(): void }) {
   const phone = chat.jid.endsWith('@s.whatsapp.net') ? `+${chat.jid.split('@')[0]}` : null;
   const byPhone = useFindByPhoneQuery(phone ?? '', { skip: !!chat.contactId || !phone });
@@ -36,7 +37,7 @@ export function ContactPanel({ chat, canEdit, onClose }: { chat: PanelChat; canE
       {error && <p className="error pad">{errorMessage(error)}</p>}
       {(isLoading || byPhone.isLoading) && <p className="pad muted" role="status">Loading…</p>}
       {card ? (
-        <CardView card={card} canEdit={canEdit} />
+        <CardView card={card} canEdit={canEdit} onMessage={onClose} />
       ) : (
         !isLoading &&
         !byPhone.isLoading && (
@@ -68,51 +69,34 @@ export function ContactPanel({ chat, canEdit, onClose }: { chat: PanelChat; canE
   );
 }
 
-function CardView({ card, canEdit }: { card: Card; canEdit: boolean }) {
+function CardView({ card, canEdit, onMessage }: { card: Card; canEdit: boolean; onMessage(): void }) {
   const c = card.contact;
   const [editing, setEditing] = useState(false);
-  const { data: favs } = useGetFavoritesQuery();
-  const pinned = !!favs?.items.some((f) => f.contact?.id === c.id);
-  const [pin, pinning] = usePinContactMutation();
-  const [unpin, unpinning] = useUnpinContactMutation();
   const names = card.whatsapp.filter((w) => w.pushName || w.fullName || w.businessName);
 
+  if (editing)
+    return (
+      <div className="card-body" data-testid="contact-card">
+        <ContactForm contact={c} canManageTags={canEdit} onDone={() => setEditing(false)} onCancel={() => setEditing(false)} />
+      </div>
+    );
   return (
     <div className="card-body" data-testid="contact-card">
-      <div className="identity">
-        <Avatar name={c.name} size={96} />
-        <h3 data-testid="contact-name">{c.name}</h3>
-        <p className="muted">{phoneOf(c.phone)}</p>
-        <button type="button" className={`pin${pinned ? ' on' : ''}`} aria-pressed={pinned} onClick={() => void (pinned ? unpin(c.id) : pin(c.id))} disabled={pinning.isLoading || unpinning.isLoading} data-testid="pin-contact">
-          <StarIcon filled={pinned} /> {pinned ? 'Pinned to favorites' : 'Pin to favorites'}
-        </button>
-      </div>
-      <section className="card-section" aria-labelledby="tags-h">
-        <h4 id="tags-h">Tags</h4>
-        <TagPicker contactId={c.id} tags={c.tags} canEdit={canEdit} />
-      </section>
-      {editing ? (
-        <EditForm card={card} onDone={() => setEditing(false)} />
-      ) : (
-        <section className="card-section" aria-labelledby="crm-h">
-          <div className="section-title">
-            <h4 id="crm-h">Details</h4>
+      <ContactSummary
+        contact={c}
+        canEdit={canEdit}
+        level={3}
+        actions={
+          <>
+            <MessageAction phone={c.phone} name={c.name} onOpened={onMessage} />
             {canEdit && (
-              <button type="button" className="link" onClick={() => setEditing(true)}>
+              <button type="button" onClick={() => setEditing(true)}>
                 Edit
               </button>
             )}
-          </div>
-          <dl className="fields">
-            <dt>Email</dt>
-            <dd>{c.email ?? '—'}</dd>
-            <dt>Company</dt>
-            <dd>{c.company ?? '—'}</dd>
-            <dt>Notes</dt>
-            <dd className="notes">{c.notes ?? '—'}</dd>
-          </dl>
-        </section>
-      )}
+          </>
+        }
+      />
       <section className="card-section" aria-labelledby="wa-h">
         <h4 id="wa-h">On WhatsApp</h4>
         {names.length === 0 ? (
@@ -130,49 +114,5 @@ function CardView({ card, canEdit }: { card: Card; canEdit: boolean }) {
         )}
       </section>
     </div>
-  );
-}
-
-function EditForm({ card, onDone }: { card: Card; onDone(): void }) {
-  const c = card.contact;
-  const [form, setForm] = useState({ name: c.name, phone: c.phone, email: c.email ?? '', company: c.company ?? '', notes: c.notes ?? '' });
-  const [update, updating] = useUpdateContactMutation();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const patch: ContactPatch = { name: form.name.trim(), phone: form.phone.trim(), email: form.email.trim() || null, company: form.company.trim() || null, notes: form.notes.trim() || null };
-    const r = await update({ id: c.id, patch });
-    if (!('error' in r)) onDone();
-  };
-  const field = (k: keyof typeof form, label: string, type = 'text') => (
-    <label>
-      {label}
-      {k === 'notes' ? (
-        <textarea value={form[k]} onChange={(e) => setForm({ ...form, [k]: e.target.value })} rows={3} />
-      ) : (
-        <input type={type} value={form[k]} onChange={(e) => setForm({ ...form, [k]: e.target.value })} required={k === 'name' || k === 'phone'} />
-      )}
-    </label>
-  );
-  return (
-    <form className="card-section edit-form" onSubmit={submit} aria-label="Edit contact">
-      {field('name', 'Name')}
-      {field('phone', 'Phone', 'tel')}
-      {field('email', 'Email', 'email')}
-      {field('company', 'Company')}
-      {field('notes', 'Notes')}
-      {updating.error && (
-        <p role="alert" className="error">
-          {errorMessage(updating.error)}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={updating.isLoading}>
-          Save
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
   );
 }

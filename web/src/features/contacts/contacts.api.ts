@@ -25,14 +25,16 @@ const PAGE = 100;
  * import): the lists, and the tag counts after a bulk change, are asked for again — once for a burst of
  * events, however many lists are cached.
  */
-let refetchTimer: ReturnType<typeof setTimeout> | undefined;
-let refetchTags = false;
-function refetchContactsSoon(dispatch: (a: unknown) => unknown, bulk: boolean) {
-  refetchTags ||= bulk;
-  refetchTimer ??= setTimeout(() => {
-    refetchTimer = undefined;
-    dispatch(api.util.invalidateTags(refetchTags ? ['Contact', 'Tag'] : ['Contact']));
-    refetchTags = false;
+type Dispatch = (a: unknown) => unknown;
+const pending = new WeakMap<Dispatch, { tags: boolean }>(); // per store: tests build many
+function refetchContactsSoon(dispatch: Dispatch, bulk: boolean) {
+  const p = pending.get(dispatch);
+  if (p) return void (p.tags ||= bulk);
+  const next = { tags: bulk };
+  pending.set(dispatch, next);
+  setTimeout(() => {
+    pending.delete(dispatch);
+    dispatch(api.util.invalidateTags(next.tags ? ['Contact', 'Tag'] : ['Contact']));
   }, 250);
 }
 

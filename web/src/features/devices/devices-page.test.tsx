@@ -50,7 +50,7 @@ describe('devices and pairing', () => {
     await screen.findByTestId('pairing-qr');
     await waitFor(() => expect(FakeSocket.all.length).toBe(1));
     act(() => FakeSocket.last().open(10));
-    act(() => FakeSocket.last().push({ seq: 11, type: 'device.status', data: { deviceId: device().id, status: 'connected' } }));
+    act(() => FakeSocket.last().push({ seq: 11, type: 'device.status', data: { deviceId: device().id, status: 'connected', statusDetail: null, engineReachable: true, engineCheckedAt: new Date().toISOString() } }));
     const card = screen.getByTestId('device-card');
     expect(await within(card).findByText('Connected')).toBeInTheDocument();
     expect(screen.queryByTestId('pairing-qr')).toBeNull();
@@ -82,7 +82,7 @@ describe('devices and pairing', () => {
     await waitFor(() => expect(FakeSocket.all.length).toBe(1));
     act(() => FakeSocket.last().open(1));
     act(() =>
-      FakeSocket.last().push({ seq: 2, type: 'sync.progress', data: { deviceId: device().id, id: 1, status: 'done', totalChats: 10, doneChats: 10, totalMessages: 1000, doneMessages: 1000, importedMessages: 1000, ratePerSecond: 300 } }),
+      FakeSocket.last().push({ seq: 2, type: 'sync.progress', data: { deviceId: device().id, id: 1, status: 'done', phase: null, trigger: 'connect', totalChats: 10, doneChats: 10, totalMessages: 1000, doneMessages: 1000, importedMessages: 1000, ratePerSecond: 300, error: null, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() } }),
     );
     expect(await screen.findByText('Complete')).toBeInTheDocument();
     expect(screen.getByTestId('sync-counts')).toHaveTextContent('1,000 of 1,000 messages');
