@@ -97,6 +97,67 @@ async function applyChanges(trx: Knex, bag: Bag, events: NewEvent[], result: Ing
   }
 }
 
+// ---------- parked changes whose original came beside them ----------
+
+/** Parked changes one sweep takes at most (a full pass goes on until none is left). */
+const SWEEP_LIMIT = 1000;
+
+/**
+ * Applies parked changes whose original is stored by now. Under READ COMMITTED a change parked while
+ * another batch was writing its original, both uncommitted, is seen by neither batch: each looked
+ * before the other committed. Once both have, this finds them (an indexed join, usually empty): the
+ * parked rows are taken (row-locked, skipping those a batch holds), the sealed ones opened, and all
+ * applied by the usual statements, which are idempotent (a second application changes nothing).
+ * `all`: every parked change, not only the last hour's (the hourly maintenance pass).
+ */
+export async function applyParked(db: Knex, opts: IngestOptions & { all?: boolean } = {}): Promise<IngestResult & { applied: number }> {
+  const total = { insertedMessages: 0, received: [], changed: [], statusChanges: [], contactsWritten: [], chatsSeen: [], applied: 0 } as IngestResult & { applied: number };
+  for (;;) {
+    const taken = await db.transaction(async (trx) => {
+      const age = opts.all ? '' : `AND p.created_at > now() - interval '1 hour'`;
+      const { rows: plain } = await prepared(trx, opts.all ? 'ingest_sweep_plain_all' : 'ingest_sweep_plain',
+        `WITH c AS (
+           SELECT p.device_id, p.engine_message_id FROM message_updates_pending p
+           JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.engine_message_id
+           WHERE true ${age} ORDER BY p.device_id, p.engine_message_id LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
+         DELETE FROM message_updates_pending p USING c WHERE p.device_id = c.device_id AND p.engine_message_id = c.engine_message_id
+         RETURNING p.device_id, p.engine_message_id, p.ack, p.edited_body, p.edited_at, p.revoked_at`,
+      );
+      const { rows: sealed } = await prepared(trx, opts.all ? 'ingest_sweep_sealed_all' : 'ingest_sweep_sealed',
+        `WITH c AS (
+           SELECT p.device_id, p.sealed_id FROM sealed_updates_pending p
+           JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.target_engine_id
+           WHERE true ${age} ORDER BY p.device_id, p.sealed_id LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
+         DELETE FROM sealed_updates_pending p USING c WHERE p.device_id = c.device_id AND p.sealed_id = c.sealed_id
+         RETURNING p.device_id, p.change`,
+      );
+      const parked = plain as { device_id: string; engine_message_id: string; ack: number | null; edited_body: string | null; edited_at: Date | null; revoked_at: Date | null }[];
+      const more = parked.length === SWEEP_LIMIT || sealed.length === SWEEP_LIMIT;
+      if (!parked.length && !sealed.length) return { taken: 0, more };
+      const bag = collect([]);
+      const ids = [...new Set([...parked, ...(sealed as ParkedSealed[])].map((r) => r.device_id))];
+      const { rows: devices } = await prepared(trx, 'ingest_sweep_devices', `SELECT id, org_id, engine, status FROM devices WHERE id = ANY(?::uuid[])`, [ids]);
+      for (const d of devices as { id: string; org_id: string; engine: DeviceCtx['engine']; status: string }[]) bag.devices.set(d.id, { id: d.id, orgId: d.org_id, engine: d.engine, status: d.status });
+      for (const r of parked) {
+        const device = bag.devices.get(r.device_id);
+        if (!device) continue;
+        const k = `${r.device_id}|${r.engine_message_id}`;
+        if (r.ack !== null) bag.acks.set(k, { device, id: r.engine_message_id, ack: Number(r.ack) });
+        if (r.edited_at) bag.edits.set(k, { device, id: r.engine_message_id, body: r.edited_body, at: new Date(r.edited_at) });
+        if (r.revoked_at) bag.revokes.set(k, { device, id: r.engine_message_id, at: new Date(r.revoked_at) });
+      }
+      const events: NewEvent[] = [];
+      // Sealed first: an opened edit replaces the textless one parked beside it for the same moment.
+      await openSealedChanges(trx, bag, sealed as ParkedSealed[], opts);
+      await applyChanges(trx, bag, events, total);
+      await appendEvents(trx, events);
+      return { taken: parked.length + sealed.length, more };
+    });
+    total.applied += taken.taken;
+    if (!taken.more) return total;
+  }
+}
+
 // ---------- collecting a batch ----------
 
 /** A batch's events merged by key, without the echoes that would change nothing. */
@@ -440,11 +501,14 @@ async function openSealedChanges(trx: Knex, bag: Bag, parked: ParkedSealed[], op
       [JSON.stringify(park)],
     );
   }
-  if (parked.length) {
+  // Exactly the parked changes read (by their own ids): one a batch parked for the same original since
+  // then was not opened here, and stays for the sweep.
+  const unpark = list.filter((x) => x.parked && targets.has(`${x.device.id}|${x.change.targetId}`)).map((x) => ({ device_id: x.device.id, sealed_id: x.change.id }));
+  if (unpark.length) {
     await prepared(trx, 'ingest_sealed_unpark',
-      `DELETE FROM sealed_updates_pending s USING jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_message_id text)
-       WHERE s.device_id = x.device_id AND s.target_engine_id = x.engine_message_id`,
-      [JSON.stringify(keys.filter((k) => targets.has(`${k.device_id}|${k.engine_message_id}`)))],
+      `DELETE FROM sealed_updates_pending s USING jsonb_to_recordset(?::jsonb) AS x(device_id uuid, sealed_id text)
+       WHERE s.device_id = x.device_id AND s.sealed_id = x.sealed_id`,
+      [JSON.stringify(unpark)],
     );
   }
 }
