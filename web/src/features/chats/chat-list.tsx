@@ -11,7 +11,7 @@ import { SearchIcon, StarIcon } from '../../shared/icons';
 import { chatTags, chatTitle, type Chat, type ChatFilters } from './chat.types';
 import { chatsApi, useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery } from './chats.api';
 import { useStartChatMutation } from '../../api/start-chat.api';
-import { notificationsSupported, notifyPref, setNotify, startNotifications } from './notify';
+import { notificationsSupported, notifyPref, onNotifyPrefChange, setNotify, startNotifications } from './notify';
 
 /** Text that reads as a phone number (digits, spaces, + - . ( )), with enough digits to be one. */
 const looksLikePhone = (s: string) => /^\+?[\d\s().-]+$/.test(s) && s.replace(/\D/g, '').length >= 6;
@@ -162,6 +162,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
   }, [main.data, shared.data]);
   useEffect(() => startNotifications((id) => names.current.get(id) ?? null), []);
   const [notify, setNotifyState] = useState(notifyPref);
+  useEffect(() => onNotifyPrefChange(() => setNotifyState(notifyPref())), []);
   const unreadTotal = useMemo(() => {
     const seen = new Set<number>();
     let n = 0;
