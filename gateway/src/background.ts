@@ -54,7 +54,11 @@ export class BackgroundJobs {
     const { db, receiptRetentionHours } = this.deps;
     await db('webhook_receipts').where('received_at', '<', db.raw(`now() - (? * interval '1 hour')`, [receiptRetentionHours])).del();
     await pruneRateLimits(db);
-    // A sealed edit or vote whose original never came in 30 days never will (the phone's history is in by then).
+    // Parked changes whose original is stored are applied first (every one, not only the sweep's last hour);
+    // an ack, edit, revoke, sealed edit or vote whose original never came in 30 days never will (the
+    // phone's history is in by then).
+    await this.deps.ingest.applyParked({ all: true });
+    await db('message_updates_pending').where('created_at', '<', db.raw(`now() - interval '30 days'`)).del();
     await db('sealed_updates_pending').where('created_at', '<', db.raw(`now() - interval '30 days'`)).del();
     await this.deps.jobs.prunePermanentlyFailed();
   }

@@ -85,7 +85,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     leaseMs: Math.max(30_000, 3 * config.ENGINE_TIMEOUT_MS),
   }, logger.child({ component: 'outbox' }), events);
-  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS, concurrency: config.INGEST_CONCURRENCY }, events, outboxWorker);
+  const ingest = new IngestService(db, logger, { maxItems: config.INGEST_BATCH_MAX, maxWaitMs: config.INGEST_BATCH_WAIT_MS, concurrency: config.INGEST_CONCURRENCY, parkedSweepMs: config.INGEST_PARKED_SWEEP_MS }, events, outboxWorker, jobs);
   const sync = new SyncService(db, engines, ingest, devices, {
     pageSize: config.SYNC_PAGE_SIZE,
     maxMessagesPerChat: config.SYNC_MAX_MESSAGES_PER_CHAT,

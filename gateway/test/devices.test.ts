@@ -8,6 +8,17 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
+/**
+ * Holds the device's webhooks at the relay (until `release()`), once those already on their way are
+ * in: the engine keeps posting (a status every QR rotation), the gateway hears none of it meanwhile.
+ */
+async function quietDevice(deviceId: string) {
+  const mine = (d: { path: string }) => d.path.includes(deviceId);
+  const hold = env.relay.hold(mine);
+  await env.relay.settled(mine);
+  return hold;
+}
+
 const count = async (table: string, where: Record<string, unknown>) => Number((await env.t.db(table).where(where).count<{ c: number }[]>('* as c'))[0]!.c);
 
 for (const engine of ['waha', 'wuzapi'] as const) {
@@ -30,14 +41,16 @@ for (const engine of ['waha', 'wuzapi'] as const) {
       const qr1 = await eventually(async () => {
         const r = await http.get(`/api/devices/${device.id}/qr`, { token: owner.token });
         return r.status === 200 && r.body.qr ? r.body : undefined;
-      }, 10_000, 'a QR');
+      }, 30_000, 'a QR');
       expect(qr1.status).toBe('qr');
       if (engine === 'waha') {
-        // The engine rotates its QR; the API follows.
+        // The engine rotates its QR (every 400 ms here); the API follows. Each look asks the engine
+        // (2 s timeout): on a busy machine some looks time out, so the bound is generous.
+        await eventually(async () => (sim.session(device.engineSession) as { qr?: string | null }).qr, 30_000, 'the engine showing a QR');
         await eventually(async () => {
           const r = await http.get(`/api/devices/${device.id}/qr`, { token: owner.token });
           return r.body.qr && r.body.qr !== qr1.qr;
-        }, 5_000, 'a rotated QR');
+        }, 30_000, 'a rotated QR');
       }
 
       const filled = await control(sim).post(`/sessions/${device.engineSession}/history`, { body: { chats: 6, messagesPerChat: 45 } });
@@ -45,11 +58,11 @@ for (const engine of ['waha', 'wuzapi'] as const) {
       const scan = await control(sim).post(`/sessions/${device.engineSession}/scan`, { body: { phone: '4915112345678' } });
       expect(scan.status).toBe(200);
 
-      await eventually(async () => (await http.get(`/api/devices/${device.id}`, { token: owner.token })).body.status === 'connected', 10_000, 'connected');
+      await eventually(async () => (await http.get(`/api/devices/${device.id}`, { token: owner.token })).body.status === 'connected', 30_000, 'connected');
       const job = await eventually(async () => {
         const r = await http.get(`/api/devices/${device.id}/sync`, { token: owner.token });
         return r.body?.status === 'done' ? r.body : undefined;
-      }, 20_000, 'import done');
+      }, 60_000, 'import done');
       expect(job.doneChats).toBe(6);
       expect(job.totalChats).toBe(6);
       expect(job.doneMessages).toBe(270);
@@ -67,7 +80,7 @@ for (const engine of ['waha', 'wuzapi'] as const) {
       // A live message after the import is stored once, in the same chat list.
       const sent = await control(sim).post(`/sessions/${device.engineSession}/inbound`, { body: { from: '4917000000001', body: 'hello after import', pushName: 'Late Larry' } });
       expect(sent.status).toBe(200);
-      await eventually(async () => (await count('messages', { device_id: device.id, body: 'hello after import' })) === 1, 10_000, 'live message');
+      await eventually(async () => (await count('messages', { device_id: device.id, body: 'hello after import' })) === 1, 30_000, 'live message');
       await sim.webhooksIdle(5_000);
       expect(await count('messages', { device_id: device.id, body: 'hello after import' })).toBe(1);
       const live = await env.t.db('chats').where({ device_id: device.id, jid: '4917000000001@s.whatsapp.net' }).first();
@@ -79,7 +92,7 @@ for (const engine of ['waha', 'wuzapi'] as const) {
       await eventually(async () => {
         const r = await http.get(`/api/devices/${device.id}/sync`, { token: owner.token });
         return r.body.id !== job.id && r.body.status === 'done' ? r.body : undefined;
-      }, 20_000, 'second import');
+      }, 60_000, 'second import');
       expect(await count('messages', { device_id: device.id })).toBe(271);
 
       // Logout keeps the history; delete removes the engine session.
@@ -89,7 +102,7 @@ for (const engine of ['waha', 'wuzapi'] as const) {
       expect((await http.del(`/api/devices/${device.id}`, { token: owner.token })).status).toBe(204);
       expect((await control(sim).get(`/sessions/${device.engineSession}`)).status).toBe(404);
       expect((await http.get(`/api/devices/${device.id}`, { token: owner.token })).status).toBe(404);
-    }, 60_000);
+    }, 240_000);
   });
 }
 
@@ -156,30 +169,39 @@ describe('devices', () => {
 
   it('when the engine says otherwise than the gateway believes, then reconcile corrects the status', async () => {
     const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: 'Drift' } })).body;
-    // Let the engine settle on showing a QR first, so only the reconcile can change the status below.
-    await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr);
-    await env.sim.webhooksIdle(5_000);
-    await env.t.db('devices').where({ id: d.id }).update({ status: 'connected' });
-    const r = await env.t.services.devices.reconcile();
-    expect(r.corrected).toBeGreaterThanOrEqual(1);
-    const status = (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status;
-    expect(['qr', 'starting']).toContain(status);
-    const events = await env.t.db('events').where({ device_id: d.id, type: 'device.status' }).orderBy('id', 'desc').pluck('data');
-    expect(events).toContainEqual(expect.objectContaining({ previous: 'connected' }));
-  });
+    // The engine settles on showing a QR; then its webhooks (a status every QR rotation) wait at the
+    // relay, so only the reconcile can change the status below.
+    await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 30_000, 'a QR');
+    const webhooks = await quietDevice(d.id);
+    try {
+      await env.t.db('devices').where({ id: d.id }).update({ status: 'connected' });
+      const r = await env.t.services.devices.reconcile();
+      expect(r.corrected).toBeGreaterThanOrEqual(1);
+      const status = (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status;
+      expect(['qr', 'starting']).toContain(status);
+      const events = await env.t.db('events').where({ device_id: d.id, type: 'device.status' }).orderBy('id', 'desc').pluck('data');
+      expect(events).toContainEqual(expect.objectContaining({ previous: 'connected' }));
+    } finally {
+      webhooks.release();
+    }
+  }, 60_000);
 
   it('when a device turned connected without its number (QR polling) learns it from the status webhook, then a device.status event carries the number', async () => {
     const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: 'Number later' } })).body;
-    // Let the engine settle on showing a QR first, so only the calls below change this device.
-    await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr);
-    await env.sim.webhooksIdle(5_000);
-    const row = await env.t.db('devices').where({ id: d.id }).first();
-    const connected = await env.t.services.devices.applyState(row, { status: 'connected', jid: null, pushName: null });
-    await env.t.services.devices.applyState(connected, { status: 'connected', jid: '4930555000111@s.whatsapp.net', pushName: 'Front desk' });
-    const [last] = await env.t.db('events').where({ device_id: d.id, type: 'device.status' }).orderBy('id', 'desc').limit(1).pluck('data');
-    expect(last).toMatchObject({ status: 'connected', previous: 'connected', phone: '+4930555000111', pushName: 'Front desk' });
-    expect((await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body).toMatchObject({ phone: '+4930555000111', pushName: 'Front desk' });
-  });
+    // The engine settles on showing a QR; then its webhooks wait at the relay, so only the calls below change this device.
+    await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 30_000, 'a QR');
+    const webhooks = await quietDevice(d.id);
+    try {
+      const row = await env.t.db('devices').where({ id: d.id }).first();
+      const connected = await env.t.services.devices.applyState(row, { status: 'connected', jid: null, pushName: null });
+      await env.t.services.devices.applyState(connected, { status: 'connected', jid: '4930555000111@s.whatsapp.net', pushName: 'Front desk' });
+      const [last] = await env.t.db('events').where({ device_id: d.id, type: 'device.status' }).orderBy('id', 'desc').limit(1).pluck('data');
+      expect(last).toMatchObject({ status: 'connected', previous: 'connected', phone: '+4930555000111', pushName: 'Front desk' });
+      expect((await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body).toMatchObject({ phone: '+4930555000111', pushName: 'Front desk' });
+    } finally {
+      webhooks.release();
+    }
+  }, 60_000);
 
   it('when the body is invalid, then 400 names the fields', async () => {
     const r = await env.http.post('/api/devices', { token: env.owner.token, body: { name: '', engine: 'telegram' } });

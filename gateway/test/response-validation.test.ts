@@ -94,5 +94,8 @@ describe('socket events in tests', () => {
     expect(bad).toContain('event_schema_mismatch');
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatch(/share\.revoked #7 .*data\.chatId.*data\.revokedBy/);
+    // A payload that is a union (one contact, or a bulk change) is told by its closest member.
+    frame(row('contact.updated', { id: contact.id, name: 'Ana' }));
+    expect(reported[1]).toMatch(/contact\.updated #7 .*data\.phone.*data\.deleted/);
   });
 });

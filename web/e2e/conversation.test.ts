@@ -260,6 +260,30 @@ describe.each(VIEWPORTS)('conversation at $name size ($width×$height)', (vp) =>
     }
   });
 
+  it('when the mouse rests on a chat row, then its messages are asked for once; a pointer passing over rows asks nothing', async () => {
+    await page.goto(`${env.t.url}/chats`);
+    const [rest, pass] = [others[0]!, others[1]!];
+    await page.locator(`[data-chat-id="${pass}"]`).first().waitFor();
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => void (/^\/api\/chats\/\d+\/messages$/.test(new URL(r.url()).pathname) && asked.push(new URL(r.url()).pathname));
+    page.on('request', onRequest);
+    try {
+      const at = async (id: number) => {
+        const b = (await page.locator(`[data-chat-id="${id}"]`).first().boundingBox())!;
+        return [b.x + b.width / 2, b.y + b.height / 2] as const;
+      };
+      const [over, on] = [await at(pass), await at(rest)];
+      await page.mouse.move(...over); // and straight on: well under the rest time
+      await page.mouse.move(...on);
+      await expect.poll(() => asked, { timeout: 2_000, interval: 20 }).toEqual([`/api/chats/${rest}/messages`]);
+      await page.waitForTimeout(400);
+      expect(asked).toEqual([`/api/chats/${rest}/messages`]);
+    } finally {
+      page.off('request', onRequest);
+      await page.mouse.move(0, 0);
+    }
+  });
+
   it('when the chat screens are shown, then nothing is wider than the window and the console stayed clean', async () => {
     await page.goto(`${env.t.url}/chats/${longChat}`);
     await page.getByTestId('message').first().waitFor();

@@ -81,6 +81,7 @@ export const configSchema = z.object({
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   INGEST_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(4),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
+  INGEST_PARKED_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   SYNC_PAGE_SIZE: z.coerce.number().int().min(10).max(5000).default(500),
   SYNC_MAX_MESSAGES_PER_CHAT: z.coerce.number().int().min(0).default(0),

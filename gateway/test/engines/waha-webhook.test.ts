@@ -108,10 +108,13 @@ describe('WAHA webhooks', () => {
 
   it('when an ack and status changes arrive, then they become ack and session.status events', () => {
     expect(waha.parseWebhook(one((j) => j.event === 'message.ack')).events).toEqual([{ kind: 'ack', ids: [sentId], chatJid: '15557770001@s.whatsapp.net', ack: 'delivered' }]);
-    const working = waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'WORKING')).events;
-    expect(working[0]).toEqual({ kind: 'session.status', status: 'connected', detail: 'WORKING', jid: '15557770000@s.whatsapp.net', pushName: `Sim ${s.session}` });
+    const workingRaw = one((j) => j.event === 'session.status' && j.payload.status === 'WORKING');
+    const working = waha.parseWebhook(workingRaw).events;
+    // `at` is the envelope's timestamp: the engine's time of the status (late, older ones are left out).
+    const at = new Date(JSON.parse(workingRaw.body.toString()).timestamp);
+    expect(working[0]).toEqual({ kind: 'session.status', status: 'connected', detail: 'WORKING', jid: '15557770000@s.whatsapp.net', pushName: `Sim ${s.session}`, at });
     expect(working[1]).toMatchObject({ kind: 'lid', mapping: { phoneJid: '15557770000@s.whatsapp.net' } });
-    expect(waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'SCAN_QR_CODE')).events).toEqual([{ kind: 'session.status', status: 'qr', detail: 'SCAN_QR_CODE', jid: null, pushName: null }]);
+    expect(waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'SCAN_QR_CODE')).events).toEqual([{ kind: 'session.status', status: 'qr', detail: 'SCAN_QR_CODE', jid: null, pushName: null, at: expect.any(Date) }]);
     expect(waha.parseWebhook(one((j) => j.event === 'session.status' && j.payload.status === 'STARTING')).events[0]).toMatchObject({ status: 'starting' });
   });
 

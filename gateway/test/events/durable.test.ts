@@ -83,7 +83,7 @@ describe('durable consumers', () => {
     consumers.start();
     try {
       await eventually(async () => (await t.db('event_consumers').where({ name: 'test.order' }).first()) ?? false, 10_000, 'registered');
-      const log = (trx: typeof t.db, id: string) => trx('events').insert({ org_id: (shared.org), type: 'contact.updated', data: { id, deleted: false } }).returning('id');
+      const log = (trx: typeof t.db, id: string) => trx('events').insert({ org_id: (shared.org), type: 'contact.updated', data: { id, name: 'Ana', phone: '+4915100000001', deleted: false } }).returning('id');
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       let firstId = 0;

@@ -21,6 +21,8 @@ export class WebhookRelay {
   forward = true;
   /** Deliveries held back from the gateway (see `hold`): the engine waits for their answer meanwhile. */
   private holds: { match: (d: Delivery) => boolean; waiting: (() => void)[]; released: boolean }[] = [];
+  /** Deliveries passed on to the gateway and not yet answered. */
+  private readonly forwarding = new Set<Delivery>();
   private server!: Server;
   url = '';
 
@@ -36,11 +38,14 @@ export class WebhookRelay {
         if (!this.forward) return void res.writeHead(200).end('{}');
         const hold = this.holds.find((h) => !h.released && h.match(d));
         if (hold) await new Promise<void>((r) => hold.waiting.push(r));
+        this.forwarding.add(d);
         try {
           const r = await replay(this.target(), d);
           res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
         } catch {
           res.writeHead(502).end();
+        } finally {
+          this.forwarding.delete(d);
         }
       });
     });
@@ -66,6 +71,11 @@ export class WebhookRelay {
         for (const go of h.waiting.splice(0)) go();
       },
     };
+  }
+
+  /** Resolves once no delivery `match` picks is on its way to the gateway (passed on, not yet answered). */
+  async settled(match: (d: Delivery) => boolean = () => true, timeoutMs = 30_000) {
+    await eventually(async () => ![...this.forwarding].some(match), timeoutMs, 'deliveries passed on to be answered');
   }
 
   close() {

@@ -10,6 +10,7 @@ import { createApp, type AppServices } from '../../src/app.js';
 import { createDb, type Db } from '../../src/platform/db/knex.js';
 import { createTestDatabase } from './test-db.js';
 import { realtimeEvent } from '../../src/features/realtime/realtime.schemas.js';
+import { describeIssues } from '../../src/features/realtime/realtime.frames.js';
 
 export interface TestApp {
   url: string;
@@ -90,6 +91,6 @@ async function loggedEventsOutsideSchema(db: Db): Promise<string[]> {
     .catch(() => []); // the database may be gone (outage tests): nothing to check then
   return rows.flatMap((r) => {
     const res = realtimeEvent.safeParse({ seq: Number(r.id), type: r.type, data: JSON.parse(r.data) });
-    return res.success ? [] : [`${r.type} #${r.id}: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`];
+    return res.success ? [] : [`${r.type} #${r.id}: ${describeIssues(res.error.issues)}`];
   });
 }

@@ -56,6 +56,8 @@ export interface SessionState {
   /** Canonical JID of the paired phone, when connected. */
   jid?: string | null;
   pushName?: string | null;
+  /** The engine's own time of this state, when it gives one (WAHA webhooks): a late, older one is left out. */
+  at?: Date | null;
 }
 
 export interface QrState {
@@ -210,7 +212,7 @@ export interface SendResult {
 
 /** One normalized thing an engine told us in a webhook. */
 export type EngineEvent =
-  | { kind: 'session.status'; status: DeviceStatus; detail?: string | null; jid?: string | null; pushName?: string | null }
+  | { kind: 'session.status'; status: DeviceStatus; detail?: string | null; jid?: string | null; pushName?: string | null; /** The engine's own time of it, when it gives one (WAHA). */ at?: Date | null }
   | { kind: 'message'; message: EngineMessage }
   | { kind: 'ack'; ids: string[]; chatJid?: string | null; ack: AckName }
   | { kind: 'reaction'; targetId: string; senderJid: string | null; fromMe: boolean; emoji: string | null; timestamp: Date }

@@ -151,7 +151,8 @@ export async function joinEchoes(trx: Knex, msgs: BatchMessage[], chats: Map<str
  * Stores messages and everything that follows from them in ONE statement, so a batch of new
  * messages to known chats is one round trip and needs no transaction of its own:
  * - updates (acks, edits, revokes) that arrived before their message are taken from the pending
- *   table, so a new row is born with them;
+ *   table, so a new row is born with them (those parked by a batch committing beside this one are
+ *   seen by neither: the ingest's sweep, `applyParked`, applies them);
  * - live (not history): each chat's last message, preview and unread count move on, and the
  *   `message.created` / `message.updated` / `chat.updated` events are appended, with one NOTIFY.
  * Returns how many messages were new and, live, the new ones (for `message.received` after commit).
@@ -204,7 +205,11 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
     engine_full_id text, direction text, sender_jid text, sender_name text, kind text, type text, body text, content jsonb, media jsonb,
     reply_to_engine_id text, ack smallint, source text, sent_at timestamptz, message_secret text)),
   opt AS (SELECT ?::boolean AS history),
-  p AS (DELETE FROM message_updates_pending p USING x WHERE p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id RETURNING p.*),
+  -- Updates that came first: locked (a batch adding to one is waited for, and its version read), and
+  -- taken only by the rows this statement inserts (unp). A message already stored keeps its parked
+  -- row for the ingest's sweep, which applies it whole (a repeat must not drop an edit it cannot apply).
+  p AS (SELECT p.* FROM message_updates_pending p JOIN x ON p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id
+    ORDER BY p.device_id, p.engine_message_id FOR UPDATE OF p),
   ins AS (
     INSERT INTO messages AS m (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, kind, type,
       body, content, media, reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at, edits, message_secret)
@@ -235,6 +240,7 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
     WHERE EXCLUDED.ack > m.ack OR (m.engine_full_id IS NULL AND EXCLUDED.engine_full_id IS NOT NULL)
       OR (m.type = 'pending_decryption' AND EXCLUDED.type <> 'pending_decryption') OR ${CALL_NEWS}
     RETURNING m.*, (xmax = 0) AS inserted),
+  unp AS (DELETE FROM message_updates_pending d USING ins WHERE ins.inserted AND d.device_id = ins.device_id AND d.engine_message_id = ins.engine_message_id),
   -- Live only from here. Each new message with the number of our own newer ones in its chat:
   -- writing from the phone reads the chat there, so unread restarts after our own message.
   fresh AS (

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
 import client from 'prom-client';
 import { MicroBatcher } from './micro-batcher.js';
-import { writeBatch } from './ingest.writer.js';
+import { applyParked, writeBatch } from './ingest.writer.js';
 import { mayBeUnjoinedEcho } from './ingest.messages.js';
 import type { IngestItem, IngestOptions, IngestResult, KnownChat, SealedOutcome, SentState } from './ingest.types.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
+import type { JobQueue } from '../../platform/jobs/job-queue.js';
 
 /** What the ingest asks of the outbox: when this process's sends in flight on a device have their engine ids on their rows. */
 export interface SendsInFlight {
@@ -34,14 +35,20 @@ export class IngestService {
     if (outcome !== 'opened') this.logger.debug({ ...about, outcome }, 'sealed change not opened');
   };
 
+  /** Parked changes the sweep applied: each one was parked while its original was being written beside it. */
+  readonly parkedApplied = new client.Counter({ name: 'ingest_parked_applied_total', help: 'Parked changes applied by the sweep, after their original was stored beside them', registers: [] });
+
   constructor(
     private readonly db: Knex,
     private readonly logger: Logger,
-    opts: { maxItems: number; maxWaitMs: number; concurrency: number },
+    opts: { maxItems: number; maxWaitMs: number; concurrency: number; parkedSweepMs: number },
     private readonly events: EventBus,
     private readonly sends: SendsInFlight,
+    jobs: JobQueue,
   ) {
     this.batcher = new MicroBatcher((items) => this.flush(items), opts);
+    // Once across replicas: changes parked while their original was being written beside them.
+    jobs.every('ingest.apply-parked', opts.parkedSweepMs, () => this.applyParked());
     // The outbox wrote `engineId` on its row (committed), with this ack and full id: its echo needs no join.
     events.on('message.sent', 'ingest.known-sent', (s) => {
       this.knownSent.set(`${s.deviceId}|${s.engineId}`, { ack: s.ack, fullId: s.fullId });
@@ -74,6 +81,20 @@ export class IngestService {
     return result;
   }
 
+  /**
+   * Applies parked changes whose original is stored by now (see `applyParked` in the writer): the last
+   * hour's, or with `all` every one. Off the webhook path: the job queue runs it every few seconds.
+   */
+  async applyParked(o: { all?: boolean } = {}) {
+    const result = await applyParked(this.db, { ...o, onSealed: this.onSealed });
+    if (result.applied) {
+      this.parkedApplied.inc(result.applied);
+      this.logger.info({ applied: result.applied }, 'parked changes applied after their original was stored beside them');
+    }
+    this.announce(result);
+    return result.applied;
+  }
+
   /** The batch is committed: its facts go to this process's listeners (durable consumers read them from the log). */
   private announce(result: IngestResult) {
     const { events } = this;
@@ -91,6 +112,7 @@ export class IngestService {
 
   metrics(registry: client.Registry) {
     registry.registerMetric(this.sealed);
+    registry.registerMetric(this.parkedApplied);
   }
 
   private async flush(items: IngestItem[]): Promise<PromiseSettledResult<void>[]> {

@@ -97,6 +97,67 @@ async function applyChanges(trx: Knex, bag: Bag, events: NewEvent[], result: Ing
   }
 }
 
+// ---------- parked changes whose original came beside them ----------
+
+/** Parked changes one sweep takes at most (a full pass goes on until none is left). */
+const SWEEP_LIMIT = 1000;
+
+/**
+ * Applies parked changes whose original is stored by now. Under READ COMMITTED a change parked while
+ * another batch was writing its original, both uncommitted, is seen by neither batch: each looked
+ * before the other committed. Once both have, this finds them (an indexed join, usually empty): the
+ * parked rows are taken (row-locked, skipping those a batch holds), the sealed ones opened, and all
+ * applied by the usual statements, which are idempotent (a second application changes nothing).
+ * `all`: every parked change, not only the last hour's (the hourly maintenance pass).
+ */
+export async function applyParked(db: Knex, opts: IngestOptions & { all?: boolean } = {}): Promise<IngestResult & { applied: number }> {
+  const total = { insertedMessages: 0, received: [], changed: [], statusChanges: [], contactsWritten: [], chatsSeen: [], applied: 0 } as IngestResult & { applied: number };
+  for (;;) {
+    const taken = await db.transaction(async (trx) => {
+      const age = opts.all ? '' : `AND p.created_at > now() - interval '1 hour'`;
+      const { rows: plain } = await prepared(trx, opts.all ? 'ingest_sweep_plain_all' : 'ingest_sweep_plain',
+        `WITH c AS (
+           SELECT p.device_id, p.engine_message_id FROM message_updates_pending p
+           JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.engine_message_id
+           WHERE true ${age} ORDER BY p.device_id, p.engine_message_id LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
+         DELETE FROM message_updates_pending p USING c WHERE p.device_id = c.device_id AND p.engine_message_id = c.engine_message_id
+         RETURNING p.device_id, p.engine_message_id, p.ack, p.edited_body, p.edited_at, p.revoked_at`,
+      );
+      const { rows: sealed } = await prepared(trx, opts.all ? 'ingest_sweep_sealed_all' : 'ingest_sweep_sealed',
+        `WITH c AS (
+           SELECT p.device_id, p.sealed_id FROM sealed_updates_pending p
+           JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.target_engine_id
+           WHERE true ${age} ORDER BY p.device_id, p.sealed_id LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
+         DELETE FROM sealed_updates_pending p USING c WHERE p.device_id = c.device_id AND p.sealed_id = c.sealed_id
+         RETURNING p.device_id, p.change`,
+      );
+      const parked = plain as { device_id: string; engine_message_id: string; ack: number | null; edited_body: string | null; edited_at: Date | null; revoked_at: Date | null }[];
+      const more = parked.length === SWEEP_LIMIT || sealed.length === SWEEP_LIMIT;
+      if (!parked.length && !sealed.length) return { taken: 0, more };
+      const bag = collect([]);
+      const ids = [...new Set([...parked, ...(sealed as ParkedSealed[])].map((r) => r.device_id))];
+      const { rows: devices } = await prepared(trx, 'ingest_sweep_devices', `SELECT id, org_id, engine, status FROM devices WHERE id = ANY(?::uuid[])`, [ids]);
+      for (const d of devices as { id: string; org_id: string; engine: DeviceCtx['engine']; status: string }[]) bag.devices.set(d.id, { id: d.id, orgId: d.org_id, engine: d.engine, status: d.status });
+      for (const r of parked) {
+        const device = bag.devices.get(r.device_id);
+        if (!device) continue;
+        const k = `${r.device_id}|${r.engine_message_id}`;
+        if (r.ack !== null) bag.acks.set(k, { device, id: r.engine_message_id, ack: Number(r.ack) });
+        if (r.edited_at) bag.edits.set(k, { device, id: r.engine_message_id, body: r.edited_body, at: new Date(r.edited_at) });
+        if (r.revoked_at) bag.revokes.set(k, { device, id: r.engine_message_id, at: new Date(r.revoked_at) });
+      }
+      const events: NewEvent[] = [];
+      // Sealed first: an opened edit replaces the textless one parked beside it for the same moment.
+      await openSealedChanges(trx, bag, sealed as ParkedSealed[], opts);
+      await applyChanges(trx, bag, events, total);
+      await appendEvents(trx, events);
+      return { taken: parked.length + sealed.length, more };
+    });
+    total.applied += taken.taken;
+    if (!taken.more) return total;
+  }
+}
+
 // ---------- collecting a batch ----------
 
 /** A batch's events merged by key, without the echoes that would change nothing. */
@@ -164,7 +225,7 @@ function collect(items: IngestItem[]): Bag {
           bag.lids.set(k(e.mapping.lid), { device, m: e.mapping });
           break;
         case 'session.status':
-          bag.states.push({ device, state: { status: e.status, detail: e.detail, jid: e.jid, pushName: e.pushName } });
+          bag.states.push({ device, state: { status: e.status, detail: e.detail, jid: e.jid, pushName: e.pushName, at: e.at ?? null } });
           break;
         case 'poll.vote': {
           const key = `${k(e.pollId)}|${e.voterJid}`;
@@ -440,11 +501,14 @@ async function openSealedChanges(trx: Knex, bag: Bag, parked: ParkedSealed[], op
       [JSON.stringify(park)],
     );
   }
-  if (parked.length) {
+  // Exactly the parked changes read (by their own ids): one a batch parked for the same original since
+  // then was not opened here, and stays for the sweep.
+  const unpark = list.filter((x) => x.parked && targets.has(`${x.device.id}|${x.change.targetId}`)).map((x) => ({ device_id: x.device.id, sealed_id: x.change.id }));
+  if (unpark.length) {
     await prepared(trx, 'ingest_sealed_unpark',
-      `DELETE FROM sealed_updates_pending s USING jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_message_id text)
-       WHERE s.device_id = x.device_id AND s.target_engine_id = x.engine_message_id`,
-      [JSON.stringify(keys.filter((k) => targets.has(`${k.device_id}|${k.engine_message_id}`)))],
+      `DELETE FROM sealed_updates_pending s USING jsonb_to_recordset(?::jsonb) AS x(device_id uuid, sealed_id text)
+       WHERE s.device_id = x.device_id AND s.sealed_id = x.sealed_id`,
+      [JSON.stringify(unpark)],
     );
   }
 }
@@ -518,20 +582,30 @@ async function upsertContacts(db: Knex, contacts: ReturnType<typeof newContacts>
 }
 
 async function applyDeviceState(trx: Knex, device: DeviceCtx, state: SessionState) {
+  const at = state.at && Number.isFinite(state.at.getTime()) ? state.at.toISOString() : null;
   const { rows } = await prepared(trx, 'ingest_device_state',
     `UPDATE devices d SET
        status = ?, status_at = CASE WHEN d.status <> ? THEN now() ELSE d.status_at END, status_detail = ?,
        -- The engine just spoke to us: it is reachable.
        engine_reachable = true, engine_checked_at = now(),
        connected_at = CASE WHEN ? = 'connected' AND d.status <> 'connected' THEN now() ELSE d.connected_at END,
-       jid = COALESCE(?, d.jid), phone = COALESCE(?, d.phone), push_name = COALESCE(?, d.push_name), updated_at = now()
-     FROM (SELECT id, status AS old_status FROM devices WHERE id = ? FOR NO KEY UPDATE) o
+       jid = COALESCE(?, d.jid), phone = COALESCE(?, d.phone), push_name = COALESCE(?, d.push_name), updated_at = now(),
+       engine_state_at = GREATEST(d.engine_state_at, ?::timestamptz)
+     FROM (SELECT id, status AS old_status, engine_state_at AS old_at FROM devices WHERE id = ? FOR NO KEY UPDATE) o
      WHERE d.id = o.id AND d.deleted_at IS NULL
        -- After a logout the engine restarts the session and offers a QR; to us the device stays
        -- logged out until someone asks for that QR again.
        AND NOT (o.old_status = 'logged_out' AND ? IN ('starting', 'qr'))
+       -- Webhooks arrive in any order (concurrent posts, retries): a status older than the one applied
+       -- is left out. Engines that give no time (WuzAPI) only show a QR to a session not logged in,
+       -- and leaving 'connected' comes with its own event: a QR after 'connected' is a late one.
+       AND (?::timestamptz IS NULL OR o.old_at IS NULL OR ?::timestamptz >= o.old_at)
+       AND NOT (?::timestamptz IS NULL AND o.old_status = 'connected' AND ? = 'qr')
      RETURNING o.old_status, d.status, d.status_detail, d.engine_checked_at`,
-    [state.status, state.status, state.detail ?? null, state.status, state.jid ?? null, phoneOfJid(state.jid), state.pushName ?? null, device.id, state.status],
+    [
+      state.status, state.status, state.detail ?? null, state.status, state.jid ?? null, phoneOfJid(state.jid), state.pushName ?? null, at,
+      device.id, state.status, at, at, at, state.status,
+    ],
   );
   const r = rows[0] as { old_status: string; status: string; status_detail: string | null; engine_checked_at: Date } | undefined;
   if (!r || r.old_status === r.status) return null;

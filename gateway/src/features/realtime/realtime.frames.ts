@@ -1,4 +1,5 @@
 import type { EventRow } from './realtime.repository.js';
+import type { z } from 'zod';
 import { realtimeEvent } from './realtime.schemas.js';
 
 /**
@@ -37,11 +38,25 @@ export type FrameOf = (e: EventRow) => Buffer;
  * `RealtimeEvent` schema before it goes out. A mismatch is reported and goes out as an `error` frame
  * naming the fields instead of the event, so the test waiting for it fails.
  */
+/** Zod issues as `path: message; …`; a union that matched no member is told by its closest member. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string {
+  return issues
+    .map((i) => {
+      const path = [...prefix, ...i.path];
+      if (i.code === 'invalid_union' && i.errors.length) {
+        const closest = [...i.errors].sort((a, b) => a.length - b.length)[0]!;
+        if (closest.length) return describeIssues(closest, path);
+      }
+      return `${path.map(String).join('.') || '(root)'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
 export function checkedEventFrame(onMismatch: (e: EventRow, message: string) => void): FrameOf {
   return (e) => {
     const r = realtimeEvent.safeParse(JSON.parse(eventJson(e)));
     if (r.success) return eventFrame(e);
-    const message = `${e.type} #${e.id} is outside the RealtimeEvent schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+    const message = `${e.type} #${e.id} is outside the RealtimeEvent schema: ${describeIssues(r.error.issues)}`;
     onMismatch(e, message);
     return textFrame(JSON.stringify({ seq: e.id, type: 'error', data: { code: 'event_schema_mismatch', message } }));
   };

@@ -12,7 +12,7 @@ export interface LoggedEvent {
   org_id: string;
   device_id: string | null;
   chat_id: string | null;
-  type: string;
+  type: EventType;
   data: Record<string, unknown>;
 }
 

@@ -13,6 +13,9 @@ import { chatsApi, useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetShare
 import { useStartChatMutation } from '../../api/start-chat.api';
 import { notificationsSupported, notifyPref, onNotifyPrefChange, setNotify, startNotifications } from './notify';
 
+/** How long (ms) the mouse rests on a chat's row before its messages are asked for. */
+const HOVER_MS = 150;
+
 /** Text that reads as a phone number (digits, spaces, + - . ( )), with enough digits to be one. */
 const looksLikePhone = (s: string) => /^\+?[\d\s().-]+$/.test(s) && s.replace(/\D/g, '').length >= 6;
 
@@ -83,7 +86,7 @@ interface Props {
 type Filter = 'all' | 'unread' | 'favorites' | 'shared';
 
 // Memoized with stable handlers: opening a chat redraws the two rows whose selection changed, not the list.
-const ChatRow = memo(function ChatRow({ chat, index, section, selected, tabIndex, onOpen, onPress, onKeyDown }: { chat: Chat; index: number; section: string; selected: boolean; tabIndex: number; onOpen(c: Chat, index: number): void; onPress(id: number): void; onKeyDown(e: KeyboardEvent): void }) {
+const ChatRow = memo(function ChatRow({ chat, index, section, selected, tabIndex, onOpen, onPress, onHover, onKeyDown }: { chat: Chat; index: number; section: string; selected: boolean; tabIndex: number; onOpen(c: Chat, index: number): void; onPress(id: number): void; onHover(id: number | null): void; onKeyDown(e: KeyboardEvent): void }) {
   const title = chatTitle(chat);
   const tags = chatTags(chat);
   return (
@@ -94,6 +97,8 @@ const ChatRow = memo(function ChatRow({ chat, index, section, selected, tabIndex
       tabIndex={tabIndex}
       onClick={() => onOpen(chat, index)}
       onPointerDown={(e) => e.button === 0 && onPress(chat.id)}
+      onPointerEnter={(e) => e.pointerType === 'mouse' && onHover(chat.id)}
+      onPointerLeave={() => onHover(null)}
       onKeyDown={onKeyDown}
       data-testid="chat-row"
       data-chat-id={chat.id}
@@ -154,6 +159,16 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
   const dispatch = useDispatch<ThunkDispatch<unknown, unknown, UnknownAction>>();
   const prefetch = useCallback((id: number) => void dispatch(chatsApi.endpoints.getMessages.initiate({ chatId: id }, { subscribe: false })), [dispatch]);
   const open = useCallback((c: Chat) => (prefetch(c.id), onOpen(c)), [prefetch, onOpen]);
+  // A mouse resting on a row is about to click it: ask then (a pointer passing over rows asks nothing).
+  const hoverTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onHover = useCallback(
+    (id: number | null) => {
+      clearTimeout(hoverTimer.current);
+      if (id !== null) hoverTimer.current = setTimeout(() => prefetch(id), HOVER_MS);
+    },
+    [prefetch],
+  );
+  useEffect(() => () => clearTimeout(hoverTimer.current), []);
 
   // Chats by id, for notifications to name the chat.
   const names = useRef(new Map<number, string>());
@@ -310,7 +325,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
                     Loading more chats…
                   </p>
                 ) : (
-                  <ChatRow chat={r.chat} index={v.index} section={r.section} selected={r.chat.id === selectedId} tabIndex={v.index === tabbable ? 0 : -1} onOpen={openAt} onPress={prefetch} onKeyDown={onKeyDown} />
+                  <ChatRow chat={r.chat} index={v.index} section={r.section} selected={r.chat.id === selectedId} tabIndex={v.index === tabbable ? 0 : -1} onOpen={openAt} onPress={prefetch} onHover={onHover} onKeyDown={onKeyDown} />
                 )}
               </div>
             );

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { FakeSocket } from '../../test/fake-network';
@@ -26,6 +26,10 @@ function base({ chats = [chat(1, { unreadCount: 2 }), chat(2)], favorites = [] a
   fakeApi.on('POST', '/api/chats/:id/read', { status: 204 });
   fakeApi.on('GET', '/api/contacts', { items: [], nextCursor: null });
 }
+
+// The chats screen is a lazy chunk: its first import (the test runner transforming it) can take longer
+// on a busy machine than a `findBy` waits, so it is loaded once before the tests time anything.
+beforeAll(async () => void (await import('../../app/chats-route')), 60_000);
 
 const online = async () => {
   await waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));

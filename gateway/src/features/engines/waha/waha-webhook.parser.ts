@@ -98,7 +98,7 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     case 'session.status': {
       const status = wahaStatus(p.status);
       const connected = status === 'connected';
-      events.push({ kind: 'session.status', status, detail: wahaStatusDetail(p.status), jid: connected ? meJid : null, pushName: connected ? str(me.pushName) : null });
+      events.push({ kind: 'session.status', status, detail: wahaStatusDetail(p.status), jid: connected ? meJid : null, pushName: connected ? str(me.pushName) : null, at: dateOf(env.timestamp) });
       const ownLid = toCanonical(str(me.lid));
       if (connected && meJid && ownLid?.endsWith('@lid')) events.push({ kind: 'lid', mapping: { lid: ownLid, phoneJid: meJid } });
       break;

@@ -2,7 +2,7 @@
 // history rows and HistorySync items, receipts. Field names vary in case between versions: read both.
 import type { AckName, DeviceStatus, EngineEvent, EngineMessage, MediaRef } from '../engine.types.js';
 import { bytesOf, optionsOfHashes } from '../msg-secret.js';
-import { readProto, type ProtoRead } from '../message-content.js';
+import { readProto, sealedChange, type ProtoRead } from '../message-content.js';
 import { arr, bool, dateOf, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
 
@@ -147,5 +147,28 @@ export function historySyncVotes(item: unknown, poll: EngineMessage): EngineEven
     const at = dateOf(num(pick(x, 'senderTimestampMS', 'serverTimestampMS'))) ?? poll.timestamp;
     out.push({ kind: 'poll.vote', pollId: poll.id, voterJid: voter, options: optionsOfHashes(options, hashes), timestamp: at });
   }
+  return out;
+}
+
+/**
+ * A HistorySync item that changes another message, read as its live form is (messageEvents): a sealed
+ * edit or poll vote (secretEncryptedMessage, pollUpdateMessage) for the ingest to open with the
+ * original's secret, and the plain edit or revoke. Its sender as whatsmeow's ParseWebMessage
+ * (client.go) reads it: ours; the chat of a one-to-one chat; else the item's or the key's participant.
+ */
+export function historySyncChanges(item: unknown, conversationJid: string | null): EngineEvent[] {
+  const w = webMessageInfo(item);
+  const key = obj(pick(w, 'key', 'Key'));
+  const id = str(pick(key, 'ID', 'id', 'Id'));
+  const chatJid = toCanonical(str(pick(key, 'remoteJID', 'remoteJid', 'RemoteJID'))) ?? conversationJid;
+  if (!id || !chatJid) return [];
+  const c = protoContent(pick(w, 'message', 'Message'));
+  if (!c.sealed && !c.change) return [];
+  const fromMe = bool(pick(key, 'fromMe', 'FromMe'));
+  const sender = fromMe ? null : isGroup(chatJid) ? toCanonical(str(pick(w, 'participant', 'Participant')) ?? str(pick(key, 'participant', 'Participant'))) : chatJid;
+  const at = dateOf(pick(w, 'messageTimestamp', 'MessageTimestamp')) ?? new Date();
+  const out: EngineEvent[] = [];
+  if (c.sealed) out.push({ kind: 'sealed', change: sealedChange(c.sealed, { id, chatJid, senderJid: sender, fromMe, modSenders: [sender], at }) });
+  if (c.change) out.push(c.change.kind === 'edit' ? { kind: 'edit', targetId: c.change.targetId, body: c.change.body, timestamp: at } : { kind: 'revoke', targetId: c.change.targetId, timestamp: at });
   return out;
 }
