@@ -34,7 +34,7 @@ describe('contact card', () => {
     fakeApi.on('PUT', '/api/contacts/:id/tags', ({ body }: { body: { tagIds: string[] } }) => ((tags = body.tagIds.includes(vip.id) ? [vip] : []), card(tags).contact));
     signIn();
     renderApp('/chats/1');
-    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
     const c = await screen.findByTestId('contact-card');
     expect(within(c).getByTestId('contact-name')).toHaveTextContent('Bob Buyer');
     expect(within(c).getByText('Buyer GmbH')).toBeInTheDocument();
@@ -57,7 +57,7 @@ describe('contact card', () => {
     fakeApi.on('POST', '/api/contacts', () => ((created = true), { status: 201, body: card().contact }));
     signIn();
     renderApp('/chats/1');
-    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
     await userEvent.click(await screen.findByTestId('add-contact'));
     expect(fakeApi.called('POST', '/api/contacts')[0]!.body).toEqual({ fromChatId: 1 });
     expect(await screen.findByTestId('contact-name')).toHaveTextContent('Bob Buyer');
@@ -70,7 +70,7 @@ describe('contact card', () => {
     fakeApi.on('PUT', '/api/contacts/:id', { status: 400, body: { error: { code: 'validation_failed', message: 'Invalid body', details: [{ field: 'phone', message: 'not a phone number' }] } } });
     signIn();
     renderApp('/chats/1');
-    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Edit' }));
     // The same form as the contacts page: a bad number is refused before it is sent…
