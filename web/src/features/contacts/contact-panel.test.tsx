@@ -88,3 +88,24 @@ describe('contact card', () => {
     expect(fakeApi.called('PUT', /\/api\/contacts\//)).toHaveLength(1);
   });
 });
+
+describe('contact panel "Message"', () => {
+  it('when Message is pressed in a chat\'s contact panel, then the chat on the device one sends from opens, the panel closes and the composer has focus', async () => {
+    const sales = { id: '11111111-1111-4111-8111-111111111111', name: 'Sales phone', phone: '+4930123456', access: 'owner', status: 'connected', engineReachable: true };
+    const other = chat({ id: 7, deviceId: sales.id, crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } });
+    base(chat({ crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } }));
+    fakeApi.on('GET', '/api/devices', { items: [sales] });
+    fakeApi.on('GET', '/api/chats/:id', ({ params }: { params: { id: string } }) => (params.id === '7' ? other : chat({ crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } })));
+    fakeApi.on('GET', '/api/favorites', { items: [] });
+    fakeApi.on('GET', '/api/contacts/:id/card', card());
+    fakeApi.on('POST', '/api/chats', { status: 200, body: other });
+    signIn();
+    renderApp('/chats/1');
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
+    const c = await screen.findByTestId('contact-card');
+    await userEvent.click(await within(c).findByRole('button', { name: 'Message Bob Buyer' }));
+    expect(fakeApi.called('POST', '/api/chats').map((x) => x.body)).toEqual([{ deviceId: sales.id, phone: '+4915110000001' }]);
+    await waitFor(() => expect(screen.queryByTestId('contact-card')).toBeNull());
+    await waitFor(() => expect(document.getElementById('compose-7')).toHaveFocus());
+  });
+});
