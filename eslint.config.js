@@ -7,7 +7,9 @@ import reactHooks from 'eslint-plugin-react-hooks';
 /** What a gateway feature publishes to the others: its service, types, schemas, response shapes, policy. */
 const PUBLISHED = ['service', 'types', 'schemas', 'presenter', 'policy'];
 /** Named modules that are a feature's published surface too (its one entry point for others). */
-const ALSO_PUBLISHED = ['../engines/engine-registry.js', '../engines/jid.js', '../realtime/event-log.js', '../access/access.queries.js', '../media/media.sniff.js'];
+// engines/msg-secret.js and engines/system-lines.js: ingest opens sealed changes with a stored secret
+// and ranks call lines in SQL, so it needs the engines' scheme and ranks, not only their parsed events.
+const ALSO_PUBLISHED = ['../engines/engine-registry.js', '../engines/jid.js', '../engines/msg-secret.js', '../engines/system-lines.js', '../realtime/event-log.js', '../access/access.queries.js', '../media/media.sniff.js'];
 
 export default tseslint.config(
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },

@@ -2,8 +2,9 @@
  * Browser notifications in real Chromium against the real gateway, simulator and PostgreSQL: two tabs
  * of one person; a new message while every tab is hidden shows ONE notification (with the chat's name
  * and the text) and one sound across both tabs; none while a tab is visible; none for a chat the person
- * may not see; none once switched off in the UI (the other tab's switch follows); the browser's
- * permission is asked once. Notifications and the permission prompt are recorded by an init script
+ * may not see; none once switched off in the UI (the other tab's switch follows); a tab showing
+ * another page counts as visible or hidden like one showing the chats; a tab left alone notifies; the
+ * browser's permission is asked once. Notifications and the permission prompt are recorded by an init script
  * that wraps window.Notification (recording, then calling the real one); tabs are made hidden by
  * overriding document.visibilityState and dispatching visibilitychange.
  */
@@ -187,6 +188,35 @@ describe('notifications for new messages, two tabs of one person', () => {
     expect(await permissionRequests()).toBe(1);
     for (const t of tabs) await setHidden(t, false);
     await shot(tabs[0]!, 'notifications-off');
+  });
+
+  it('when a visible tab shows the contacts page, then a message notifies nobody; once it is hidden too, exactly one notification shows', async () => {
+    await tabs[0]!.getByTestId('notify-toggle').click();
+    await expect.poll(() => tabs[1]!.getByTestId('notify-toggle').getAttribute('aria-pressed')).toBe('true');
+    await tabs[0]!.goto(env.t.url + '/contacts');
+    await tabs[0]!.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await setHidden(tabs[1]!, true);
+    await tabs[0]!.waitForTimeout(300);
+    const before = (await allShown()).length;
+    await deliver(mine, NORA, 'While contacts are on screen', tabs[1]!);
+    await tabs[0]!.waitForTimeout(1_500);
+    expect((await allShown()).length).toBe(before);
+    await setHidden(tabs[0]!, true);
+    await tabs[0]!.waitForTimeout(300);
+    await deliver(mine, NORA, 'Both hidden, one on contacts', tabs[1]!);
+    await expect.poll(async () => (await allShown()).length, { timeout: 10_000 }).toBe(before + 1);
+    await tabs[0]!.waitForTimeout(1_000);
+    expect((await allShown()).slice(before)).toEqual([{ title: 'Nora Notify', body: 'Both hidden, one on contacts', tag: expect.any(String) }]);
+  });
+
+  it('when a tab is closed, then the one left notifies on its own', async () => {
+    await tabs[0]!.close();
+    tabs = [tabs[1]!];
+    await setHidden(tabs[0]!, true);
+    const before = (await allShown()).length;
+    await deliver(mine, NORA, 'After the other tab closed');
+    await expect.poll(async () => (await allShown()).length, { timeout: 10_000 }).toBe(before + 1);
+    expect((await allShown()).at(-1)).toMatchObject({ title: 'Nora Notify', body: 'After the other tab closed' });
   });
 
   it('then no tab logged a console error', () => {

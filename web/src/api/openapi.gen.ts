@@ -6779,13 +6779,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Switching protocols; then event frames */
+                /** @description Switching protocols; then event frames (RealtimeEvent) and answers on the socket (RealtimeControl) */
                 101: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["RealtimeEvent"];
+                        "application/json": components["schemas"]["RealtimeEvent"] | components["schemas"]["RealtimeControl"];
                     };
                 };
                 /** @description Not a WebSocket upgrade */
@@ -8336,6 +8336,26 @@ export interface components {
              */
             type: "resync";
             data: Record<string, never>;
+        };
+        RealtimeControl: {
+            /** @enum {string} */
+            type: "ready";
+            data: {
+                userId: string;
+                /** @description the server’s present: resume from here on a first connection */
+                seq: number;
+            };
+        } | {
+            /** @enum {string} */
+            type: "pong";
+            data: Record<string, never>;
+        } | {
+            /** @enum {string} */
+            type: "error";
+            data: {
+                code: string;
+                message: string;
+            };
         };
         System: {
             /** @description the engine is the built-in simulator or demo data is on */

@@ -5,11 +5,11 @@
  */
 import { useSyncExternalStore } from 'react';
 import { freshToken, refreshSession } from './session';
-import type { RealtimeEvent } from './schemas';
+import type { RealtimeEvent, Schema } from './schemas';
 
 export type { RealtimeEvent };
-/** Frames without a seq: the server's answers on the socket itself. */
-type ControlFrame = { type: 'ready' | 'pong' | 'error'; seq?: undefined; data?: { seq?: number } };
+/** Frames without a seq: the server's answers on the socket itself (ready, pong, error). */
+type ControlFrame = Schema<'RealtimeControl'> & { seq?: undefined };
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'reconnecting';
 type Listener = (e: RealtimeEvent) => void;
 
@@ -92,10 +92,10 @@ export class Realtime {
       } catch {
         return;
       }
-      if (e.type === 'ready' && typeof e.seq !== 'number') {
+      if (e.type === 'ready') {
         // Authenticated. What happened while we were away comes first (the server answers "resync"
         // when that is too much); a first connection starts from the server's present.
-        const at = e.data?.seq ?? 0;
+        const at = e.data.seq;
         if (this.lastSeq === null) this.lastSeq = at;
         ws.send(JSON.stringify({ type: 'resume', since: this.lastSeq }));
         return;

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { useConnectionState, type ConnectionState } from '../api/realtime';
 import { logout, type User } from '../api/session';
@@ -21,6 +21,9 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
   // The Devices page says it in its own words, with where to scan: once is enough.
   const onDevices = useLocation().pathname.startsWith('/devices');
   const link = ({ isActive }: { isActive: boolean }) => (isActive ? 'rail-link active' : 'rail-link');
+  // On every page, not only Chats: "every tab hidden" counts the tabs showing Contacts or Search too.
+  // Loaded after the first paint: it is not needed to draw anything.
+  useEffect(() => void import('../features/chats/notify').then((n) => n.startNotifications()), []);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">

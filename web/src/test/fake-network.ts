@@ -1,4 +1,4 @@
-import type { RealtimeEvent } from '../api/schemas';
+import type { RealtimeEvent, Schema } from '../api/schemas';
 /**
  * The network, faked at its edges only: `fetch` answers from a route table and `WebSocket` is a
  * socket the test drives. Everything of ours (store, API, session, socket client) runs for real.
@@ -84,7 +84,7 @@ export class FakeSocket {
     this.push({ type: 'ready', data: { userId: 'u', seq } });
   }
   /** A frame from the server: an event is type-checked against the API's RealtimeEvent union. */
-  push(frame: RealtimeEvent | { type: 'ready' | 'pong' | 'error'; data?: unknown }) {
+  push(frame: RealtimeEvent | Schema<'RealtimeControl'>) {
     this.onmessage?.({ data: JSON.stringify(frame) } as MessageEvent);
   }
   drop(code = 1006) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { AppError } from '../../platform/errors.js';
 import { errorContent } from '../../platform/http/api.js';
-import { EVENT_TYPES, realtimeEvent } from './realtime.schemas.js';
+import { EVENT_TYPES, realtimeControl, realtimeEvent } from './realtime.schemas.js';
 
 const PROTOCOL = `WebSocket upgrade for live events (the upgrade itself is handled beside Express).
 
@@ -32,7 +32,8 @@ export function realtimeRoutes(registry: OpenAPIRegistry): Router {
       }),
     },
     responses: {
-      101: { description: 'Switching protocols; then event frames', content: { 'application/json': { schema: realtimeEvent } } },
+      // z.lazy keeps the two named unions as references (a union of unions would be flattened into one).
+      101: { description: 'Switching protocols; then event frames (RealtimeEvent) and answers on the socket (RealtimeControl)', content: { 'application/json': { schema: z.union([z.lazy(() => realtimeEvent), z.lazy(() => realtimeControl)]) } } },
       426: { description: 'Not a WebSocket upgrade', ...errorContent },
     },
   });

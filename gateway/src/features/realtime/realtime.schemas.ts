@@ -92,6 +92,16 @@ const resyncFrame = z
 export const realtimeEvent = z
   .discriminatedUnion('type', [eventFrames[0]!, ...eventFrames.slice(1), resyncFrame])
   .meta({ id: 'RealtimeEvent' });
+/** What the server sends on /ws besides events: answers on the socket itself, without a seq. */
+export const realtimeControl = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('ready'), data: z.object({ userId: z.string(), seq: z.number().int().describe('the server’s present: resume from here on a first connection') }) }),
+    z.object({ type: z.literal('pong'), data: z.object({}) }),
+    z.object({ type: z.literal('error'), data: z.object({ code: z.string(), message: z.string() }) }),
+  ])
+  .meta({ id: 'RealtimeControl' });
+export type RealtimeControl = z.infer<typeof realtimeControl>;
+
 /** The frames as a type, one member per event type (z.infer of a union built by map would not correlate type and data). */
 export type RealtimeEvent =
   | { [T in EventType]: { seq: number; type: T; data: z.output<(typeof REALTIME_EVENTS)[T]['data']> } }[EventType]

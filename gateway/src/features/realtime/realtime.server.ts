@@ -7,7 +7,7 @@ import type { AuthUser } from '../../platform/http/auth-context.js';
 import { CLOSE, RealtimeClient } from './realtime.client.js';
 import type { RealtimeHub } from './realtime.hub.js';
 import { eventsForReplay, idBounds } from './realtime.repository.js';
-import { parseClientMessage } from './realtime.schemas.js';
+import { parseClientMessage, type RealtimeControl, type RealtimeEvent } from './realtime.schemas.js';
 
 export interface RealtimeOptions {
   heartbeatMs: number;
@@ -173,7 +173,7 @@ export class RealtimeServer {
     const unknown = since > upTo && (max === null || since > max);
     if (pruned || unknown) {
       // Older than the retention (or from another database): the client must refetch.
-      c.send(`{"seq":${upTo},"type":"resync","data":{}}`);
+      c.send(JSON.stringify({ seq: upTo, type: 'resync', data: {} } satisfies RealtimeEvent));
       return c.release(upTo);
     }
     for (let cursor = since; cursor < upTo && !c.closed; ) {
@@ -221,6 +221,6 @@ export class RealtimeServer {
   }
 }
 
-function control(c: RealtimeClient, type: string, data: unknown) {
+function control<T extends RealtimeControl['type']>(c: RealtimeClient, type: T, data: Extract<RealtimeControl, { type: T }>['data']) {
   c.send(JSON.stringify({ type, data }));
 }

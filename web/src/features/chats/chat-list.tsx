@@ -11,7 +11,7 @@ import { SearchIcon, StarIcon } from '../../shared/icons';
 import { chatTags, chatTitle, type Chat, type ChatFilters } from './chat.types';
 import { chatsApi, useGetChatDevicesQuery, useGetChatsInfiniteQuery, useGetSharedWithMeQuery } from './chats.api';
 import { useStartChatMutation } from '../../api/start-chat.api';
-import { notificationsSupported, notifyPref, setNotify, startNotifications } from './notify';
+import { notificationsSupported, notifyPref, onNotifyPrefChange, setNotify, startNotifications } from './notify';
 
 /** How long (ms) the mouse rests on a chat's row before its messages are asked for. */
 const HOVER_MS = 150;
@@ -177,6 +177,7 @@ export function ChatList({ selectedId, onOpen, initialRect }: Props) {
   }, [main.data, shared.data]);
   useEffect(() => startNotifications((id) => names.current.get(id) ?? null), []);
   const [notify, setNotifyState] = useState(notifyPref);
+  useEffect(() => onNotifyPrefChange(() => setNotifyState(notifyPref())), []);
   const unreadTotal = useMemo(() => {
     const seen = new Set<number>();
     let n = 0;

@@ -1,19 +1,29 @@
 /**
  * Browser notifications and a sound for new messages while every tab of the app is hidden, shown by
- * one tab only. Tabs tell each other whether they are visible (BroadcastChannel); the tab holding
+ * one tab only. The notifying tab asks the others whether one is visible (BroadcastChannel); the tab holding
  * the Web Lock `wa-notify` is the one that notifies (another takes over when it closes). Permission
  * is asked once, when the person switches notifications on; the choice is kept in localStorage.
  */
-import { realtime } from '../../api/realtime';
+import { realtime, type RealtimeEvent } from '../../api/realtime';
 
 const PREF = 'wa-notify';
 const tabId = Math.random().toString(36).slice(2);
-const visibleTabs = new Map<string, number>(); // other tabs seen visible, with when they said so
+/** How long the notifying tab waits for another tab to say it is visible. */
+const ASK_MS = 150;
 let leader = false;
 let started = false;
 let channel: BroadcastChannel | null = null;
 
 export type NotifyPref = 'on' | 'off';
+
+/** Calls `fn` when another tab switches notifications on or off (its switch shows the same). */
+export function onNotifyPrefChange(fn: () => void) {
+  const h = (e: StorageEvent) => {
+    if (e.key === PREF || e.key === null) fn();
+  };
+  window.addEventListener('storage', h);
+  return () => window.removeEventListener('storage', h);
+}
 export const notifyPref = (): NotifyPref => {
   try {
     return localStorage.getItem(PREF) === 'on' ? 'on' : 'off';
@@ -38,13 +48,29 @@ export async function setNotify(on: boolean): Promise<NotifyPref> {
   return pref;
 }
 
-const anyTabVisible = () => {
-  if (document.visibilityState === 'visible') return true;
-  const now = Date.now();
-  for (const [id, at] of visibleTabs) if (now - at < 30_000) return true;
-  else visibleTabs.delete(id);
-  return false;
-};
+/**
+ * Whether any tab of the app is visible, asked at the moment it matters: this tab's own state, or a
+ * visible tab answering on the channel within ASK_MS. Asking (instead of remembering what tabs said)
+ * cannot be misled by a tab that reloaded or closed without saying goodbye.
+ */
+function anyTabVisible(): Promise<boolean> {
+  if (document.visibilityState === 'visible') return Promise.resolve(true);
+  const ch = channel;
+  if (!ch) return Promise.resolve(false);
+  const q = `${tabId}-${++asks}`;
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      waiting.delete(q);
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), ASK_MS);
+    waiting.set(q, () => done(true));
+    ch.postMessage({ ask: q });
+  });
+}
+let asks = 0;
+const waiting = new Map<string, () => void>();
 
 function beep() {
   try {
@@ -66,38 +92,56 @@ function beep() {
   }
 }
 
-/** Starts listening once per page: socket events are already only those of chats this person may see. */
-export function startNotifications(chatName: (chatId: number) => string | null) {
+/** Chat names as the chat list shows them (when it is mounted), and as chat.updated events tell them (always). */
+let listNames: (chatId: number) => string | null = () => null;
+const heardNames = new Map<number, string>();
+
+type IncomingMessage = Extract<RealtimeEvent, { type: 'message.created' }>['data'];
+
+/**
+ * Starts listening once per page, on every page of the signed-in app (the shell starts it): every tab
+ * tells the others whether it is visible, and may be the one that notifies, whatever page it shows.
+ * Socket events are already only those of chats this person may see. `chatName`: the chat list's
+ * names, given when it mounts.
+ */
+export function startNotifications(chatName?: (chatId: number) => string | null) {
+  if (chatName) listNames = chatName;
   if (started || typeof window === 'undefined') return;
   started = true;
   if (typeof BroadcastChannel !== 'undefined') {
     channel = new BroadcastChannel('wa-tabs');
-    channel.onmessage = (e: MessageEvent<{ tab: string; visible: boolean }>) => {
-      if (e.data.visible) visibleTabs.set(e.data.tab, Date.now());
-      else visibleTabs.delete(e.data.tab);
+    // "Is any tab visible?": a visible tab answers; a hidden one stays silent.
+    channel.onmessage = (e: MessageEvent<{ ask?: string; visible?: string }>) => {
+      if (e.data.ask && document.visibilityState === 'visible') channel?.postMessage({ visible: e.data.ask });
+      else if (e.data.visible) waiting.get(e.data.visible)?.();
     };
   }
-  const say = () => channel?.postMessage({ tab: tabId, visible: document.visibilityState === 'visible' });
-  document.addEventListener('visibilitychange', say);
-  window.addEventListener('pagehide', () => channel?.postMessage({ tab: tabId, visible: false }));
-  setInterval(() => document.visibilityState === 'visible' && say(), 10_000);
-  say();
   // One tab notifies: whoever holds the lock until its page goes away.
   if (navigator.locks) void navigator.locks.request('wa-notify', () => new Promise<void>(() => (leader = true)));
   else leader = true;
 
   realtime.subscribe((e) => {
+    if (e.type === 'chat.updated') {
+      const name = e.data.name;
+      if (name) heardNames.set(e.data.id, name);
+      return;
+    }
     if (e.type !== 'message.created' || !leader) return;
     const m = e.data;
-    if (m.direction !== 'in' || notifyPref() !== 'on' || anyTabVisible()) return;
+    if (m.direction !== 'in' || notifyPref() !== 'on') return;
     if (!notificationsSupported() || Notification.permission !== 'granted') return;
-    const title = chatName(m.chatId) ?? m.senderName ?? (m.from ? `+${m.from.split('@')[0]}` : 'New message');
-    const n = new Notification(title, { body: m.body ?? `[${m.type}]`, tag: `chat-${m.chatId}` });
-    n.onclick = () => {
-      window.focus();
-      location.assign(`/chats/${m.chatId}`);
-      n.close();
-    };
-    beep();
+    // While the tabs answer, the chat.updated of the same message arrives: a new chat's name is known by then.
+    void anyTabVisible().then((visible) => visible || show(m));
   });
+}
+
+function show(m: IncomingMessage) {
+  const title = listNames(m.chatId) ?? heardNames.get(m.chatId) ?? m.senderName ?? (m.from ? `+${m.from.split('@')[0]}` : 'New message');
+  const n = new Notification(title, { body: m.body ?? `[${m.type}]`, tag: `chat-${m.chatId}` });
+  n.onclick = () => {
+    window.focus();
+    location.assign(`/chats/${m.chatId}`);
+    n.close();
+  };
+  beep();
 }

@@ -34,7 +34,7 @@ describe('contact card', () => {
     fakeApi.on('PUT', '/api/contacts/:id/tags', ({ body }: { body: { tagIds: string[] } }) => ((tags = body.tagIds.includes(vip.id) ? [vip] : []), card(tags).contact));
     signIn();
     renderApp('/chats/1');
-    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
     const c = await screen.findByTestId('contact-card');
     expect(within(c).getByTestId('contact-name')).toHaveTextContent('Bob Buyer');
     expect(within(c).getByText('Buyer GmbH')).toBeInTheDocument();
@@ -57,7 +57,7 @@ describe('contact card', () => {
     fakeApi.on('POST', '/api/contacts', () => ((created = true), { status: 201, body: card().contact }));
     signIn();
     renderApp('/chats/1');
-    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
     await userEvent.click(await screen.findByTestId('add-contact'));
     expect(fakeApi.called('POST', '/api/contacts')[0]!.body).toEqual({ fromChatId: 1 });
     expect(await screen.findByTestId('contact-name')).toHaveTextContent('Bob Buyer');
@@ -70,7 +70,7 @@ describe('contact card', () => {
     fakeApi.on('PUT', '/api/contacts/:id', { status: 400, body: { error: { code: 'validation_failed', message: 'Invalid body', details: [{ field: 'phone', message: 'not a phone number' }] } } });
     signIn();
     renderApp('/chats/1');
-    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Edit' }));
     // The same form as the contacts page: a bad number is refused before it is sent…
@@ -86,5 +86,26 @@ describe('contact card', () => {
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText('not a phone number')).toBeInTheDocument();
     expect(fakeApi.called('PUT', /\/api\/contacts\//)).toHaveLength(1);
+  });
+});
+
+describe('contact panel "Message"', () => {
+  it('when Message is pressed in a chat\'s contact panel, then the chat on the device one sends from opens, the panel closes and the composer has focus', async () => {
+    const sales = { id: '11111111-1111-4111-8111-111111111111', name: 'Sales phone', phone: '+4930123456', access: 'owner', status: 'connected', engineReachable: true };
+    const other = chat({ id: 7, deviceId: sales.id, crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } });
+    base(chat({ crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } }));
+    fakeApi.on('GET', '/api/devices', { items: [sales] });
+    fakeApi.on('GET', '/api/chats/:id', ({ params }: { params: { id: string } }) => (params.id === '7' ? other : chat({ crm: { contactId: CID, name: 'Bob Buyer', phone: '+4915110000001', tags: [] } })));
+    fakeApi.on('GET', '/api/favorites', { items: [] });
+    fakeApi.on('GET', '/api/contacts/:id/card', card());
+    fakeApi.on('POST', '/api/chats', { status: 200, body: other });
+    signIn();
+    renderApp('/chats/1');
+    await userEvent.click(await screen.findByRole('button', { name: 'Contact details' }, { timeout: 5000 })); // the chats page loads lazily
+    const c = await screen.findByTestId('contact-card');
+    await userEvent.click(await within(c).findByRole('button', { name: 'Message Bob Buyer' }));
+    expect(fakeApi.called('POST', '/api/chats').map((x) => x.body)).toEqual([{ deviceId: sales.id, phone: '+4915110000001' }]);
+    await waitFor(() => expect(screen.queryByTestId('contact-card')).toBeNull());
+    await waitFor(() => expect(document.getElementById('compose-7')).toHaveFocus());
   });
 });

@@ -35,8 +35,8 @@ describe('"Message" on a contact card', () => {
     base([SALES, WATCHED]);
     signIn();
     renderApp(`/contacts/${CID}`);
-    const details = await screen.findByTestId('contact-details');
-    await userEvent.click(await within(details).findByRole('button', { name: 'Message Bob Buyer' }));
+    const details = await screen.findByTestId('contact-details', {}, { timeout: 5000 }); // lazy page
+    await userEvent.click(await within(details).findByRole('button', { name: 'Message Bob Buyer' }, { timeout: 5000 }));
     expect(fakeApi.called('POST', '/api/chats').map((c) => c.body)).toEqual([{ deviceId: SALES.id, phone: '+4915110000001' }]);
     const composer = await screen.findByPlaceholderText('Type a message', {}, { timeout: 5000 }); // the chats page loads lazily
     await waitFor(() => expect(composer).toHaveFocus());
@@ -47,8 +47,8 @@ describe('"Message" on a contact card', () => {
     base([SALES, SUPPORT, WATCHED]);
     signIn();
     renderApp(`/contacts/${CID}`);
-    const details = await screen.findByTestId('contact-details');
-    const message = await within(details).findByRole('button', { name: 'Message Bob Buyer' });
+    const details = await screen.findByTestId('contact-details', {}, { timeout: 5000 }); // lazy page
+    const message = await within(details).findByRole('button', { name: 'Message Bob Buyer' }, { timeout: 5000 });
     expect(message).toHaveAttribute('aria-expanded', 'false');
     await userEvent.click(message);
     const choices = within(screen.getByRole('group', { name: 'Send from' })).getAllByRole('button');
@@ -64,7 +64,7 @@ describe('"Message" on a contact card', () => {
     base([WATCHED]);
     signIn({ ...alice, role: 'viewer' });
     renderApp(`/contacts/${CID}`);
-    const details = await screen.findByTestId('contact-details');
+    const details = await screen.findByTestId('contact-details', {}, { timeout: 5000 }); // lazy page
     const message = await within(details).findByTestId('message-contact');
     expect(message).toBeDisabled();
     expect(message).toHaveAccessibleDescription('No device you may send from');
@@ -75,8 +75,8 @@ describe('"Message" on a contact card', () => {
     fakeApi.on('POST', '/api/chats', { status: 422, body: { error: { code: 'not_on_whatsapp', message: '+4915110000001 is not on WhatsApp' } } });
     signIn();
     renderApp(`/contacts/${CID}`);
-    const details = await screen.findByTestId('contact-details');
-    await userEvent.click(await within(details).findByRole('button', { name: 'Message Bob Buyer' }));
+    const details = await screen.findByTestId('contact-details', {}, { timeout: 5000 }); // lazy page
+    await userEvent.click(await within(details).findByRole('button', { name: 'Message Bob Buyer' }, { timeout: 5000 }));
     expect(await within(details).findByRole('alert')).toHaveTextContent('is not on WhatsApp');
     expect(screen.queryByPlaceholderText('Type a message')).toBeNull();
   });
@@ -89,7 +89,7 @@ describe('contacts list, live', () => {
     fakeApi.on('GET', '/api/contacts', () => ({ items: [{ ...contact, favorite: false }, ...(imported ? [{ ...contact, id: '66666666-6666-4666-8666-666666666666', name: 'Imported Ida', phone: '+4915110000009', favorite: false }] : [])], nextCursor: null }));
     signIn();
     renderApp('/contacts');
-    expect(await screen.findAllByTestId('contact-row')).toHaveLength(1);
+    expect(await screen.findAllByTestId('contact-row', {}, { timeout: 5000 })).toHaveLength(1);
     await waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
     act(() => FakeSocket.last().open(100));
     const asked = fakeApi.called('GET', /^\/api\/contacts\?/).length;
