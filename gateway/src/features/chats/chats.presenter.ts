@@ -1,5 +1,6 @@
 import type { CrmBadge } from '../contacts/contacts.service.js';
 import { isoSql } from '../messages/messages.presenter.js';
+import { chatSummarySchema, type ChatSummary } from './chats.schemas.js';
 
 export interface ChatRow {
   id: number;
@@ -13,7 +14,8 @@ export interface ChatRow {
   unread_count: number;
 }
 
-export const presentChat = (c: ChatRow) => ({
+/** A chat row as the API and `chat.updated` show it: the `ChatSummary` schema's keys and types (a key missing or extra does not compile). */
+export const presentChat = (c: ChatRow): ChatSummary => ({
   id: Number(c.id),
   deviceId: c.device_id,
   jid: c.jid,
@@ -25,11 +27,30 @@ export const presentChat = (c: ChatRow) => ({
   unreadCount: c.unread_count,
 });
 
-/** `presentChat` as a SQL expression over a chats row `c` (see `presentMessageSql`). */
-export const presentChatSql = (c: string) => `jsonb_build_object(
-  'id', ${c}.id, 'deviceId', ${c}.device_id, 'jid', ${c}.jid, 'name', ${c}.name, 'isGroup', ${c}.is_group,
-  'lastMessageAt', ${isoSql(`${c}.last_message_at`)}, 'lastMessageId', ${c}.last_message_id,
-  'lastMessagePreview', ${c}.last_message_preview, 'unreadCount', ${c}.unread_count)`;
+/** Each key of `ChatSummary` as SQL over a chats row `c` (see MESSAGE_SQL). */
+const CHAT_SQL: { [K in keyof ChatSummary]-?: (c: string) => string } = {
+  id: (c) => `${c}.id`,
+  deviceId: (c) => `${c}.device_id`,
+  jid: (c) => `${c}.jid`,
+  name: (c) => `${c}.name`,
+  isGroup: (c) => `${c}.is_group`,
+  lastMessageAt: (c) => isoSql(`${c}.last_message_at`),
+  lastMessageId: (c) => `${c}.last_message_id`,
+  lastMessagePreview: (c) => `${c}.last_message_preview`,
+  unreadCount: (c) => `${c}.unread_count`,
+};
+const CHAT_KEYS = Object.keys(chatSummarySchema.shape) as (keyof ChatSummary)[];
+const chatSqlByAlias = new Map<string, string>();
+
+/** `presentChat` as a SQL expression over a chats row `c` (see `presentMessageSql`): the schema's keys, built once per alias. */
+export function presentChatSql(c: string): string {
+  let sql = chatSqlByAlias.get(c);
+  if (sql === undefined) {
+    sql = `jsonb_build_object(\n  ${CHAT_KEYS.map((k) => `'${k}', ${CHAT_SQL[k](c)}`).join(',\n  ')})`;
+    chatSqlByAlias.set(c, sql);
+  }
+  return sql;
+}
 
 export type ChatAccessName = 'owner' | 'agent' | 'viewer' | 'grantee';
 

@@ -50,6 +50,7 @@ export const chatSummarySchema = z
     unreadCount: z.number(),
   })
   .meta({ id: 'ChatSummary' });
+export type ChatSummary = z.infer<typeof chatSummarySchema>;
 
 /** A chat as the reading API shows it: how the caller relates to it, whether pinned, its CRM contact. */
 export const chatSchema = chatSummarySchema
