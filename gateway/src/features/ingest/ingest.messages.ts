@@ -208,8 +208,9 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
   -- Updates that came first: locked (a batch adding to one is waited for, and its version read), and
   -- taken only by the rows this statement inserts (unp). A message already stored keeps its parked
   -- row for the ingest's sweep, which applies it whole (a repeat must not drop an edit it cannot apply).
-  p AS (SELECT p.* FROM message_updates_pending p JOIN x ON p.device_id = x.device_id AND p.engine_message_id = x.engine_message_id
-    ORDER BY p.device_id, p.engine_message_id FOR UPDATE OF p),
+  -- (One key lookup per message, in key order: a planner guessing the batch's size would scan the table.)
+  p AS (SELECT p.* FROM (SELECT device_id, engine_message_id FROM x ORDER BY device_id, engine_message_id) k
+    CROSS JOIN LATERAL (SELECT * FROM message_updates_pending p WHERE p.device_id = k.device_id AND p.engine_message_id = k.engine_message_id FOR UPDATE) p),
   ins AS (
     INSERT INTO messages AS m (org_id, device_id, chat_id, engine_message_id, engine_full_id, direction, sender_jid, sender_name, kind, type,
       body, content, media, reply_to_engine_id, ack, source, sent_at, edited_at, revoked_at, edits, message_secret)
@@ -281,7 +282,7 @@ WITH x AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_i
     RETURNING id)
 SELECT (SELECT count(*) FROM ins WHERE inserted) AS inserted,
   -- Sealed changes that waited for one of these messages (read, not taken: the caller opens and removes them).
-  (SELECT json_agg(json_build_object('device_id', s.device_id, 'change', s.change)) FROM sealed_updates_pending s
-    JOIN x ON s.device_id = x.device_id AND s.target_engine_id = x.engine_message_id) AS parked,
+  (SELECT json_agg(json_build_object('device_id', s.device_id, 'change', s.change)) FROM x
+    CROSS JOIN LATERAL (SELECT * FROM sealed_updates_pending s WHERE s.device_id = x.device_id AND s.target_engine_id = x.engine_message_id) s) AS parked,
   (SELECT json_agg(json_build_array(id, chat_id, org_id, device_id, direction, remote_media)) FROM fresh) AS received,
   (SELECT pg_notify(?, max(id)::text) FROM ev HAVING count(*) > 0) AS notified`;
