@@ -17,7 +17,9 @@ describe('webhook deliverer', () => {
     const d = new WebhookDeliverer(defaultFaults, () => ({ attempts: 1, delayMs: 10 }), pino({ level: 'silent' }));
     try {
       for (let i = 0; i < 30; i++) d.send({ url, body: `{"n":${i}}`, headers: () => ({ 'content-type': 'application/json' }), label: { engine: 'waha', session: 's', event: 'message' } });
-      await new Promise((r) => setTimeout(r, 600));
+      expect(d.inFlight).toBe(30);
+      // Waits for the deliveries themselves (bounded), not for a time that a busy machine may overrun.
+      await d.idle(30_000);
       expect(d.log.filter((x) => x.ok)).toHaveLength(30);
       expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
     } finally {

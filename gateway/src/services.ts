@@ -61,7 +61,7 @@ export function buildServices(config: Config, db: Knex, logger: Logger) {
       : undefined;
   const auth = new AuthService(db, users, access, config.REFRESH_TOKEN_TTL_DAYS, external, audit);
   const contacts = new ContactsService(db, audit, config.PHONE_DEFAULT_REGION, events);
-  const tags = new TagsService(db, audit);
+  const tags = new TagsService(db, audit, (trx, orgId, ids) => contacts.announce(trx, orgId, ids));
   const favorites = new FavoritesService(db);
 
   const engines = new EngineRegistry(

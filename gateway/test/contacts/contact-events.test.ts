@@ -10,7 +10,8 @@ import { IDS_PER_EVENT } from '../../src/features/contacts/contacts.events.js';
 import type { DomainEvents } from '../../src/platform/events/domain-events.js';
 
 /**
- * contact.updated for bulk changes: a CSV import announces every contact it inserts, changes or tags —
+ * contact.updated for bulk changes: a CSV import announces every contact it inserts, changes or tags,
+ * and a tag renamed, recoloured or deleted every contact carrying it —
  * to browsers as a few `{bulk, count}` frames (never one per contact), to durable consumers and
  * in-process listeners as one event per contact, and only once it commits.
  */
@@ -117,6 +118,37 @@ describe('contact.updated on bulk changes', () => {
     expect(failed.status).toBe(422);
     await sleep(500);
     expect((await loggedRows()).length).toBe(logged);
+    expect(contactFrames(colleague).length).toBe(before);
+    expect(heard).toHaveLength(0);
+  });
+
+  it('when a tag two contacts carry is renamed, recoloured or deleted, then those two are announced (one bulk frame each time); an unused tag announces nothing', async () => {
+    const tag = await http.post('/api/tags', { token: editorToken, body: { name: 'Wholesale' } });
+    expect(tag.status).toBe(201);
+    const ids: string[] = [];
+    for (const phone of ['+4915266000001', '+4915266000002']) {
+      const c = await http.post('/api/contacts', { token: editorToken, body: { name: `Tagged ${phone.slice(-1)}`, phone, tagIds: [tag.body.id] } });
+      ids.push(c.body.id);
+      await colleague.waitFor((f) => f.type === 'contact.updated' && f.data.id === c.body.id, 10_000, 'the create');
+    }
+    const unused = await http.post('/api/tags', { token: editorToken, body: { name: 'Nobody' } });
+    for (const change of [
+      () => http.put(`/api/tags/${tag.body.id}`, { token: editorToken, body: { name: 'Wholesale B2B' } }),
+      () => http.put(`/api/tags/${tag.body.id}`, { token: editorToken, body: { color: '#123456' } }),
+      () => http.del(`/api/tags/${tag.body.id}`, { token: editorToken }),
+    ]) {
+      const before = contactFrames(colleague).length;
+      heard.length = 0;
+      expect((await change()).status).toBeLessThan(300);
+      const [frame] = await framesAfter(colleague, before, 1);
+      expect(frame!.data).toEqual({ bulk: true, count: 2 });
+      expect(heard.map((e) => e.contactId).sort()).toEqual([...ids].sort());
+    }
+    const before = contactFrames(colleague).length;
+    heard.length = 0;
+    expect((await http.put(`/api/tags/${unused.body.id}`, { token: editorToken, body: { name: 'Still nobody' } })).status).toBe(200);
+    expect((await http.del(`/api/tags/${unused.body.id}`, { token: editorToken })).status).toBe(204);
+    await sleep(500);
     expect(contactFrames(colleague).length).toBe(before);
     expect(heard).toHaveLength(0);
   });

@@ -12,11 +12,12 @@ export async function contactChanged(trx: Knex, events: EventBus, c: { id: strin
 }
 
 /**
- * Many contacts changed in one transaction (CSV and legacy imports). Not a log row — and a socket
- * frame — per contact: one row per {@link IDS_PER_EVENT} ids, `{bulk: true, count, ids}`. Browsers get
- * it without the ids (the realtime hub strips them) and refetch what they show; durable consumers
- * hear one `contact.updated` per id (domainEventsOf), and so do this process's listeners after commit.
- * `events` is absent where no process listens (the legacy-import command).
+ * Many contacts changed in one transaction (CSV and legacy imports; a tag renamed or deleted). Not a
+ * log row — and a socket frame — per contact: one row per {@link IDS_PER_EVENT} ids,
+ * `{bulk: true, count, ids}`. Browsers get it without the ids (the realtime hub strips them) and
+ * refetch what they show; durable consumers hear one `contact.updated` per id (domainEventsOf), and
+ * so do this process's listeners after commit. `events` is absent where no process listens (the
+ * legacy-import command).
  */
 export async function contactsChanged(trx: Knex, orgId: string, ids: Iterable<string>, events?: EventBus) {
   const all = [...ids];

@@ -12,7 +12,7 @@ import { presentContact, presentWaContact } from './contacts.presenter.js';
 import { crmForChats, matchCounts, matchPage, visibleDevices, waByKeys, type MatchKind } from './contacts.merge.js';
 import { cardChats, contactStats } from './contacts.card.js';
 import type { EventBus } from '../../platform/events/event-bus.js';
-import { contactChanged } from './contacts.events.js';
+import { contactChanged, contactsChanged } from './contacts.events.js';
 import { importContacts, type ImportOptions } from './contacts.import.js';
 import type { Readable } from 'node:stream';
 
@@ -145,6 +145,11 @@ export class ContactsService {
       return c;
     });
     return this.present(row);
+  }
+
+  /** Many contacts changed in the caller's transaction (their tags were renamed or deleted): contact.updated for each, in bulk. */
+  announce(trx: Knex, orgId: string, contactIds: string[]) {
+    return contactsChanged(trx, orgId, contactIds, this.events);
   }
 
   /** A CSV import (contacts.import.ts); every contact it changes is announced once it commits. */

@@ -38,6 +38,12 @@ export async function updateTag(db: Knex, orgId: string, id: string, patch: { na
   return row as TagRow | undefined;
 }
 
+/** The live contacts carrying a tag. */
+export async function contactsWithTag(db: Knex, tagId: string): Promise<string[]> {
+  const rows = await db('contact_tags as ct').join('contacts as c', 'c.id', 'ct.contact_id').whereNull('c.deleted_at').where('ct.tag_id', tagId).select<{ id: string }[]>('c.id');
+  return rows.map((r) => r.id);
+}
+
 /** Deleting a tag removes it from every contact (contact_tags cascades). Returns the row and how many contacts had it. */
 export async function deleteTag(db: Knex, orgId: string, id: string) {
   const used = await db('contact_tags').where({ tag_id: id }).count<{ n: number }[]>('* as n');

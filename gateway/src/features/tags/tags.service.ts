@@ -9,11 +9,18 @@ import { presentTag } from './tags.presenter.js';
 /** For contacts: tags of many contacts at once, and which ids exist, tags by name for imports (in the caller's transaction). */
 export { tagsOfContacts, existingTagIds, ensureTagsByName, type TagRow } from './tags.repository.js';
 
+/**
+ * Announces, in the caller's transaction, that these contacts changed — here, how their tags read
+ * (ContactsService.announce: the contacts feature owns contact.updated).
+ */
+export type ContactsChanged = (trx: Knex, orgId: string, contactIds: string[]) => Promise<void>;
+
 /** Labels on CRM contacts, one set per organization; names are unique regardless of case. */
 export class TagsService {
   constructor(
     private readonly db: Knex,
     private readonly audit: AuditService,
+    private readonly contactsChanged: ContactsChanged = async () => undefined,
   ) {}
 
   async list(actor: Actor) {
@@ -42,6 +49,8 @@ export class TagsService {
           ...(patch.name !== undefined ? { name: { from: before.name, to: after.name } } : {}),
           ...(patch.color !== undefined ? { color: { from: before.color, to: after.color } } : {}),
         });
+        // Every contact carrying it now reads differently.
+        if (before.name !== after.name || before.color !== after.color) await this.contactsChanged(trx, actor.user.orgId, await repo.contactsWithTag(trx, id));
         return after;
       }),
     );
@@ -51,8 +60,10 @@ export class TagsService {
 
   async remove(actor: Actor, id: string) {
     await this.db.transaction(async (trx) => {
+      const had = await repo.contactsWithTag(trx, id);
       const gone = await repo.deleteTag(trx, actor.user.orgId, id);
       if (!gone) throw notFound('Tag');
+      await this.contactsChanged(trx, actor.user.orgId, had);
       await this.record(trx, actor, 'tag.delete', id, { name: gone.tag.name, removedFromContacts: gone.removedFrom });
     });
   }
