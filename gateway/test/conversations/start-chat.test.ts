@@ -29,9 +29,14 @@ describe('starting a chat by number', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
     expect(await env.t.db('chats').where({ device_id: d.id, jid: '4915123456789@s.whatsapp.net' })).toHaveLength(1);
-    // The creator opens it and writes; the message goes out to that number.
+    // Empty, it is not in the chat list yet (as in WhatsApp), though it opens by its id.
+    const listed = async () => ((await env.http.get(`/api/chats?deviceId=${d.id}&limit=200`, { token: env.owner.token })).body.items as { id: number }[]).some((c) => c.id === first.body.id);
+    expect(await listed()).toBe(false);
+    expect((await env.http.get(`/api/chats/${first.body.id}`, { token: env.owner.token })).status).toBe(200);
+    // The creator opens it and writes; the message goes out to that number, and the chat is listed.
     const sent = await env.http.post(`/api/chats/${first.body.id}/messages`, { token: env.owner.token, body: { clientId: `c-${d.id}`, text: 'hello new' } });
     expect(sent.status).toBe(202);
+    expect(await listed()).toBe(true);
   });
 
   it('when the engine says the number has no WhatsApp, then 422 not_on_whatsapp and no chat is written', async () => {

@@ -10,6 +10,7 @@ import { startEngineEnv, eventually, control, replay, type EngineEnv, type Deliv
 import { wuzDelivery, wuzMsg } from './signed-deliveries.js';
 import { editPlaintext, pollVotePlaintext, sealLikeWhatsmeow } from './whatsmeow-sealer.js';
 import { writeBatch } from '../../src/features/ingest/ingest.writer.js';
+import { markSent } from '../../src/features/outbox/outbox.repository.js';
 import { parseWuzapiWebhook } from '../../src/features/engines/wuzapi/wuzapi-webhook.parser.js';
 import type { DeviceCtx } from '../../src/features/ingest/ingest.types.js';
 
@@ -183,6 +184,35 @@ describe('parked changes left beside a stored original', () => {
     expect(applied.reduce((a, b) => a + b, 0)).toBe(1);
     expect(await row(d.id, 'LORIG1')).toMatchObject({ body: 'as edited', edits: [{ text: 'as sent' }] });
     expect(await pendingOf(d.id)).toEqual([]);
+  });
+
+  it('when the phone edits our own send before the engine’s answer reaches the gateway, then marking it sent keeps the parked edit and the sweep applies it', async () => {
+    const d = await connectedDevice('4930720000096');
+    await send(original(d, 'SORIG1', 'opens the chat'));
+    const chat = await env.t.db('chats').where({ device_id: d.id }).first('id');
+    // The engine is down: the send waits, retrying, with no engine id of the engine's own yet.
+    await control(env.sim).post('/faults', { body: { down: true } });
+    try {
+      const sent = await env.http.post(`/api/chats/${chat.id}/messages`, { token: env.owner.token, body: { clientId: '9d3a3c7e-4a51-4d7e-9b1e-0c54d4f1a001', text: 'typo in here' } });
+      expect(sent.status).toBe(202);
+      await eventually(async () => (await env.t.db('messages').where({ id: sent.body.id }).first())?.attempts >= 1 && !(await env.t.db('messages').where({ id: sent.body.id }).first()).in_flight, 20_000, 'a failed attempt');
+      // The phone's edit of it arrives first (the engine's id is not ours yet): it parks, with a read ack.
+      await send(plainEdit(d, 'SEDIT1', 'OUTEARLY1', 'no typo here'));
+      await send(readReceipt(d, 'OUTEARLY1'));
+      expect(await pendingOf(d.id)).toEqual(['OUTEARLY1']);
+      // Then the send's answer is stored, naming that id.
+      const mine = await env.t.db('messages').where({ id: sent.body.id }).first();
+      await markSent(env.t.db, { ...mine, chat_jid: CHAT } as never, { id: 'OUTEARLY1' });
+      const after = await eventually(async () => {
+        const r = await row(d.id, 'OUTEARLY1');
+        return r?.body === 'no typo here' ? r : null;
+      }, 10_000, 'the parked edit applied');
+      expect(after).toMatchObject({ id: sent.body.id, edits: [{ text: 'typo in here' }] });
+      expect(Number(after.ack)).toBeGreaterThanOrEqual(3);
+      expect(await pendingOf(d.id)).toEqual([]);
+    } finally {
+      await control(env.sim).post('/faults', { body: { down: false } });
+    }
   });
 
   it('when the maintenance prune runs, then parked changes older than 30 days are dropped, newer ones kept, and those whose original is stored applied', async () => {

@@ -35,7 +35,8 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
 /** One chat-level condition (alias `c`) from the filters, used by both branches of the list. */
 function conditions(db: Knex, user: Viewer, f: ChatFilter): Knex.Raw {
-  const parts: string[] = ['TRUE'];
+  // A chat with no message yet (just started by number) is listed once it has one, as in WhatsApp.
+  const parts: string[] = ['c.last_message_at IS NOT NULL'];
   const binds: Knex.RawBinding[] = [];
   if (f.unread) parts.push('c.unread_count > 0');
   if (f.hideChannels) parts.push(`c.jid NOT LIKE '%@newsletter' AND c.jid NOT LIKE '%@broadcast'`);

@@ -172,7 +172,8 @@ export async function markSent(db: Knex, row: Claimed, result: { id: string | nu
 }
 
 /**
- * The usual outcome, in one statement: no other row holds the engine's id. Takes early acks, clears
+ * The usual outcome, in one statement: no other row holds the engine's id. Takes early acks (a parked
+ * edit or revoke stays parked, with its ack, for the ingest's sweep to apply), clears
  * the lease, appends message.updated (+ NOTIFY), and claims the chat's next message when it is the
  * oldest waiting and due; not skipping a locked one keeps the order (whoever holds it sends it).
  * Null when another row holds the id.
@@ -182,7 +183,7 @@ async function markSentAlone(db: Knex, row: Claimed, engineId: string | null, en
     db,
     'outbox_mark_sent',
     `WITH holder AS (SELECT id FROM messages WHERE device_id = ? AND engine_message_id = ? AND id <> ?),
-     early AS (DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND NOT EXISTS (SELECT 1 FROM holder) RETURNING ack),
+     early AS (DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND edited_at IS NULL AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM holder) RETURNING ack),
      upd AS (
        UPDATE messages SET engine_message_id = COALESCE(?, engine_message_id), engine_full_id = COALESCE(engine_full_id, ?),
          ack = GREATEST(ack, 1, (SELECT max(ack) FROM early)), next_attempt_at = NULL, error = NULL, send_uncertain = false, in_flight = false, updated_at = now()
@@ -235,8 +236,8 @@ async function markSentSwapping(db: Knex, row: Claimed, engineId: string | null,
           await trx('messages').where({ id: holder.id }).del();
         }
       }
-      // Acks that came before we knew the id waited in the pending table.
-      const { rows: early } = await trx.raw(`DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? RETURNING ack`, [row.device_id, engineId]);
+      // Acks that came before we knew the id waited in the pending table (edits and revokes stay for the sweep).
+      const { rows: early } = await trx.raw(`DELETE FROM message_updates_pending WHERE device_id = ? AND engine_message_id = ? AND edited_at IS NULL AND revoked_at IS NULL RETURNING ack`, [row.device_id, engineId]);
       for (const e of early) if (e.ack !== null) ackFrom = Math.max(ackFrom, Number(e.ack));
     }
     const { rows } = await trx.raw(
