@@ -1,9 +1,13 @@
 import '@testing-library/jest-dom/vitest';
 import { afterEach, beforeEach, vi } from 'vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { realtime } from '../api/realtime';
 import { setSession } from '../api/session';
 import { FakeApi, FakeSocket } from './fake-network';
+
+// findBy*/waitFor wait for what the screen shows, up to 10 s (the library's 1 s was overrun on a busy
+// machine: a first render with its fetches took longer). Bounded, and a screen that never shows it still fails.
+configure({ asyncUtilTimeout: 10_000 });
 
 // jsdom lacks these browser APIs; they are environment, not our code.
 class RO {
