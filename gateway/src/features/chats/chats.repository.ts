@@ -35,8 +35,10 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
 /** One chat-level condition (alias `c`) from the filters, used by both branches of the list. */
 function conditions(db: Knex, user: Viewer, f: ChatFilter): Knex.Raw {
-  // A chat with no message yet (just started by number) is listed once it has one, as in WhatsApp.
-  const parts: string[] = ['c.last_message_at IS NOT NULL'];
+  // A chat started by number is listed once something is in it, as in WhatsApp: a message (which sets
+  // last_message_at) or a system line (a call, a group event: no preview, so no last_message_at). Groups
+  // always. The EXISTS runs only for the few chats with no last message, at the end of the walk.
+  const parts: string[] = ['(c.last_message_at IS NOT NULL OR c.is_group OR EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id AND m.deleted_at IS NULL))'];
   const binds: Knex.RawBinding[] = [];
   if (f.unread) parts.push('c.unread_count > 0');
   if (f.hideChannels) parts.push(`c.jid NOT LIKE '%@newsletter' AND c.jid NOT LIKE '%@broadcast'`);
