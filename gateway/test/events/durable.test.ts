@@ -121,7 +121,8 @@ describe('durable consumers', () => {
     try {
       await eventually(async () => (await t.db('event_consumers').where({ name: 'test.flaky' }).first()) ?? false, 10_000, 'registered');
       const id = await newContact(); // answered 201 while its listener fails
-      await eventually(async () => done.length === 1, 15_000, 'handled after retries');
+      // `done` is filled inside the handler, before its transaction commits: wait for the commit too.
+      await eventually(async () => done.length === 1 && (await t.db('durable_test_seen').where({ pid: -1 })).length > 0, 15_000, 'handled after retries');
       expect(done).toEqual([id]);
       expect(calls).toBe(3);
       expect(await t.db('durable_test_seen').where({ pid: -1 })).toHaveLength(1); // the failed tries left nothing
