@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineEnv, eventually, control, replay, type EngineEnv, type Delivery } from './support/engine-env.js';
+import { pairedDevice, shuffled } from './support/paired-device.js';
 
 let env: EngineEnv;
 beforeAll(async () => {
@@ -10,28 +11,7 @@ afterAll(() => env.close());
 
 const count = async (table: string, where: Record<string, unknown>) => Number((await env.t.db(table).where(where).count<{ c: number }[]>('* as c'))[0]!.c);
 
-async function connectedDevice(engine: 'waha' | 'wuzapi') {
-  const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: `Hooks ${engine}`, engine } })).body;
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 10_000, 'qr');
-  await control(env.sim).post(`/sessions/${d.engineSession}/scan`, { body: { phone: engine === 'waha' ? '4930111111' : '4930222222' } });
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 10_000, 'connected');
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token })).body?.status === 'done', 10_000, 'import');
-  await env.sim.webhooksIdle(5_000);
-  const secret = (await env.t.db('devices').where({ id: d.id }).first()).webhook_secret as string;
-  return { ...d, secret } as { id: string; engineSession: string; secret: string };
-}
-
-/** Deterministic shuffle, so a failure can be replayed. */
-function shuffled<T>(xs: T[], seed = 7): T[] {
-  const a = [...xs];
-  let s = seed;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
+const connectedDevice = (engine: 'waha' | 'wuzapi') => pairedDevice(env, engine, engine === 'waha' ? '4930111111' : '4930222222', `Hooks ${engine}`);
 
 async function replayAll(deliveries: Delivery[]) {
   const statuses: number[] = [];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineEnv, eventually, control, replay, type EngineEnv } from '../support/engine-env.js';
 import { wahaDelivery, wahaMsg, wuzDelivery, wuzMsg } from './signed-deliveries.js';
+import { pairedDevice } from '../support/paired-device.js';
 
 let env: EngineEnv;
 beforeAll(async () => {
@@ -8,15 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function connectedDevice(engine: 'waha' | 'wuzapi', phone: string) {
-  const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: `State ${engine} ${phone}`, engine } })).body;
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 10_000, 'qr');
-  await control(env.sim).post(`/sessions/${d.engineSession}/scan`, { body: { phone } });
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 10_000, 'connected');
-  await env.sim.webhooksIdle(5_000);
-  const secret = (await env.t.db('devices').where({ id: d.id }).first()).webhook_secret as string;
-  return { ...d, secret } as { id: string; engineSession: string; secret: string };
-}
+const connectedDevice = (engine: 'waha' | 'wuzapi', phone: string) => pairedDevice(env, engine, phone, `State ${engine} ${phone}`);
 
 const getDevice = async (id: string) => (await env.http.get(`/api/devices/${id}`, { token: env.owner.token })).body;
 const rejected = async (engine: string, reason: string) =>

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineEnv, eventually, control, replay, type EngineEnv, type Delivery } from '../support/engine-env.js';
 import { wahaDelivery, wahaMsg, wuzDelivery, wuzMsg } from './signed-deliveries.js';
 import { GROUP, VCARD, WAHA_CHAT, WUZ_CHAT, wahaKinds, wuzKinds } from './fixtures.js';
+import { pairedDevice, shuffled } from '../support/paired-device.js';
 
 let env: EngineEnv;
 beforeAll(async () => {
@@ -9,31 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function connectedDevice(engine: 'waha' | 'wuzapi', phone: string) {
-  const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: `Kinds ${engine} ${phone}`, engine } })).body;
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 10_000, 'qr');
-  await control(env.sim).post(`/sessions/${d.engineSession}/scan`, { body: { phone } });
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 10_000, 'connected');
-  await eventually(async () => ['done', 'failed', undefined].includes((await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token })).body?.status), 10_000, 'import');
-  await env.sim.webhooksIdle(5_000);
-  const secret = (await env.t.db('devices').where({ id: d.id }).first()).webhook_secret as string;
-  return { ...d, secret } as { id: string; engineSession: string; secret: string };
-}
-
-/** Deterministic shuffle, so a failure can be replayed. */
-function shuffled<T>(xs: T[], seed = 11): T[] {
-  const a = [...xs];
-  let s = seed;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
+const connectedDevice = (engine: 'waha' | 'wuzapi', phone: string) => pairedDevice(env, engine, phone, `Kinds ${engine} ${phone}`);
 
 async function deliverTwiceShuffled(ds: Delivery[]) {
-  const all = shuffled([...ds, ...ds]);
+  const all = shuffled([...ds, ...ds], 11);
   for (let i = 0; i < all.length; i += 4) {
     const res = await Promise.all(all.slice(i, i + 4).map((d) => replay(env.t.url, d)));
     for (const r of res) expect(r.status).toBe(200);

@@ -11,6 +11,7 @@ import { wuzDelivery, wuzMsg } from './signed-deliveries.js';
 import { editPlaintext, pollVotePlaintext, sealLikeWhatsmeow } from './whatsmeow-sealer.js';
 import { writeBatch } from '../../src/features/ingest/ingest.writer.js';
 import { markSent } from '../../src/features/outbox/outbox.repository.js';
+import { pairedDevice } from '../support/paired-device.js';
 import { parseWuzapiWebhook } from '../../src/features/engines/wuzapi/wuzapi-webhook.parser.js';
 import type { DeviceCtx } from '../../src/features/ingest/ingest.types.js';
 
@@ -22,15 +23,9 @@ beforeAll(async () => {
 afterAll(() => env?.close());
 
 async function connectedDevice(phone: string) {
-  const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: `Parked ${phone}`, engine: 'wuzapi' } })).body;
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 20_000, 'qr');
-  await control(env.sim).post(`/sessions/${d.engineSession}/scan`, { body: { phone } });
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 20_000, 'connected');
-  await eventually(async () => ['done', 'failed', undefined].includes((await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token })).body?.status), 20_000, 'import');
-  await env.sim.webhooksIdle(5_000);
-  const row = await env.t.db('devices').where({ id: d.id }).first();
-  const ctx: DeviceCtx = { id: row.id, orgId: row.org_id, engine: row.engine, status: row.status };
-  return { id: d.id as string, secret: row.webhook_secret as string, ctx };
+  const d = await pairedDevice(env, 'wuzapi', phone, `Parked ${phone}`);
+  const ctx: DeviceCtx = { id: d.id, orgId: d.orgId, engine: 'wuzapi', status: d.status };
+  return { id: d.id, secret: d.secret, ctx };
 }
 
 /** The ingest writer's own statements for `delivery`, inside a transaction the caller commits. */

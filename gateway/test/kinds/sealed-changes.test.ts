@@ -7,6 +7,7 @@ import { startEngineEnv, eventually, control, replay, type EngineEnv, type Deliv
 import { wahaDelivery, wahaMsg, wuzDelivery, wuzMsg } from './signed-deliveries.js';
 import { editPlaintext, pollVotePlaintext, sealLikeWhatsmeow } from './whatsmeow-sealer.js';
 import { openSealed } from '../../src/features/engines/msg-secret.js';
+import { pairedDevice, shuffled } from '../support/paired-device.js';
 
 let env: EngineEnv;
 beforeAll(async () => {
@@ -14,28 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-async function connectedDevice(engine: 'waha' | 'wuzapi', phone: string) {
-  const d = (await env.http.post('/api/devices', { token: env.owner.token, body: { name: `Sealed ${engine} ${phone}`, engine } })).body;
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}/qr`, { token: env.owner.token })).body.qr, 20_000, 'qr');
-  await control(env.sim).post(`/sessions/${d.engineSession}/scan`, { body: { phone } });
-  await eventually(async () => (await env.http.get(`/api/devices/${d.id}`, { token: env.owner.token })).body.status === 'connected', 20_000, 'connected');
-  await eventually(async () => ['done', 'failed', undefined].includes((await env.http.get(`/api/devices/${d.id}/sync`, { token: env.owner.token })).body?.status), 20_000, 'import');
-  await env.sim.webhooksIdle(5_000);
-  const secret = (await env.t.db('devices').where({ id: d.id }).first()).webhook_secret as string;
-  return { ...d, secret } as { id: string; secret: string };
-}
-
-/** Deterministic shuffle, so a failure can be replayed. */
-function shuffled<T>(xs: T[], seed = 7): T[] {
-  const a = [...xs];
-  let s = seed;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
+const connectedDevice = (engine: 'waha' | 'wuzapi', phone: string) => pairedDevice(env, engine, phone, `Sealed ${engine} ${phone}`);
 
 async function deliverAll(ds: Delivery[]) {
   for (let i = 0; i < ds.length; i += 3) {
