@@ -211,6 +211,45 @@ describe('WuzAPI history polls', () => {
       { voter_jid: '4915770000052@s.whatsapp.net', options: ['Park'] },
     ]);
   });
+
+  it('when a HistorySync message carries its reactions (WebMessageInfo.reactions), or a reaction comes as an item of its own, then each person’s reaction is stored once', async () => {
+    const d = await connectedDevice('wuzapi', '4930720000009');
+    const GROUP = '120363000000000778@g.us';
+    const ts = Math.floor(Date.now() / 1000) - 3600;
+    const items = [
+      {
+        message: {
+          key: { remoteJID: GROUP, fromMe: false, ID: 'HREACTED', participant: '4915770000060@s.whatsapp.net' },
+          message: { conversation: 'Lunch at noon?' },
+          messageTimestamp: ts,
+          reactions: [
+            { key: { remoteJID: GROUP, fromMe: false, ID: 'HR1', participant: '4915770000061@s.whatsapp.net' }, text: '👍', senderTimestampMS: ts * 1000 + 5000 },
+            { key: { remoteJID: GROUP, fromMe: true, ID: 'HR2' }, text: '❤️', senderTimestampMS: ts * 1000 + 6000 },
+          ],
+        },
+      },
+      {
+        message: {
+          key: { remoteJID: GROUP, fromMe: false, ID: 'HR3', participant: '4915770000062@s.whatsapp.net' },
+          message: { reactionMessage: { key: { remoteJID: GROUP, fromMe: false, ID: 'HREACTED', participant: '4915770000060@s.whatsapp.net' }, text: '😂', senderTimestampMS: ts * 1000 + 7000 } },
+          messageTimestamp: ts + 7,
+        },
+      },
+    ];
+    const delivery = wuzDelivery(d.id, d.secret, 'HistorySync', { Data: { syncType: 'RECENT', conversations: [{ ID: GROUP, name: 'Lunch group', messages: items }] } });
+    await deliverAll([delivery, delivery]);
+    const reactions = await eventually(async () => {
+      const rs = await env.t.db('message_reactions').where({ device_id: d.id, engine_message_id: 'HREACTED' }).orderBy('sender_jid').select('sender_jid', 'emoji');
+      return rs.length === 3 ? rs : null;
+    }, 10_000, 'three reactions');
+    expect(reactions).toEqual([
+      { sender_jid: '4915770000061@s.whatsapp.net', emoji: '👍' },
+      { sender_jid: '4915770000062@s.whatsapp.net', emoji: '😂' },
+      { sender_jid: 'me', emoji: '❤️' },
+    ]);
+    // The reaction item is not a message of its own.
+    expect(await row(d.id, 'HR3')).toBeUndefined();
+  });
 });
 
 describe('call lines', () => {

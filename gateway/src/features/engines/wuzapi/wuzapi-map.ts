@@ -151,6 +151,25 @@ export function historySyncVotes(item: unknown, poll: EngineMessage): EngineEven
 }
 
 /**
+ * The reactions a HistorySync message carries (WebMessageInfo.reactions: waWeb.Reaction {key, text,
+ * senderTimestampMS}: the phone keeps each person's latest reaction on the message itself). The key is
+ * the reaction's own: fromMe, else its participant (groups) or the chat (one-to-one) reacted.
+ */
+export function historySyncReactions(item: unknown, m: EngineMessage): EngineEvent[] {
+  const out: EngineEvent[] = [];
+  for (const r of arr(pick(webMessageInfo(item), 'reactions', 'Reactions'))) {
+    const x = obj(r);
+    const key = obj(pick(x, 'key', 'Key'));
+    const fromMe = bool(pick(key, 'fromMe', 'FromMe'));
+    const sender = fromMe ? null : toCanonical(str(pick(key, 'participant', 'Participant')) ?? (m.isGroup ? null : str(pick(key, 'remoteJID', 'remoteJid', 'RemoteJID'))));
+    if (!fromMe && !sender) continue;
+    const at = dateOf(num(pick(x, 'senderTimestampMS', 'SenderTimestampMS'))) ?? m.timestamp;
+    out.push({ kind: 'reaction', targetId: m.id, senderJid: sender, fromMe, emoji: str(pick(x, 'text', 'Text')), timestamp: at });
+  }
+  return out;
+}
+
+/**
  * A HistorySync item that changes another message, read as its live form is (messageEvents): a sealed
  * edit or poll vote (secretEncryptedMessage, pollUpdateMessage) for the ingest to open with the
  * original's secret, and the plain edit or revoke. Its sender as whatsmeow's ParseWebMessage
@@ -162,12 +181,20 @@ export function historySyncChanges(item: unknown, conversationJid: string | null
   const id = str(pick(key, 'ID', 'id', 'Id'));
   const chatJid = toCanonical(str(pick(key, 'remoteJID', 'remoteJid', 'RemoteJID'))) ?? conversationJid;
   if (!id || !chatJid) return [];
-  const c = protoContent(pick(w, 'message', 'Message'));
-  if (!c.sealed && !c.change) return [];
+  const message = obj(pick(w, 'message', 'Message'));
+  const c = protoContent(message);
+  const reaction = isObj(message.reactionMessage) ? obj(message.reactionMessage) : null;
+  if (!c.sealed && !c.change && !reaction) return [];
   const fromMe = bool(pick(key, 'fromMe', 'FromMe'));
   const sender = fromMe ? null : isGroup(chatJid) ? toCanonical(str(pick(w, 'participant', 'Participant')) ?? str(pick(key, 'participant', 'Participant'))) : chatJid;
   const at = dateOf(pick(w, 'messageTimestamp', 'MessageTimestamp')) ?? new Date();
   const out: EngineEvent[] = [];
+  // A reaction kept as an item of its own (reactionMessage {key: the message reacted to, text}).
+  if (reaction) {
+    const targetId = str(pick(obj(reaction.key), 'ID', 'id', 'Id'));
+    if (targetId && (fromMe || sender)) out.push({ kind: 'reaction', targetId, senderJid: sender, fromMe, emoji: str(reaction.text), timestamp: dateOf(num(reaction.senderTimestampMS)) ?? at });
+    return out;
+  }
   if (c.sealed) out.push({ kind: 'sealed', change: sealedChange(c.sealed, { id, chatJid, senderJid: sender, fromMe, modSenders: [sender], at }) });
   if (c.change) out.push(c.change.kind === 'edit' ? { kind: 'edit', targetId: c.change.targetId, body: c.change.body, timestamp: at } : { kind: 'revoke', targetId: c.change.targetId, timestamp: at });
   return out;

@@ -3,7 +3,7 @@
 import { type EngineEvent, type LidMapping, type ParsedWebhook, type RawWebhook, WebhookPayloadError } from '../engine.types.js';
 import { arr, dateOf, headerOf, hexHmacMatches, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
-import { historySyncChanges, historySyncKeyId, historySyncMessage, historySyncVotes, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
+import { historySyncChanges, historySyncKeyId, historySyncMessage, historySyncReactions, historySyncVotes, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
 import { sealedChange } from '../message-content.js';
 import { callLine, groupLine } from '../system-lines.js';
 import { decodeQrDataUrl } from './wuzapi-qr.js';
@@ -234,7 +234,7 @@ export function parseWuzapiWebhook(raw: RawWebhook): ParsedWebhook {
           each(() => {
             const m = historySyncMessage(item, jid);
             if (m) {
-              events.push({ kind: 'message', message: m }, ...historySyncVotes(item, m));
+              events.push({ kind: 'message', message: m }, ...historySyncVotes(item, m), ...historySyncReactions(item, m));
               messages++;
             } else if (!historySyncKeyId(item)) throw new WebhookPayloadError('WuzAPI HistorySync message without key.ID or chat');
             // A change to another message (sealed edit or vote, edit, revoke): applied as a live one is.
