@@ -1,5 +1,6 @@
 import type { CrmBadge } from '../contacts/contacts.service.js';
 import { isoSql } from '../messages/messages.presenter.js';
+import { jsonbPresenter } from '../../platform/db/jsonb-presenter.js';
 import { chatSummarySchema, type ChatSummary } from './chats.schemas.js';
 
 export interface ChatRow {
@@ -39,18 +40,8 @@ const CHAT_SQL: { [K in keyof ChatSummary]-?: (c: string) => string } = {
   lastMessagePreview: (c) => `${c}.last_message_preview`,
   unreadCount: (c) => `${c}.unread_count`,
 };
-const CHAT_KEYS = Object.keys(chatSummarySchema.shape) as (keyof ChatSummary)[];
-const chatSqlByAlias = new Map<string, string>();
-
-/** `presentChat` as a SQL expression over a chats row `c` (see `presentMessageSql`): the schema's keys, built once per alias. */
-export function presentChatSql(c: string): string {
-  let sql = chatSqlByAlias.get(c);
-  if (sql === undefined) {
-    sql = `jsonb_build_object(\n  ${CHAT_KEYS.map((k) => `'${k}', ${CHAT_SQL[k](c)}`).join(',\n  ')})`;
-    chatSqlByAlias.set(c, sql);
-  }
-  return sql;
-}
+/** `presentChat` as a SQL expression over a chats row `c` (see `presentMessageSql`). */
+export const presentChatSql = jsonbPresenter(Object.keys(chatSummarySchema.shape) as (keyof ChatSummary)[], CHAT_SQL);
 
 export type ChatAccessName = 'owner' | 'agent' | 'viewer' | 'grantee';
 

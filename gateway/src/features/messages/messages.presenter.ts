@@ -1,4 +1,5 @@
 import { messageBaseSchema, type MessageBase } from './messages.schemas.js';
+import { jsonbPresenter } from '../../platform/db/jsonb-presenter.js';
 
 /** Every column a reader needs (never the tsvector, which is large and only for the index). */
 export const MESSAGE_COLUMNS = `m.id, m.org_id, m.chat_id, m.device_id, m.engine_message_id, m.engine_full_id, m.client_id, m.direction,
@@ -113,22 +114,12 @@ const MESSAGE_SQL: { [K in keyof MessageBase]-?: (m: string) => string } = {
   editedAt: (m) => isoSql(`${m}.edited_at`),
   revoked: (m) => `${m}.revoked_at IS NOT NULL`,
 };
-const MESSAGE_KEYS = Object.keys(messageBaseSchema.shape) as (keyof MessageBase)[];
-const sqlByAlias = new Map<string, string>();
-
 /**
  * `presentMessage` as a SQL expression over a messages row `m`, for events a statement writes itself
- * (the ingest stores a batch and its events in one statement): the schema's keys in its order, built
- * once per alias. gateway/test/presenters-sql.test.ts holds the two equal.
+ * (the ingest stores a batch and its events in one statement). gateway/test/presenters-sql.test.ts
+ * holds the two equal.
  */
-export function presentMessageSql(m: string): string {
-  let sql = sqlByAlias.get(m);
-  if (sql === undefined) {
-    sql = `jsonb_build_object(\n  ${MESSAGE_KEYS.map((k) => `'${k}', ${MESSAGE_SQL[k](m)}`).join(',\n  ')})`;
-    sqlByAlias.set(m, sql);
-  }
-  return sql;
-}
+export const presentMessageSql = jsonbPresenter(Object.keys(messageBaseSchema.shape) as (keyof MessageBase)[], MESSAGE_SQL);
 
 export interface ReactionRow {
   engine_message_id?: string;
