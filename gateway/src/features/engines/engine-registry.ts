@@ -75,11 +75,15 @@ export class EngineRegistry {
         }
       }
     };
+    // One wrapper per method, made on first use (webhooks call verify and parse on every delivery).
+    const wrapped = new Map<PropertyKey, unknown>();
     return new Proxy(adapter, {
       get: (target, prop, receiver) => {
         const v = Reflect.get(target, prop, receiver);
         if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => {
+        const known = wrapped.get(prop);
+        if (known) return known;
+        const fn = (...args: unknown[]) => {
           const out = (v as (...a: unknown[]) => unknown).apply(target, args);
           const s = args[0] as EngineSession | undefined;
           if (out instanceof Promise && s && typeof s === 'object' && typeof s.session === 'string' && typeof s.engine === 'string') {
@@ -94,6 +98,8 @@ export class EngineRegistry {
           }
           return out;
         };
+        wrapped.set(prop, fn);
+        return fn;
       },
     });
   }

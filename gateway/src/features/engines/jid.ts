@@ -5,7 +5,10 @@ const PERSON = 's.whatsapp.net';
 
 /** The user part without a device suffix (":12"). */
 function userPart(v: string): string {
-  return v.split('@')[0]!.split(':')[0]!;
+  const at = v.indexOf('@');
+  const user = at < 0 ? v : v.slice(0, at);
+  const colon = user.indexOf(':');
+  return colon < 0 ? user : user.slice(0, colon);
 }
 
 /** Digits of a phone number or of a JID's user part ("+1 555…", "1555@c.us", "1555:12@s.whatsapp.net"). */

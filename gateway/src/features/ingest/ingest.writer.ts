@@ -192,7 +192,7 @@ function collect(items: IngestItem[]): Bag {
       switch (e.kind) {
         case 'message': {
           const prev = bag.messages.get(k(e.message.id));
-          bag.messages.set(k(e.message.id), prev ? mergeMessage(prev, e.message, device) : { ...e.message, device });
+          bag.messages.set(k(e.message.id), prev ? mergeMessage(prev, e.message, device) : { device, ...e.message });
           if (!e.message.fromMe && e.message.pushName && e.message.senderJid && !e.message.senderJid.endsWith('@g.us'))
             bag.contacts.set(k(e.message.senderJid), { device, c: { jid: e.message.senderJid, pushName: e.message.pushName } });
           break;
@@ -254,7 +254,7 @@ const stripNulls = <T extends object>(o: T) => Object.fromEntries(Object.entries
 function mergeMessage(a: BatchMessage, b: EngineMessage, device: DeviceCtx) {
   // A "waiting for this message" placeholder never overwrites the real message, whichever came first.
   if (b.type === 'pending_decryption' && a.type !== 'pending_decryption') return a;
-  if (a.type === 'pending_decryption' && b.type !== 'pending_decryption') return { ...b, device } as BatchMessage;
+  if (a.type === 'pending_decryption' && b.type !== 'pending_decryption') return { device, ...b } as BatchMessage;
   // A call's line keeps its furthest state (missed < declined < answered) and the time it was offered.
   const ra = CALL_RANK[a.type] ?? 0;
   const rb = CALL_RANK[b.type] ?? 0;

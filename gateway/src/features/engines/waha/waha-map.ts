@@ -112,8 +112,9 @@ function topLevelContent(p: Obj): MessageContent | null {
  * A WAMessage (webhook payload or history item) → EngineMessage; null when it has no usable id or chat,
  * or is not a message of its own (an edit, revoke, reaction or poll vote travelling as one).
  * `me` is our own JID when known (webhook envelope), used as the sender of our own messages.
+ * `read`: the payload's protobuf as `wahaProto` read it, when the caller already has it.
  */
-export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | null {
+export function wahaMessage(p: Obj, me: string | null = null, read?: ProtoRead): EngineMessage | null {
   const full = serializedOf(p.id);
   const d = obj(p._data);
   const key = obj(d.key);
@@ -122,7 +123,7 @@ export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | n
   const chatJid = toCanonical(chatOfSerialized(full) ?? str(key.remoteJid) ?? (fromMe ? str(p.to) : str(p.from)));
   if (!id || !chatJid) return null;
   const proto = obj(d.message);
-  const r = readProto(proto);
+  const r = read ?? readProto(proto);
   if (r.change || r.isReaction || r.isPollUpdate) return null;
   const group = isGroup(chatJid);
   const participant = toCanonical(str(p.participant) ?? str(key.participant));
@@ -166,8 +167,9 @@ export function wahaMessage(p: Obj, me: string | null = null): EngineMessage | n
  * every form the payload names: our own (`me.id`, `me.lid`), or the key's participant / chat and
  * their *Alt twins (Baileys 7).
  */
-export function wahaSealed(p: Obj, me: Obj, at: Date): SealedChange | null {
-  const r = wahaProto(p);
+export function wahaSealed(p: Obj, me: Obj, at: Date, read?: ProtoRead): SealedChange | null {
+  const r = read ?? wahaProto(p);
+  if (!r.sealed) return null;
   const d = obj(p._data);
   const key = obj(d.key);
   const full = serializedOf(p.id);
@@ -191,6 +193,7 @@ export function lidPairs(p: Obj): LidMapping[] {
   ];
   const out = new Map<string, string>();
   for (const [a, b] of pairs) {
+    if (typeof a !== 'string' || typeof b !== 'string') continue; // most payloads name one form only
     const x = toCanonical(str(a));
     const y = toCanonical(str(b));
     if (x && y && isLid(x) && isPerson(y)) out.set(x, y);

@@ -106,15 +106,16 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     case 'message':
     case 'message.any': {
       // Edits and revokes travel as messages too (protocolMessage; newer phones: secretEncryptedMessage).
+      // Read once: the sealed part, the change and the message below all come from it.
       const proto = wahaProto(p);
-      const sealed = wahaSealed(p, me, at);
+      const sealed = wahaSealed(p, me, at, proto);
       if (sealed) events.push({ kind: 'sealed', change: sealed });
       if (proto.change) {
         events.push(proto.change.kind === 'edit' ? { kind: 'edit', targetId: proto.change.targetId, body: proto.change.body, timestamp: at } : { kind: 'revoke', targetId: proto.change.targetId, timestamp: at });
         break;
       }
       if (proto.isReaction || proto.isPollUpdate) break; // WAHA sends these as message.reaction / poll.vote
-      const m = wahaMessage(p, meJid);
+      const m = wahaMessage(p, meJid, proto);
       if (!m) throw new WebhookPayloadError(`WAHA ${event} without a usable id or chat`);
       // LID mappings first, so ingest can resolve the message's LID chat with them.
       for (const mapping of lidPairs(p)) events.push({ kind: 'lid', mapping });
@@ -155,13 +156,14 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
     }
     case 'message.edited': {
       // editedMessageId, else the protocol message's key, else (encrypted edit, NOWEB) secretEncryptedMessage.targetMessageKey.
-      const change = wahaProto(p).change;
+      const proto = wahaProto(p);
+      const change = proto.change;
       const targetId = keyIdOf(p.editedMessageId) ?? (change?.kind === 'edit' ? change.targetId : null);
       if (!targetId) throw new WebhookPayloadError('WAHA message.edited without editedMessageId');
       // An encrypted edit WAHA could not read arrives with an empty body: the text is unknown, not "";
       // the ingest opens it with the original's stored secret.
       const body = str(p.body) ?? (change?.kind === 'edit' ? change.body : null);
-      const sealed = body === null ? wahaSealed(p, me, at) : null;
+      const sealed = body === null ? wahaSealed(p, me, at, proto) : null;
       if (sealed) events.push({ kind: 'sealed', change: sealed });
       events.push({ kind: 'edit', targetId, body, timestamp: at });
       break;
