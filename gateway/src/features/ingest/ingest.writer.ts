@@ -13,7 +13,7 @@ import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, t
 /**
  * Stores one batch of normalized engine events, idempotently: unique keys make any number of
  * repeats, in any order, one row. Bulk statements take their rows as one jsonb parameter
- * (jsonb_to_recordset), so a batch is a handful of round trips whatever its size; the usual live
+ * (json_to_recordset), so a batch is a handful of round trips whatever its size; the usual live
  * batch (new messages) is a single statement and no transaction, two when it starts a chat.
  */
 export async function writeBatch(db: Knex, items: IngestItem[], opts: IngestOptions = {}): Promise<IngestResult> {
@@ -290,7 +290,7 @@ async function dropSeenDeliveries(trx: Knex, items: IngestItem[]): Promise<Inges
   const unique = new Map(withId.map((i) => [`${i.device.id}|${i.eventId}`, { device_id: i.device.id, engine_event_id: i.eventId }]));
   const { rows } = await prepared(trx, 'ingest_receipts',
     `INSERT INTO webhook_receipts (device_id, engine_event_id)
-     SELECT device_id, engine_event_id FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_event_id text)
+     SELECT device_id, engine_event_id FROM json_to_recordset(?::json) AS x(device_id uuid, engine_event_id text)
      ORDER BY device_id, engine_event_id
      ON CONFLICT DO NOTHING RETURNING device_id, engine_event_id`,
     [JSON.stringify([...unique.values()])],
@@ -313,7 +313,7 @@ async function upsertLids(trx: Knex, lids: Bag['lids']) {
   if (!lids.size) return;
   await prepared(trx, 'ingest_lids',
     `INSERT INTO lid_map (device_id, lid, phone_jid)
-     SELECT device_id, lid, phone_jid FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, lid text, phone_jid text)
+     SELECT device_id, lid, phone_jid FROM json_to_recordset(?::json) AS x(device_id uuid, lid text, phone_jid text)
      ORDER BY device_id, lid
      ON CONFLICT (device_id, lid) DO UPDATE SET phone_jid = EXCLUDED.phone_jid, updated_at = now()
      WHERE lid_map.phone_jid <> EXCLUDED.phone_jid`,
@@ -352,7 +352,7 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
        edited_at = CASE WHEN v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at >= m.edited_at) THEN v.edited_at ELSE m.edited_at END,
        revoked_at = COALESCE(m.revoked_at, v.revoked_at),
        updated_at = now()
-     FROM jsonb_to_recordset(?::jsonb) AS v(${cols})
+     FROM json_to_recordset(?::json) AS v(${cols})
      WHERE m.device_id = v.device_id AND m.engine_message_id = v.engine_message_id
        AND (COALESCE(v.ack, -9) > m.ack
             OR (v.edited_at IS NOT NULL AND (m.edited_at IS NULL OR v.edited_at > m.edited_at
@@ -364,7 +364,7 @@ async function applyUpdates(trx: Knex, bag: Bag): Promise<StoredMessage[]> {
   );
   await prepared(trx, 'ingest_pending',
     `INSERT INTO message_updates_pending (device_id, engine_message_id, ack, edited_body, edited_at, revoked_at)
-     SELECT v.device_id, v.engine_message_id, v.ack, v.edited_body, v.edited_at, v.revoked_at FROM jsonb_to_recordset(?::jsonb) AS v(${cols})
+     SELECT v.device_id, v.engine_message_id, v.ack, v.edited_body, v.edited_at, v.revoked_at FROM json_to_recordset(?::json) AS v(${cols})
      WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.device_id = v.device_id AND m.engine_message_id = v.engine_message_id)
      ON CONFLICT (device_id, engine_message_id) DO UPDATE SET
        ack = GREATEST(message_updates_pending.ack, EXCLUDED.ack),
@@ -382,7 +382,7 @@ async function upsertVotes(trx: Knex, bag: Bag): Promise<(StoredMessage & { poll
   const { rows } = await prepared(trx, 'ingest_poll_votes',
     `WITH up AS (
        INSERT INTO poll_votes (device_id, poll_engine_id, voter_jid, options, voted_at)
-       SELECT device_id, poll_engine_id, voter_jid, options, voted_at FROM jsonb_to_recordset(?::jsonb)
+       SELECT device_id, poll_engine_id, voter_jid, options, voted_at FROM json_to_recordset(?::json)
          AS x(device_id uuid, poll_engine_id text, voter_jid text, options jsonb, voted_at timestamptz)
        ORDER BY device_id, poll_engine_id, voter_jid
        ON CONFLICT (device_id, poll_engine_id, voter_jid) DO UPDATE SET options = EXCLUDED.options, voted_at = EXCLUDED.voted_at
@@ -422,7 +422,7 @@ async function openSealedChanges(trx: Knex, bag: Bag, parked: ParkedSealed[], op
   const keys = [...new Map(list.map((x) => [`${x.device.id}|${x.change.targetId}`, { device_id: x.device.id, engine_message_id: x.change.targetId }])).values()];
   const { rows } = await prepared(trx, 'ingest_sealed_targets',
     `SELECT m.device_id, m.engine_message_id, encode(m.message_secret, 'base64') AS secret, m.sender_jid, m.direction, m.content, d.jid AS device_jid
-     FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, engine_message_id text)
+     FROM json_to_recordset(?::json) AS x(device_id uuid, engine_message_id text)
      JOIN messages m ON m.device_id = x.device_id AND m.engine_message_id = x.engine_message_id
      JOIN devices d ON d.id = m.device_id`,
     [JSON.stringify(keys)],
@@ -495,7 +495,7 @@ async function openSealedChanges(trx: Knex, bag: Bag, parked: ParkedSealed[], op
   if (park.length) {
     await prepared(trx, 'ingest_sealed_park',
       `INSERT INTO sealed_updates_pending (device_id, sealed_id, target_engine_id, change)
-       SELECT device_id, sealed_id, target_engine_id, change FROM jsonb_to_recordset(?::jsonb) AS x(device_id uuid, sealed_id text, target_engine_id text, change jsonb)
+       SELECT device_id, sealed_id, target_engine_id, change FROM json_to_recordset(?::json) AS x(device_id uuid, sealed_id text, target_engine_id text, change jsonb)
        ORDER BY device_id, sealed_id
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(park)],
@@ -506,7 +506,7 @@ async function openSealedChanges(trx: Knex, bag: Bag, parked: ParkedSealed[], op
   const unpark = list.filter((x) => x.parked && targets.has(`${x.device.id}|${x.change.targetId}`)).map((x) => ({ device_id: x.device.id, sealed_id: x.change.id }));
   if (unpark.length) {
     await prepared(trx, 'ingest_sealed_unpark',
-      `DELETE FROM sealed_updates_pending s USING jsonb_to_recordset(?::jsonb) AS x(device_id uuid, sealed_id text)
+      `DELETE FROM sealed_updates_pending s USING json_to_recordset(?::json) AS x(device_id uuid, sealed_id text)
        WHERE s.device_id = x.device_id AND s.sealed_id = x.sealed_id`,
       [JSON.stringify(unpark)],
     );
@@ -518,7 +518,7 @@ async function upsertChatNames(trx: Knex, bag: Bag): Promise<(ChatRow & { org_id
   if (!bag.names.size) return [];
   const { rows } = await prepared(trx, 'ingest_chat_names',
     `INSERT INTO chats AS c (org_id, device_id, jid, name, is_group, name_set_at)
-     SELECT org_id, device_id, jid, name, jid LIKE '%@g.us', at FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, jid text, name text, at timestamptz)
+     SELECT org_id, device_id, jid, name, jid LIKE '%@g.us', at FROM json_to_recordset(?::json) AS x(org_id uuid, device_id uuid, jid text, name text, at timestamptz)
      ORDER BY device_id, jid
      ON CONFLICT (device_id, jid) DO UPDATE SET name = EXCLUDED.name, name_set_at = EXCLUDED.name_set_at, updated_at = now()
      WHERE c.name IS DISTINCT FROM EXCLUDED.name AND (c.name_set_at IS NULL OR EXCLUDED.name_set_at >= c.name_set_at)
@@ -532,7 +532,7 @@ async function upsertReactions(trx: Knex, bag: Bag) {
   if (!bag.reactions.size) return;
   await prepared(trx, 'ingest_reactions',
     `INSERT INTO message_reactions (device_id, engine_message_id, sender_jid, emoji, reacted_at)
-     SELECT device_id, engine_message_id, sender_jid, emoji, reacted_at FROM jsonb_to_recordset(?::jsonb)
+     SELECT device_id, engine_message_id, sender_jid, emoji, reacted_at FROM json_to_recordset(?::json)
        AS x(device_id uuid, engine_message_id text, sender_jid text, emoji text, reacted_at timestamptz)
      ORDER BY device_id, engine_message_id, sender_jid
      ON CONFLICT (device_id, engine_message_id, sender_jid) DO UPDATE SET emoji = EXCLUDED.emoji, reacted_at = EXCLUDED.reacted_at
@@ -555,7 +555,7 @@ async function upsertContacts(db: Knex, contacts: ReturnType<typeof newContacts>
   if (!contacts.length) return;
   await prepared(db, 'ingest_contacts',
     `INSERT INTO wa_contacts (org_id, device_id, jid, push_name, full_name, business_name)
-     SELECT org_id, device_id, jid, push_name, full_name, business_name FROM jsonb_to_recordset(?::jsonb)
+     SELECT org_id, device_id, jid, push_name, full_name, business_name FROM json_to_recordset(?::json)
        AS x(org_id uuid, device_id uuid, jid text, push_name text, full_name text, business_name text)
      ORDER BY device_id, jid
      ON CONFLICT (device_id, jid) DO UPDATE SET

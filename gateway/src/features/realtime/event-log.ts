@@ -23,7 +23,7 @@ export async function appendEvents(trx: Knex, events: NewEvent[]): Promise<numbe
     'append_events',
     `WITH ins AS (
        INSERT INTO events (org_id, device_id, chat_id, type, data)
-       SELECT org_id, device_id, chat_id, type, data FROM jsonb_to_recordset(?::jsonb) AS x(org_id uuid, device_id uuid, chat_id bigint, type text, data jsonb)
+       SELECT org_id, device_id, chat_id, type, data FROM json_to_recordset(?::json) AS x(org_id uuid, device_id uuid, chat_id bigint, type text, data jsonb)
        RETURNING id)
      SELECT max(id) AS max_id, pg_notify(?, max(id)::text) FROM ins`,
     [JSON.stringify(rows), EVENTS_CHANNEL],
