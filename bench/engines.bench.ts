@@ -4,6 +4,7 @@ import { startGateway } from './support/gateway-process.js';
 import { call, connectedDevice, login, until } from './support/api.js';
 import { pgClient } from './support/pg.js';
 import type { Figure } from './support/report.js';
+import { processCpu } from './support/machine.js';
 
 export const title = 'Engines: signed webhook ingest and history import';
 
@@ -38,6 +39,19 @@ function signedDeliveries(secret: string, n: number) {
   return out;
 }
 
+/**
+ * CPU per item, gateway and PostgreSQL apart: steadier than a rate when the load generator, the
+ * gateway and the database share two cores with other guests (reported, no target).
+ */
+function cpuPerItem(what: string, a: ReturnType<typeof processCpu>, b: ReturnType<typeof processCpu>, n: number): Figure[] {
+  if (!a || !b || !n) return [];
+  const us = (s: number) => Math.round((s * 1e6) / n);
+  return [
+    { name: `gateway CPU per ${what}`, value: us(b.gateway - a.gateway), unit: 'µs' },
+    { name: `PostgreSQL CPU per ${what}`, value: us(b.postgres - a.postgres), unit: 'µs' },
+  ];
+}
+
 export async function run(): Promise<Figure[]> {
   const gw = await startGateway();
   const pg = await pgClient(gw.databaseUrl);
@@ -52,6 +66,7 @@ export async function run(): Promise<Figure[]> {
     const path = `/webhooks/waha/${device.id}`;
     const noop = await fire({ url: `${gw.url}/api/nothing-here`, method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, connections: 50, duration: 6 });
     const before = Number((await pg.first('SELECT count(*) AS n FROM messages WHERE device_id = $1', [device.id])).n);
+    const cpu0 = processCpu();
     const t0 = Date.now();
     const ingest = await fire({
       url: gw.url,
@@ -60,6 +75,7 @@ export async function run(): Promise<Figure[]> {
       requests: [{ method: 'POST', path, setupRequest: (req) => ({ ...req, ...deliveries[next++ % EVENTS]! }) }],
     });
     const seconds = (ingest.lastAnswerAt - t0) / 1000; // every delivery is stored once answered
+    const cpu1 = processCpu();
     const stored = Number((await pg.first('SELECT count(*) AS n FROM messages WHERE device_id = $1', [device.id])).n) - before;
     if (ingest.non2xx) throw new Error(`${ingest.non2xx} webhook answers were not 2xx`);
     if (stored !== EVENTS) throw new Error(`stored ${stored} of ${EVENTS} messages`);
@@ -69,6 +85,7 @@ export async function run(): Promise<Figure[]> {
       { name: `webhook ingest: signed message events stored (${EVENTS}, 50 conns)`, value: Math.round(rate), unit: 'ev/s', target: { op: '>=', value: 2000 } },
       { name: 'webhook answer p99 (answered once durable)', value: ingest.latency.p99, unit: 'ms', target: { op: '<=', value: 100 } },
       { name: 'webhook ingest as a share of the no-op POST rate', value: Math.round((rate / noop.requests.average) * 100), unit: '%', target: { op: '>=', value: 25 } },
+      ...cpuPerItem('stored event', cpu0, cpu1, stored),
     );
 
     // --- history import ---
@@ -76,18 +93,21 @@ export async function run(): Promise<Figure[]> {
     await until('qr', 15_000, async () => (await call(gw.url, 'GET', `/api/devices/${phone.id}/qr`, { token })).body?.qr);
     const fill = await call(gw.simUrl, 'POST', `/_sim/sessions/${phone.engineSession}/history`, { body: { chats: 100, messagesPerChat: 1000 } });
     if (fill.status !== 200) throw new Error(`history fill ${fill.status}`);
+    const cpu2 = processCpu();
     await call(gw.simUrl, 'POST', `/_sim/sessions/${phone.engineSession}/scan`, { body: {} });
     const job = await until('import done', 120_000, async () => {
       const r = await call<{ status: string; doneMessages: number; startedAt: string; finishedAt: string }>(gw.url, 'GET', `/api/devices/${phone.id}/sync`, { token });
       if (r.body?.status === 'failed') throw new Error('import failed');
       return r.body?.status === 'done' ? r.body : undefined;
     });
+    const cpu3 = processCpu();
     const importSeconds = (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000;
     const importedRows = Number((await pg.first('SELECT count(*) AS n FROM messages WHERE device_id = $1', [phone.id])).n);
     if (importedRows !== 100_000) throw new Error(`imported ${importedRows} of 100000`);
     figures.push(
       { name: 'history import: 100,000 messages in 100 chats, seconds', value: importSeconds, unit: 's', target: { op: '<=', value: 20 } },
       { name: 'history import rate', value: Math.round(job.doneMessages / importSeconds), unit: 'msg/s', target: { op: '>=', value: 5000 } },
+      ...cpuPerItem('imported message', cpu2, cpu3, importedRows),
     );
     return figures;
   } finally {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The machine-wide CPU counters of /proc/stat (Linux), in clock ticks; null elsewhere. */
 function cpuTicks(): { busy: number; steal: number; total: number } | null {
@@ -25,3 +25,36 @@ export function machineLoad(): () => string | null {
     return `machine during this run: CPU busy ${pct(b.busy - a.busy)}, stolen by the host ${pct(b.steal - a.steal)}`;
   };
 }
+
+/**
+ * CPU seconds spent so far by the benchmarked gateway (node running gateway/dist/main.js) and by
+ * PostgreSQL (every postgres process, with the children it reaped), from /proc (Linux); null elsewhere.
+ * CPU per unit of work is steadier than a rate on a shared two-core box: the load generator, the
+ * gateway and the database take turns on the same cores, and other guests take their share.
+ */
+export function processCpu(): { gateway: number; postgres: number } | null {
+  let gateway = 0;
+  let postgres = 0;
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  for (const d of dirs) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // Fields after the command: utime, stime, cutime, cstime are the 12th–15th (clock ticks).
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      if (comm === 'postgres') postgres += f[11]! + f[12]! + f[13]! + f[14]!;
+      else if (comm === 'node' && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('gateway/dist/main.js')) gateway += f[11]! + f[12]!;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return { gateway: gateway / TICKS_PER_SECOND, postgres: postgres / TICKS_PER_SECOND };
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in these ticks. */
+const TICKS_PER_SECOND = 100;
