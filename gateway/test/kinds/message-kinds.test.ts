@@ -176,4 +176,25 @@ describe('edits, poll votes and placeholders', () => {
     await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message', wahaMsg({ id: 'WPEND2', from: WAHA_CHAT, body: 'arrived' })));
     expect(await env.t.db('messages').where({ device_id: d.id, engine_message_id: 'WPEND2' }).select('type', 'body')).toEqual([{ type: 'text', body: 'arrived' }]);
   });
+
+  it('when an edit reaches a placeholder before its real message, then the edit stays and the real text is its earlier version; a revoke stays too', async () => {
+    const d = await connectedDevice('waha', '4930710000009');
+    const sent = Math.floor(Date.now() / 1000) - 60;
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message.waiting', wahaMsg({ id: 'WPEND3', from: WAHA_CHAT, body: null, message: {}, timestamp: sent })));
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message.edited', { ...wahaMsg({ id: 'WEDIT3', from: WAHA_CHAT, body: 'edited words' }), editedMessageId: 'WPEND3' }));
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message', wahaMsg({ id: 'WPEND3', from: WAHA_CHAT, body: 'original words', timestamp: sent })));
+    const row = (await env.t.db('messages').where({ device_id: d.id, engine_message_id: 'WPEND3' }).first())!;
+    expect(row).toMatchObject({ type: 'text', body: 'edited words' });
+    const detail = (await env.http.get(`/api/messages/${row.id}`, { token: env.owner.token })).body;
+    expect(detail).toMatchObject({ body: 'edited words', edits: [{ text: 'original words' }] });
+    expect(detail.edits).toHaveLength(1);
+    expect(detail.editedAt).not.toBeNull();
+
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message.waiting', wahaMsg({ id: 'WPEND4', from: WAHA_CHAT, body: null, message: {} })));
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message.revoked', { revokedMessageId: 'WPEND4', before: { id: 'WPEND4' }, after: {} }));
+    await replay(env.t.url, wahaDelivery(d.id, d.secret, 'message', wahaMsg({ id: 'WPEND4', from: WAHA_CHAT, body: 'said and taken back' })));
+    const gone = (await env.t.db('messages').where({ device_id: d.id, engine_message_id: 'WPEND4' }).first())!;
+    expect(gone.revoked_at).not.toBeNull();
+    expect(gone.body).toBeNull();
+  });
 });

@@ -232,7 +232,14 @@ WITH x AS (SELECT * FROM json_to_recordset(?::json) AS x(org_id uuid, device_id 
       -- A "waiting for this message" placeholder is replaced in place by the real message;
       -- a call's line moves up to its furthest state (missed < declined < answered), keeping what it knew.
       type = CASE WHEN m.type = 'pending_decryption' OR (${CALLS} AND ${CALL_RANK_SQL('EXCLUDED.type')} > ${CALL_RANK_SQL('m.type')}) THEN EXCLUDED.type ELSE m.type END,
-      body = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.body ELSE m.body END,
+      -- An edit (or revoke) that reached the placeholder first stays: the real text joins the edits.
+      body = CASE WHEN m.type <> 'pending_decryption' THEN m.body WHEN m.revoked_at IS NOT NULL THEN NULL
+        WHEN m.edited_at IS NOT NULL AND m.body IS NOT NULL THEN m.body ELSE EXCLUDED.body END,
+      edits = CASE WHEN m.type = 'pending_decryption' AND m.revoked_at IS NULL AND m.edited_at IS NOT NULL AND m.body IS NOT NULL
+          AND EXCLUDED.body IS DISTINCT FROM m.body
+        THEN jsonb_build_array(jsonb_build_object('text', EXCLUDED.body, 'at', ${isoSql('EXCLUDED.sent_at')}))
+          || COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(m.edits) e WHERE e->>'text' IS NOT NULL), '[]'::jsonb)
+        ELSE m.edits END,
       content = CASE WHEN m.type = 'pending_decryption' THEN EXCLUDED.content
         WHEN ${CALLS} THEN m.content || jsonb_build_object('video', ${VIDEO('m')} OR ${VIDEO('EXCLUDED')})
         ELSE m.content END,
