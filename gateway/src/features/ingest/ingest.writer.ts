@@ -12,7 +12,7 @@ import { dropKnownEchoes, ensureChats, joinEchoes, mayBeEchoes, storeMessages, t
 
 /**
  * Stores one batch of normalized engine events, idempotently: unique keys make any number of
- * repeats, in any order, one row. Bulk statements take their rows as one jsonb parameter
+ * repeats, in any order, one row. Bulk statements take their rows as one json parameter
  * (json_to_recordset), so a batch is a handful of round trips whatever its size; the usual live
  * batch (new messages) is a single statement and no transaction, two when it starts a chat.
  */
@@ -114,28 +114,12 @@ export async function applyParked(db: Knex, opts: IngestOptions & { all?: boolea
   const total = { insertedMessages: 0, received: [], changed: [], statusChanges: [], contactsWritten: [], chatsSeen: [], applied: 0 } as IngestResult & { applied: number };
   for (;;) {
     const taken = await db.transaction(async (trx) => {
-      const age = opts.all ? '' : `AND p.created_at > now() - interval '1 hour'`;
-      const { rows: plain } = await prepared(trx, opts.all ? 'ingest_sweep_plain_all' : 'ingest_sweep_plain',
-        `WITH c AS (
-           SELECT p.device_id, p.engine_message_id FROM message_updates_pending p
-           JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.engine_message_id
-           WHERE true ${age} ORDER BY p.device_id, p.engine_message_id LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
-         DELETE FROM message_updates_pending p USING c WHERE p.device_id = c.device_id AND p.engine_message_id = c.engine_message_id
-         RETURNING p.device_id, p.engine_message_id, p.ack, p.edited_body, p.edited_at, p.revoked_at`,
-      );
-      const { rows: sealed } = await prepared(trx, opts.all ? 'ingest_sweep_sealed_all' : 'ingest_sweep_sealed',
-        `WITH c AS (
-           SELECT p.device_id, p.sealed_id FROM sealed_updates_pending p
-           JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.target_engine_id
-           WHERE true ${age} ORDER BY p.device_id, p.sealed_id LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
-         DELETE FROM sealed_updates_pending p USING c WHERE p.device_id = c.device_id AND p.sealed_id = c.sealed_id
-         RETURNING p.device_id, p.change`,
-      );
-      const parked = plain as { device_id: string; engine_message_id: string; ack: number | null; edited_body: string | null; edited_at: Date | null; revoked_at: Date | null }[];
+      const parked = await takeStored<ParkedPlain>(trx, 'plain', !!opts.all);
+      const sealed = await takeStored<ParkedSealed>(trx, 'sealed', !!opts.all);
       const more = parked.length === SWEEP_LIMIT || sealed.length === SWEEP_LIMIT;
       if (!parked.length && !sealed.length) return { taken: 0, more };
       const bag = collect([]);
-      const ids = [...new Set([...parked, ...(sealed as ParkedSealed[])].map((r) => r.device_id))];
+      const ids = [...new Set([...parked, ...sealed].map((r) => r.device_id))];
       const { rows: devices } = await prepared(trx, 'ingest_sweep_devices', `SELECT id, org_id, engine, status FROM devices WHERE id = ANY(?::uuid[])`, [ids]);
       for (const d of devices as { id: string; org_id: string; engine: DeviceCtx['engine']; status: string }[]) bag.devices.set(d.id, { id: d.id, orgId: d.org_id, engine: d.engine, status: d.status });
       for (const r of parked) {
@@ -148,7 +132,7 @@ export async function applyParked(db: Knex, opts: IngestOptions & { all?: boolea
       }
       const events: NewEvent[] = [];
       // Sealed first: an opened edit replaces the textless one parked beside it for the same moment.
-      await openSealedChanges(trx, bag, sealed as ParkedSealed[], opts);
+      await openSealedChanges(trx, bag, sealed, opts);
       await applyChanges(trx, bag, events, total);
       await appendEvents(trx, events);
       return { taken: parked.length + sealed.length, more };
@@ -156,6 +140,33 @@ export async function applyParked(db: Knex, opts: IngestOptions & { all?: boolea
     total.applied += taken.taken;
     if (!taken.more) return total;
   }
+}
+
+/** A plain parked change (message_updates_pending) as a sweep takes it. */
+type ParkedPlain = { device_id: string; engine_message_id: string; ack: number | null; edited_body: string | null; edited_at: Date | null; revoked_at: Date | null };
+
+/** The two kinds of parked change: the table, its key, the column naming the original, what a sweep reads back. */
+const PARKED = {
+  plain: { table: 'message_updates_pending', key: 'engine_message_id', target: 'engine_message_id', returning: 'p.engine_message_id, p.ack, p.edited_body, p.edited_at, p.revoked_at' },
+  sealed: { table: 'sealed_updates_pending', key: 'sealed_id', target: 'target_engine_id', returning: 'p.change' },
+} as const;
+
+/**
+ * Takes up to SWEEP_LIMIT parked changes of one kind whose original is stored by now (row-locked,
+ * skipping those a batch holds) and deletes them; `all`: not only the last hour's.
+ */
+async function takeStored<T>(trx: Knex, kind: keyof typeof PARKED, all: boolean): Promise<T[]> {
+  const { table, key, target, returning } = PARKED[kind];
+  const age = all ? '' : `AND p.created_at > now() - interval '1 hour'`;
+  const { rows } = await prepared(trx, `ingest_sweep_${kind}${all ? '_all' : ''}`,
+    `WITH c AS (
+       SELECT p.device_id, p.${key} FROM ${table} p
+       JOIN messages m ON m.device_id = p.device_id AND m.engine_message_id = p.${target}
+       WHERE true ${age} ORDER BY p.device_id, p.${key} LIMIT ${SWEEP_LIMIT} FOR UPDATE OF p SKIP LOCKED)
+     DELETE FROM ${table} p USING c WHERE p.device_id = c.device_id AND p.${key} = c.${key}
+     RETURNING p.device_id, ${returning}`,
+  );
+  return rows;
 }
 
 // ---------- collecting a batch ----------
