@@ -176,7 +176,7 @@ export function wahaSealed(p: Obj, me: Obj, at: Date, read?: ProtoRead): SealedC
   const id = keyIdOf(p.id) ?? str(key.id);
   const fromMe = typeof p.fromMe === 'boolean' ? p.fromMe : bool(key.fromMe);
   const chatJid = toCanonical(chatOfSerialized(full) ?? str(key.remoteJid) ?? (fromMe ? str(p.to) : str(p.from)));
-  if (!r.sealed || !id || !chatJid) return null;
+  if (!id || !chatJid) return null;
   const mods = fromMe
     ? [str(me.id), str(me.lid)]
     : isGroup(chatJid) ? [str(key.participant), str(key.participantAlt), str(key.participantPn), str(p.participant)] : [str(key.remoteJid), str(key.remoteJidAlt), str(p.from)];
