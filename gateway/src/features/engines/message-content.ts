@@ -4,7 +4,7 @@
 // Field names from WhatsApp's own protobuf (WAProto / waE2E): locationMessage.degreesLatitude,
 // contactMessage.vcard, pollCreationMessage{,V2,V3}.options[].optionName, templateMessage.hydratedTemplate,
 // protocolMessage{type: REVOKE | MESSAGE_EDIT, key, editedMessage}, secretEncryptedMessage.targetMessageKey.
-import type { EngineMessage, MessageContent, SealedChange } from './engine.types.js';
+import type { EngineEvent, EngineMessage, MessageContent, SealedChange } from './engine.types.js';
 import { arr, bool, isObj, num, obj, str, type Obj } from './engine-http.js';
 import { isGroup, toCanonical } from './jid.js';
 import { bytesOf } from './msg-secret.js';
@@ -212,6 +212,11 @@ function quotedOf(m: Obj): string | null {
 function hasContent(m: Obj): boolean {
   for (const k in m) if (k !== 'messageContextInfo' && m[k] !== undefined && m[k] !== null) return true;
   return false;
+}
+
+/** A change read from a protocol message, as the ingest's edit or revoke event (both engines, live and history). */
+export function changeEvent(change: NonNullable<ProtoRead['change']>, at: Date): EngineEvent {
+  return change.kind === 'edit' ? { kind: 'edit', targetId: change.targetId, body: change.body, timestamp: at } : { kind: 'revoke', targetId: change.targetId, timestamp: at };
 }
 
 const keyId = (k: unknown) => str(pick(obj(k), 'id', 'ID', 'Id'));

@@ -5,6 +5,7 @@ import { isGroup, toCanonical } from '../jid.js';
 import { parseCleanJson } from '../webhook-text.js';
 import { keyIdOf, lidPairs, serializedOf, chatOfSerialized, wahaAck, wahaMessage, wahaProto, wahaSealed, wahaStatus, wahaStatusDetail } from './waha-map.js';
 import { callLine, groupLine } from '../system-lines.js';
+import { changeEvent } from '../message-content.js';
 
 /** X-Webhook-Hmac = hex HMAC-SHA512 of the body; another declared algorithm or no signature → false. */
 export function verifyWahaWebhook(raw: RawWebhook, hmacKey: string): boolean {
@@ -111,7 +112,7 @@ function readEvent(event: string, p: Obj, env: Obj, meJid: string | null, at: Da
       const sealed = wahaSealed(p, me, at, proto);
       if (sealed) events.push({ kind: 'sealed', change: sealed });
       if (proto.change) {
-        events.push(proto.change.kind === 'edit' ? { kind: 'edit', targetId: proto.change.targetId, body: proto.change.body, timestamp: at } : { kind: 'revoke', targetId: proto.change.targetId, timestamp: at });
+        events.push(changeEvent(proto.change, at));
         break;
       }
       if (proto.isReaction || proto.isPollUpdate) break; // WAHA sends these as message.reaction / poll.vote

@@ -2,7 +2,7 @@
 // history rows and HistorySync items, receipts. Field names vary in case between versions: read both.
 import type { AckName, DeviceStatus, EngineEvent, EngineMessage, MediaRef } from '../engine.types.js';
 import { bytesOf, optionsOfHashes } from '../msg-secret.js';
-import { readProto, sealedChange, type ProtoRead } from '../message-content.js';
+import { changeEvent, readProto, sealedChange, type ProtoRead } from '../message-content.js';
 import { arr, bool, dateOf, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, toCanonical } from '../jid.js';
 
@@ -196,6 +196,6 @@ export function historySyncChanges(item: unknown, conversationJid: string | null
     return out;
   }
   if (c.sealed) out.push({ kind: 'sealed', change: sealedChange(c.sealed, { id, chatJid, senderJid: sender, fromMe, modSenders: [sender], at }) });
-  if (c.change) out.push(c.change.kind === 'edit' ? { kind: 'edit', targetId: c.change.targetId, body: c.change.body, timestamp: at } : { kind: 'revoke', targetId: c.change.targetId, timestamp: at });
+  if (c.change) out.push(changeEvent(c.change, at));
   return out;
 }

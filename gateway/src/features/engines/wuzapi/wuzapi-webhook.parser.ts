@@ -4,7 +4,7 @@ import { type EngineEvent, type LidMapping, type ParsedWebhook, type RawWebhook,
 import { arr, dateOf, headerOf, hexHmacMatches, isObj, num, obj, str, type Obj } from '../engine-http.js';
 import { isGroup, isLid, isPerson, toCanonical } from '../jid.js';
 import { historySyncChanges, historySyncKeyId, historySyncMessage, historySyncReactions, historySyncVotes, pick, protoContent, receiptAck, wuzMessage } from './wuzapi-map.js';
-import { sealedChange } from '../message-content.js';
+import { changeEvent, sealedChange } from '../message-content.js';
 import { callLine, groupLine } from '../system-lines.js';
 import { decodeQrDataUrl } from './wuzapi-qr.js';
 import { parseCleanJson } from '../webhook-text.js';
@@ -87,7 +87,7 @@ function messageEvents(post: Obj, event: Obj): EngineEvent[] {
   }
   if (c.change) {
     // A sealed edit is also a plain one without text: the original shows "edited" even when it cannot be opened.
-    out.push(c.change.kind === 'edit' ? { kind: 'edit', targetId: c.change.targetId, body: c.change.body, timestamp: at } : { kind: 'revoke', targetId: c.change.targetId, timestamp: at });
+    out.push(changeEvent(c.change, at));
     return out;
   }
   // An edit or revoke whose target we cannot read, or a poll vote: nothing more to store.
